@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Code generation runs: a batch range turned into ordered rows, written
+ * through the ordered parallel engine, recorded in the ledger and sealed
+ * by a signed manifest.
+ */
+#ifndef YIMA_GEN_H
+#define YIMA_GEN_H
+
+#include <stdint.h>
+#include "yima/code.h"
+#include "yima/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { YIMA_OUT_TXT, YIMA_OUT_CSV, YIMA_OUT_TSV, YIMA_OUT_JSONL } yima_outfmt;
+
+YIMA_API const char *yima_outfmt_name(yima_outfmt fmt);
+YIMA_API int yima_outfmt_parse(const char *name); /* -1 if unknown */
+
+typedef void (*yima_progress_fn)(void *ctx, uint64_t done);
+
+typedef struct yima_gen_options {
+    const yima_codec *codec;    /* key and format; must hold the secret key */
+    yima_level level;           /* level of the rows asked for [item] */
+    uint32_t batch;
+    uint64_t start, count;      /* index range within the batch */
+    uint64_t pack_case;         /* items per case, 0 = no hierarchy */
+    uint64_t pack_pallet;       /* cases per pallet (with pack_case) */
+    int inner;                  /* add companion inner codes to items */
+    const char *template_text;  /* payload template with {code}, or NULL */
+    yima_outfmt format;
+    const char *output;         /* path, or "-"/NULL for stdout */
+    const char *manifest;       /* manifest path; NULL = "<output>.manifest" for files */
+    const char *ledger;         /* ledger path; NULL = no ledger */
+    int force;                  /* replace outputs; re-issue ledger ranges */
+    int gzip_level;             /* 1..9 for .gz outputs [6] */
+    int threads;                /* >= 1 */
+    yima_progress_fn progress;  /* called from the writer with rows written */
+    void *progress_ctx;
+} yima_gen_options;
+
+/* Fills defaults (item level, txt, 1 thread, gzip level 6). */
+YIMA_API void yima_gen_options_init(yima_gen_options *opt);
+
+/* Splits [start, start+count) into n shards; shard k gets [*s, *s+*c). With a
+ * hierarchy, shard edges fall on pallet boundaries so that shards
+ * concatenate to the bytes of one run. */
+YIMA_API void yima_gen_shard(uint64_t start, uint64_t count, uint64_t align, unsigned k, unsigned n,
+                             uint64_t *shard_start, uint64_t *shard_count);
+
+typedef struct yima_gen_result {
+    uint64_t rows;                /* data rows written (items, cases, pallets) */
+    uint64_t bytes;
+    unsigned char blake2b[32];
+} yima_gen_result;
+
+/* Runs the job. Output appears at opt->output only when complete. */
+YIMA_API int yima_gen_run(const yima_gen_options *opt, yima_gen_result *result, yima_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Brand keys.
+ *
+ * A secret key is one 32-byte master seed. Every working key is derived from
+ * it with crypto_kdf (context "yimakey1"), so the seed is the only thing to
+ * back up:
+ *   subkey 1 (32 bytes)  Ed25519 seed: signs sig codes and manifests
+ *   subkey 2 (16 bytes)  SipHash key of the serial permutation
+ *   subkey 3 (16 bytes)  SipHash key of mac tags
+ *   subkey 4 (16 bytes)  SipHash key of the inner-code permutation
+ * The public key is the Ed25519 public key plus the key id.
+ *
+ * File formats (text, one "name value" pair a line, versioned by line 1):
+ *   brand.key   "yima-secret-key 1", "id N", "seed <64 hex>"      mode 0600
+ *   brand.pub   "yima-public-key 1", "id N", "ed25519 <64 hex>"
+ * The key id (0..999) is in both files and in every code, so keys can rotate.
+ *
+ * Thread safety: a loaded key is immutable and may be shared by threads.
+ */
+#ifndef YIMA_KEY_H
+#define YIMA_KEY_H
+
+#include <stddef.h>
+#include "yima/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define YIMA_KEY_ID_MAX 999
+#define YIMA_KEY_ID_AUTO (-1)
+
+typedef struct yima_key yima_key;
+
+/* New secret key from libsodium randomness. key_id YIMA_KEY_ID_AUTO derives
+ * the id from the public key. Returns YIMA_OK or an error. */
+YIMA_API int yima_key_generate(yima_key **out, int key_id, yima_err *err);
+
+/* Same, from a caller-chosen 32-byte seed (tests and known-answer vectors). */
+YIMA_API int yima_key_from_seed(yima_key **out, const unsigned char seed[32], int key_id,
+                                yima_err *err);
+
+/* Writes base.key (0600, atomically) and base.pub. Refuses to replace an
+ * existing file unless force. */
+YIMA_API int yima_key_save(const yima_key *key, const char *base, int force, yima_err *err);
+
+/* Loads a secret key file. Refuses a file that group or others can read. */
+YIMA_API int yima_key_load_secret(yima_key **out, const char *path, yima_err *err);
+
+/* Loads a public key file, or the public half of a secret key file. */
+YIMA_API int yima_key_load_public(yima_key **out, const char *path, yima_err *err);
+
+/* Wipes and frees; NULL is accepted. */
+YIMA_API void yima_key_free(yima_key *key);
+
+YIMA_API int yima_key_id(const yima_key *key);
+YIMA_API int yima_key_has_secret(const yima_key *key);
+/* The 32-byte Ed25519 public key. */
+YIMA_API const unsigned char *yima_key_public(const yima_key *key);
+
+/* Ed25519 signature (64 bytes) over msg; needs the secret. */
+YIMA_API int yima_key_sign(const yima_key *key, const void *msg, size_t len,
+                           unsigned char sig[64], yima_err *err);
+/* 0 if sig is a valid signature of msg under key. */
+YIMA_API YIMA_NODISCARD int yima_key_verify(const yima_key *key, const void *msg, size_t len,
+                                            const unsigned char sig[64]);
+
+/*
+ * A keyring maps key ids to keys, for verifiers that accept several keys
+ * (rotation). The ring takes ownership of added keys.
+ */
+typedef struct yima_keyring yima_keyring;
+YIMA_API yima_keyring *yima_keyring_create(void);
+YIMA_API int yima_keyring_add(yima_keyring *ring, yima_key *key, yima_err *err);
+YIMA_API const yima_key *yima_keyring_find(const yima_keyring *ring, int key_id);
+YIMA_API size_t yima_keyring_size(const yima_keyring *ring);
+YIMA_API void yima_keyring_free(yima_keyring *ring);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

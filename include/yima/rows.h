@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The line parser shared by verify, render and link: one line of gen output
+ * (txt, csv, tsv, jsonl) or a bare code or payload, split into fields.
+ *
+ * gen's columns, in order: index level serial code payload [inner] [case pallet]
+ * csv and tsv start with that header row; jsonl uses the same names as keys.
+ *
+ * A parser is built once from the first line of the input (which decides the
+ * format and, for csv/tsv, the columns) and is then read-only: many threads
+ * may parse lines with it at once.
+ */
+#ifndef YIMA_ROWS_H
+#define YIMA_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "yima/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { YIMA_ROWS_TXT, YIMA_ROWS_CSV, YIMA_ROWS_TSV, YIMA_ROWS_JSONL } yima_rowfmt;
+
+typedef struct yima_field {
+    const char *ptr; /* NULL when the row has no such field */
+    size_t len;
+} yima_field;
+
+typedef struct yima_row {
+    yima_field code;    /* the bare code (extracted from a payload if need be) */
+    yima_field payload; /* what a symbol carries: payload column or whole txt line */
+    yima_field inner, case_code, pallet_code, level, index;
+    int is_header;      /* the line was the csv/tsv header: skip it */
+} yima_row;
+
+typedef struct yima_rowparser yima_rowparser;
+
+/* Builds a parser from the input's first line (without its newline).
+ * template (may be NULL) is a payload template such as
+ * "HTTPS://V.EXAMPLE.CN/{code}" used to cut the code out of payloads;
+ * without one a code is the longest run of letters and digits after the
+ * URL's host. */
+YIMA_API int yima_rowparser_create(yima_rowparser **parser, const char *first_line, size_t len,
+                                   const char *template_text, yima_err *err);
+YIMA_API void yima_rowparser_free(yima_rowparser *parser);
+YIMA_API yima_rowfmt yima_rowparser_format(const yima_rowparser *parser);
+
+/* Splits one line (no newline; may be modified in place: unquoting and
+ * JSON unescaping). On a malformed line returns YIMA_E_DATA with err naming
+ * source:lineno and what is wrong. */
+YIMA_API int yima_rowparser_parse(const yima_rowparser *parser, char *line, size_t len,
+                                  yima_row *row, const char *source, uint64_t lineno,
+                                  yima_err *err);
+
+/* Splits a template at "{code}"; YIMA_E_USAGE if it has no such slot. */
+YIMA_API int yima_template_check(const char *template_text, yima_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

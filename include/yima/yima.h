@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* yima: one item, one code. The umbrella header. */
+#ifndef YIMA_H
+#define YIMA_H
+#include "yima/version.h"
+#include "yima/errors.h"
+#include "yima/key.h"
+#include "yima/code.h"
+#include "yima/pipeline.h"
+#include "yima/io.h"
+#include "yima/rows.h"
+#include "yima/gen.h"
+#include "yima/verify.h"
+#endif

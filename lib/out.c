@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+#include <zlib.h>
+#include "yima/io.h"
+
+struct yima_out {
+    int fd;
+    int is_stdout;
+    int force;
+    char *path, *tmp;
+    uint64_t bytes;
+    crypto_generichash_state hash;
+};
+
+static char *temp_name(const char *path)
+{
+    char *copy1 = strdup(path), *copy2 = strdup(path), *out = NULL;
+    if (copy1 && copy2) {
+        const char *dir = dirname(copy1), *base = basename(copy2);
+        size_t n = strlen(dir) + strlen(base) + 32;
+        if ((out = malloc(n)))
+            snprintf(out, n, "%s/.%s.tmp.XXXXXX", dir, base);
+    }
+    free(copy1);
+    free(copy2);
+    return out;
+}
+
+int yima_out_open(yima_out **outp, const char *path, int force, int secret, yima_err *err)
+{
+    yima_out *o = calloc(1, sizeof *o);
+    if (!o || sodium_init() < 0) {
+        free(o);
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
+    crypto_generichash_init(&o->hash, NULL, 0, YIMA_HASH_BYTES);
+    o->force = force;
+    if (!path || strcmp(path, "-") == 0) {
+        o->fd = STDOUT_FILENO;
+        o->is_stdout = 1;
+        o->path = strdup("(stdout)");
+        *outp = o;
+        return YIMA_OK;
+    }
+    if (!force && access(path, F_OK) == 0) {
+        free(o);
+        return yima_err_set(err, YIMA_E_EXISTS, "%s: already exists (use --force to replace it)",
+                            path);
+    }
+    o->path = strdup(path);
+    o->tmp = temp_name(path);
+    if (!o->path || !o->tmp || (o->fd = mkstemp(o->tmp)) < 0) {
+        int rc = yima_err_set(err, YIMA_E_IO, "%s: cannot create temporary file: %s", path,
+                              strerror(errno));
+        free(o->path);
+        free(o->tmp);
+        free(o);
+        return rc;
+    }
+    if (!secret) {
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(o->fd, 0666 & ~mask);
+    }
+    *outp = o;
+    return YIMA_OK;
+}
+
+int yima_out_write(yima_out *o, const void *data, size_t len, yima_err *err)
+{
+    const unsigned char *p = data;
+    crypto_generichash_update(&o->hash, p, len);
+    o->bytes += len;
+    while (len > 0) {
+        ssize_t n = write(o->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EPIPE)
+            return yima_err_set(err, YIMA_E_PIPE, "%s: reader closed the pipe", o->path);
+        if (n < 0)
+            return yima_err_set(err, YIMA_E_IO, "%s: write failed: %s", o->path, strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+    return YIMA_OK;
+}
+
+static void out_free(yima_out *o)
+{
+    free(o->path);
+    free(o->tmp);
+    free(o);
+}
+
+static void sync_parent_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+int yima_out_commit(yima_out *o, unsigned char hash[YIMA_HASH_BYTES], yima_err *err)
+{
+    unsigned char h[YIMA_HASH_BYTES];
+    crypto_generichash_final(&o->hash, h, sizeof h);
+    if (hash)
+        memcpy(hash, h, sizeof h);
+    if (o->is_stdout) {
+        out_free(o);
+        return YIMA_OK;
+    }
+    int rc = YIMA_OK;
+    if (fsync(o->fd) != 0 || close(o->fd) != 0)
+        rc = yima_err_set(err, YIMA_E_IO, "%s: cannot flush to disk: %s", o->path,
+                          strerror(errno));
+    /* Without --force, never replace a file that appeared while we ran. */
+    else if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, o->force ? 0 : RENAME_NOREPLACE) != 0)
+        rc = yima_err_set(err, errno == EEXIST ? YIMA_E_EXISTS : YIMA_E_IO,
+                          "%s: cannot move into place: %s", o->path, strerror(errno));
+    if (rc) {
+        unlink(o->tmp);
+    } else {
+        sync_parent_dir(o->path);
+    }
+    out_free(o);
+    return rc;
+}
+
+void yima_out_abort(yima_out *o)
+{
+    if (!o)
+        return;
+    if (!o->is_stdout) {
+        close(o->fd);
+        unlink(o->tmp);
+    }
+    out_free(o);
+}
+
+int yima_out_is_stdout(const yima_out *o) { return o->is_stdout; }
+uint64_t yima_out_bytes(const yima_out *o) { return o->bytes; }
+const char *yima_out_path(const yima_out *o) { return o->path; }
+
+int yima_path_is_gzip(const char *path)
+{
+    size_t n = path ? strlen(path) : 0;
+    return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
+int yima_gzip_member(const void *data, size_t len, int level, yima_buf *out, yima_err *err)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    /* windowBits 15 + 16: a gzip wrapper with mtime 0, so bytes are reproducible. */
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return yima_err_set(err, YIMA_E_NOMEM, "zlib: cannot start compressor");
+    size_t bound = deflateBound(&zs, len);
+    if (yima_buf_reserve(out, bound)) {
+        deflateEnd(&zs);
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory for compression");
+    }
+    zs.next_in = (Bytef *)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = out->data + out->len;
+    zs.avail_out = (uInt)bound;
+    int rc = deflate(&zs, Z_FINISH);
+    out->len += bound - zs.avail_out;
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END ? YIMA_OK : yima_err_set(err, YIMA_E_INTERNAL, "zlib: deflate failed");
+}
+
+int yima_hash_file(const char *path, unsigned char hash[YIMA_HASH_BYTES], uint64_t *bytes,
+                   yima_err *err)
+{
+    crypto_generichash_state st;
+    unsigned char buf[1 << 16];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return yima_err_set(err, YIMA_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    crypto_generichash_init(&st, NULL, 0, YIMA_HASH_BYTES);
+    uint64_t total = 0;
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        crypto_generichash_update(&st, buf, n);
+        total += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return yima_err_set(err, YIMA_E_IO, "%s: read error", path);
+    crypto_generichash_final(&st, hash, YIMA_HASH_BYTES);
+    if (bytes)
+        *bytes = total;
+    return YIMA_OK;
+}

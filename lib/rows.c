@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <jansson.h>
+#include "yima/io.h"
+#include "yima/rows.h"
+
+enum { COL_INDEX, COL_LEVEL, COL_SERIAL, COL_CODE, COL_PAYLOAD, COL_INNER, COL_CASE, COL_PALLET,
+       COL__COUNT };
+static const char *const col_names[COL__COUNT] = {"index", "level",  "serial", "code",
+                                                  "payload", "inner", "case", "pallet"};
+#define MAX_COLS 32
+
+struct yima_rowparser {
+    yima_rowfmt fmt;
+    int col[COL__COUNT]; /* column position of each known field, -1 if absent */
+    int ncols;
+    char *prefix, *suffix; /* template around {code} */
+};
+
+int yima_template_check(const char *t, yima_err *err)
+{
+    const char *slot = t ? strstr(t, "{code}") : NULL;
+    if (!slot)
+        return yima_err_set(err, YIMA_E_USAGE, "template '%s' has no {code} slot", t ? t : "");
+    if (strstr(slot + 6, "{code}"))
+        return yima_err_set(err, YIMA_E_USAGE, "template '%s' has more than one {code}", t);
+    for (const char *p = t; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+            return yima_err_set(err, YIMA_E_USAGE,
+                                "template '%s' contains a control character, quote or backslash",
+                                t);
+    return YIMA_OK;
+}
+
+static int header_columns(yima_rowparser *p, char *line, size_t len, char sep, yima_err *err)
+{
+    int n = 0;
+    char *start = line, *end = line + len;
+    while (start <= end && n < MAX_COLS) {
+        char *stop = memchr(start, sep, (size_t)(end - start));
+        size_t flen = (size_t)((stop ? stop : end) - start);
+        for (int c = 0; c < COL__COUNT; c++)
+            if (strlen(col_names[c]) == flen && strncasecmp(start, col_names[c], flen) == 0)
+                p->col[c] = n;
+        n++;
+        if (!stop)
+            break;
+        start = stop + 1;
+    }
+    p->ncols = n;
+    if (p->col[COL_CODE] < 0 && p->col[COL_PAYLOAD] < 0)
+        return yima_err_set(err, YIMA_E_DATA, "header row has neither a code nor a payload column");
+    return YIMA_OK;
+}
+
+int yima_rowparser_create(yima_rowparser **out, const char *first, size_t len,
+                          const char *template_text, yima_err *err)
+{
+    yima_rowparser *p = calloc(1, sizeof *p);
+    char *copy = malloc(len + 1);
+    int rc = YIMA_OK;
+    if (!p || !copy) {
+        free(p);
+        free(copy);
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
+    memcpy(copy, first, len);
+    copy[len] = '\0';
+    memset(p->col, -1, sizeof p->col);
+    if (len > 0 && first[0] == '{')
+        p->fmt = YIMA_ROWS_JSONL;
+    else if (len > 6 && strncasecmp(first, "index", 5) == 0 && (first[5] == '\t' || first[5] == ','))
+        p->fmt = first[5] == '\t' ? YIMA_ROWS_TSV : YIMA_ROWS_CSV;
+    else
+        p->fmt = YIMA_ROWS_TXT;
+    if (p->fmt == YIMA_ROWS_TSV || p->fmt == YIMA_ROWS_CSV)
+        rc = header_columns(p, copy, len, first[5], err);
+    if (!rc && template_text && !(rc = yima_template_check(template_text, err))) {
+        const char *slot = strstr(template_text, "{code}");
+        p->prefix = strndup(template_text, (size_t)(slot - template_text));
+        p->suffix = strdup(slot + 6);
+    }
+    free(copy);
+    if (rc) {
+        yima_rowparser_free(p);
+        return rc;
+    }
+    *out = p;
+    return YIMA_OK;
+}
+
+void yima_rowparser_free(yima_rowparser *p)
+{
+    if (!p)
+        return;
+    free(p->prefix);
+    free(p->suffix);
+    free(p);
+}
+
+yima_rowfmt yima_rowparser_format(const yima_rowparser *p)
+{
+    return p->fmt;
+}
+
+static int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The code inside a payload: the template's slot, or else the longest run of
+ * letters and digits after the URL's host. */
+static int extract_code(const yima_rowparser *p, yima_field payload, yima_field *code,
+                        const char *src, uint64_t ln, yima_err *err)
+{
+    const char *s = payload.ptr, *end = s + payload.len;
+    if (p->prefix) {
+        size_t pl = strlen(p->prefix), sl = strlen(p->suffix);
+        if (payload.len < pl + sl || strncasecmp(s, p->prefix, pl) != 0 ||
+            strncmp(end - sl, p->suffix, sl) != 0)
+            return yima_err_set(err, YIMA_E_DATA, "%s:%llu: payload does not match the template",
+                                src, (unsigned long long)ln);
+        *code = (yima_field){s + pl, payload.len - pl - sl};
+        return YIMA_OK;
+    }
+    const char *scheme = memmem(s, payload.len, "://", 3);
+    if (scheme) {
+        const char *path = memchr(scheme + 3, '/', (size_t)(end - scheme - 3));
+        s = path ? path : end;
+    }
+    *code = (yima_field){NULL, 0};
+    for (const char *q = s; q < end;) {
+        const char *run = q;
+        while (q < end && is_alnum((unsigned char)*q))
+            q++;
+        if ((size_t)(q - run) > code->len)
+            *code = (yima_field){run, (size_t)(q - run)};
+        if (q == run)
+            q++;
+    }
+    if (!code->len)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: no code found in '%.40s'", src,
+                            (unsigned long long)ln, payload.ptr);
+    return YIMA_OK;
+}
+
+/* Splits a csv or tsv line; csv fields may be quoted ("" escapes a quote). */
+static int split_fields(char *line, size_t len, char sep, yima_field *f, int max)
+{
+    int n = 0;
+    char *p = line, *end = line + len;
+    for (;;) {
+        if (n == max)
+            return -1;
+        if (sep == ',' && p < end && *p == '"') {
+            char *w = p, *r = p + 1;
+            for (;; r++) {
+                if (r >= end)
+                    return -1; /* unterminated quote */
+                if (*r == '"' && (r + 1 >= end || r[1] != '"'))
+                    break;
+                if (*r == '"')
+                    r++;
+                *w++ = *r;
+            }
+            f[n++] = (yima_field){p, (size_t)(w - p)};
+            p = r + 1;
+        } else {
+            char *stop = memchr(p, sep, (size_t)(end - p));
+            f[n++] = (yima_field){p, (size_t)((stop ? stop : end) - p)};
+            p = stop ? stop : end;
+        }
+        if (p >= end)
+            return n;
+        if (*p != sep)
+            return -1;
+        p++;
+    }
+}
+
+static yima_field column(const yima_rowparser *p, const yima_field *f, int which)
+{
+    return p->col[which] >= 0 ? f[p->col[which]] : (yima_field){NULL, 0};
+}
+
+static int parse_delimited(const yima_rowparser *p, char *line, size_t len, yima_row *row,
+                           const char *src, uint64_t ln, yima_err *err)
+{
+    yima_field f[MAX_COLS];
+    char sep = p->fmt == YIMA_ROWS_TSV ? '\t' : ',';
+    int n = split_fields(line, len, sep, f, MAX_COLS);
+    if (n < 0)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: unbalanced quotes or too many fields",
+                            src, (unsigned long long)ln);
+    if (n != p->ncols)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: expected %d fields, found %d (truncated?)",
+                            src, (unsigned long long)ln, p->ncols, n);
+    if (f[0].len == 5 && strncasecmp(f[0].ptr, "index", 5) == 0) {
+        row->is_header = 1;
+        return YIMA_OK;
+    }
+    row->code = column(p, f, COL_CODE);
+    row->payload = column(p, f, COL_PAYLOAD);
+    row->inner = column(p, f, COL_INNER);
+    row->case_code = column(p, f, COL_CASE);
+    row->pallet_code = column(p, f, COL_PALLET);
+    row->level = column(p, f, COL_LEVEL);
+    row->index = column(p, f, COL_INDEX);
+    if (!row->code.ptr)
+        return extract_code(p, row->payload, &row->code, src, ln, err);
+    return YIMA_OK;
+}
+
+/* Copies a JSON member into the line buffer (decoded text is never longer
+ * than its encoding, so it fits behind what was already copied). */
+static yima_field json_member(json_t *obj, const char *key, char *line, size_t *used)
+{
+    json_t *v = json_object_get(obj, key);
+    char num[32];
+    const char *s = NULL;
+    size_t n = 0;
+    if (json_is_string(v)) {
+        s = json_string_value(v);
+        n = json_string_length(v);
+    } else if (json_is_integer(v)) {
+        n = (size_t)snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        s = num;
+    }
+    if (!s)
+        return (yima_field){NULL, 0};
+    memcpy(line + *used, s, n);
+    yima_field f = {line + *used, n};
+    *used += n;
+    return f;
+}
+
+static int parse_jsonl(const yima_rowparser *p, char *line, size_t len, yima_row *row,
+                       const char *src, uint64_t ln, yima_err *err)
+{
+    json_error_t jerr;
+    json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!obj || !json_is_object(obj)) {
+        json_decref(obj);
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: invalid JSON at column %d: %s", src,
+                            (unsigned long long)ln, obj ? 1 : jerr.column,
+                            obj ? "not an object" : jerr.text);
+    }
+    size_t used = 0;
+    row->code = json_member(obj, "code", line, &used);
+    row->payload = json_member(obj, "payload", line, &used);
+    row->inner = json_member(obj, "inner", line, &used);
+    row->case_code = json_member(obj, "case", line, &used);
+    row->pallet_code = json_member(obj, "pallet", line, &used);
+    row->level = json_member(obj, "level", line, &used);
+    row->index = json_member(obj, "index", line, &used);
+    json_decref(obj);
+    if (!row->code.ptr && !row->payload.ptr)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: JSON object has no code or payload", src,
+                            (unsigned long long)ln);
+    if (!row->code.ptr)
+        return extract_code(p, row->payload, &row->code, src, ln, err);
+    return YIMA_OK;
+}
+
+static int check_text(char *line, size_t *len, const char *src, uint64_t ln, yima_err *err)
+{
+    while (*len > 0 && (line[*len - 1] == '\r' || line[*len - 1] == ' '))
+        (*len)--;
+    if (*len == 0)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: empty line", src, (unsigned long long)ln);
+    if (*len > YIMA_LINE_MAX)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: line longer than %d bytes", src,
+                            (unsigned long long)ln, YIMA_LINE_MAX);
+    for (size_t i = 0; i < *len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return yima_err_set(err, YIMA_E_DATA,
+                                "%s:%llu: binary data (byte 0x%02x at column %zu), not text", src,
+                                (unsigned long long)ln, c, i + 1);
+    }
+    return YIMA_OK;
+}
+
+int yima_rowparser_parse(const yima_rowparser *p, char *line, size_t len, yima_row *row,
+                         const char *src, uint64_t ln, yima_err *err)
+{
+    memset(row, 0, sizeof *row);
+    int rc = check_text(line, &len, src, ln, err);
+    if (rc)
+        return rc;
+    switch (p->fmt) {
+    case YIMA_ROWS_TSV:
+    case YIMA_ROWS_CSV:
+        return parse_delimited(p, line, len, row, src, ln, err);
+    case YIMA_ROWS_JSONL:
+        return parse_jsonl(p, line, len, row, src, ln, err);
+    default:
+        row->payload = (yima_field){line, len};
+        return extract_code(p, row->payload, &row->code, src, ln, err);
+    }
+}
