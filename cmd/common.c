@@ -71,6 +71,21 @@ int opt_pair(const char *cmd, const char *opt, const char *text, char sep, uint6
     return 0;
 }
 
+int opt_range(const char *cmd, const char *opt, const char *text, uint64_t *start,
+              uint64_t *count)
+{
+    const char *mid = strchr(text, ':');
+    char first[32];
+    if (!mid || (size_t)(mid - text) >= sizeof first)
+        return usage_error(cmd, "%s: expected START:COUNT, got '%s'", opt, text);
+    memcpy(first, text, (size_t)(mid - text));
+    first[mid - text] = '\0';
+    if (opt_u64(cmd, opt, first, 0, UINT64_MAX, start) ||
+        opt_u64(cmd, opt, mid + 1, 1, UINT64_MAX, count))
+        return EXIT_USAGE;
+    return 0;
+}
+
 int opt_threads(const char *cmd, const char *text, int *out)
 {
     int n = 0;

@@ -31,6 +31,9 @@ int opt_int(const char *cmd, const char *opt, const char *text, int min, int max
 /* "A,B" pairs such as --pack 24,60 or --sheet 3x8; sep is ',' or 'x'. */
 int opt_pair(const char *cmd, const char *opt, const char *text, char sep, uint64_t max,
              uint64_t *a, uint64_t *b);
+/* "START:COUNT" with COUNT >= 1. */
+int opt_range(const char *cmd, const char *opt, const char *text, uint64_t *start,
+              uint64_t *count);
 /* Thread count: "0" or absent means all cores. */
 int opt_threads(const char *cmd, const char *text, int *out);
 

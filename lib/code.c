@@ -99,6 +99,17 @@ int yima_codec_get(const yima_codec *c, yima_param param)
     return c->param[param];
 }
 
+const yima_key *yima_codec_key(const yima_codec *c)
+{
+    return c->key;
+}
+
+size_t yima_codec_serial_offset(const yima_codec *c)
+{
+    yima_alphabet a = (yima_alphabet)c->param[YIMA_P_ALPHABET];
+    return (size_t)(yima_kid_width(a) + 1 + yima_len_width(a));
+}
+
 uint64_t yima_codec_capacity(const yima_codec *c, uint32_t batch)
 {
     yima_u128 first = (yima_u128)batch << YIMA_BATCH_SHIFT;

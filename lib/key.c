@@ -237,6 +237,29 @@ int yima_key_load_secret(yima_key **out, const char *path, yima_err *err)
     return rc;
 }
 
+int yima_key_from_seed_file(yima_key **out, const char *path, int key_id, yima_err *err)
+{
+    char text[KEY_FILE_MAX];
+    unsigned char seed[32];
+    size_t got = 0;
+    const char *hex = NULL;
+    int rc = read_key_file(path, text, sizeof text, 1, err);
+    if (rc)
+        return rc;
+    int len = key_field(text, "seed", &hex);
+    if (len < 0) {
+        hex = text + strspn(text, " \t\r\n");
+        len = (int)strcspn(hex, " \t\r\n");
+    }
+    if (len != 64 || sodium_hex2bin(seed, sizeof seed, hex, 64, NULL, &got, NULL) || got != 32)
+        rc = yima_err_set(err, YIMA_E_KEY, "%s: expected a seed of 64 hex digits", path);
+    else
+        rc = yima_key_from_seed(out, seed, key_id, err);
+    sodium_memzero(text, sizeof text);
+    sodium_memzero(seed, sizeof seed);
+    return rc;
+}
+
 int yima_key_load_public(yima_key **out, const char *path, yima_err *err)
 {
     char text[KEY_FILE_MAX];

@@ -63,6 +63,10 @@ YIMA_API void yima_codec_free(yima_codec *codec);
 /* Setting the alphabet resets the lengths to that alphabet's defaults. */
 YIMA_API int yima_codec_set(yima_codec *codec, yima_param param, int value, yima_err *err);
 YIMA_API int yima_codec_get(const yima_codec *codec, yima_param param);
+/* The key the codec was made with. */
+YIMA_API const yima_key *yima_codec_key(const yima_codec *codec);
+/* Where the serial sits in this codec's codes: offset and length. */
+YIMA_API size_t yima_codec_serial_offset(const yima_codec *codec);
 
 /* Number of codes batch can hold at one level (0 if the batch is beyond
  * the format). Capacity: batch * 2^32 + index < R^L / 10^4. */

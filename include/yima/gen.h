@@ -32,6 +32,7 @@ typedef struct yima_gen_options {
     int inner;                  /* add companion inner codes to items */
     const char *template_text;  /* payload template with {code}, or NULL */
     yima_outfmt format;
+    int header;                 /* csv/tsv header row [1]; shards after the first omit it */
     const char *output;         /* path, or "-"/NULL for stdout */
     const char *manifest;       /* manifest path; NULL = "<output>.manifest" for files */
     const char *ledger;         /* ledger path; NULL = no ledger */
@@ -56,6 +57,9 @@ typedef struct yima_gen_result {
     uint64_t bytes;
     unsigned char blake2b[32];
 } yima_gen_result;
+
+/* The default ledger beside a key: "brand.key" -> "brand.ledger". Caller frees. */
+YIMA_API char *yima_ledger_path(const char *key_path);
 
 /* Runs the job. Output appears at opt->output only when complete. */
 YIMA_API int yima_gen_run(const yima_gen_options *opt, yima_gen_result *result, yima_err *err);

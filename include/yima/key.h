@@ -41,6 +41,11 @@ YIMA_API int yima_key_generate(yima_key **out, int key_id, yima_err *err);
 YIMA_API int yima_key_from_seed(yima_key **out, const unsigned char seed[32], int key_id,
                                 yima_err *err);
 
+/* Restores a key from a backed-up seed: a file holding 64 hex digits (the
+ * "seed" line of a .key file, or just the digits). The file must not be
+ * readable by group or others. */
+YIMA_API int yima_key_from_seed_file(yima_key **out, const char *path, int key_id, yima_err *err);
+
 /* Writes base.key (0600, atomically) and base.pub. Refuses to replace an
  * existing file unless force. */
 YIMA_API int yima_key_save(const yima_key *key, const char *base, int force, yima_err *err);

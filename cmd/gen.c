@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+
+static const char help[] =
+    "Usage: yima gen -k KEY [-b BATCH] (-n COUNT | --range START:COUNT) [OPTIONS]\n"
+    "Generate unique, unpredictable, authenticated codes, in order, as fast as the cores allow.\n"
+    "\n"
+    "  -k, --key FILE          brand secret key (required)\n"
+    "  -b, --batch N           batch number                       [Default: 0]\n"
+    "  -n, --count N           codes to generate from index 0\n"
+    "      --range START:COUNT codes START..START+COUNT-1 of the batch\n"
+    "      --shard K/N         the K-th of N shards of the range (1-based); shards\n"
+    "                          concatenate to the bytes of one run\n"
+    "  -l, --level LEVEL       item, case or pallet               [Default: item]\n"
+    "  -a, --auth MODE         sig, mac or none                   [Default: sig]\n"
+    "      --alphabet A        base32 or digits                   [Default: base32]\n"
+    "      --serial-len N      serial characters                  [Default: 14 base32, 20 digits]\n"
+    "      --mac-len N         mac tag characters (>= 40 bits)    [Default: 8 base32, 13 digits]\n"
+    "      --inner             add a hidden inner (redemption) code to each item\n"
+    "      --pack CASE,PALLET  pre-assign the hierarchy, e.g. 24,60\n"
+    "  -t, --template T        payload template with {code}       [Default: the bare code]\n"
+    "  -f, --format F          txt, csv, tsv or jsonl             [Default: txt]\n"
+    "  -o, --output FILE       output; FILE.gz is gzip            [Default: stdout]\n"
+    "      --manifest FILE     signed manifest                    [Default: OUTPUT.manifest]\n"
+    "      --header yes|no     csv/tsv header row                 [Default: yes, but not in\n"
+    "                          shards after the first or ranges not starting at 0]\n"
+    "      --ledger FILE       issue ledger                       [Default: KEY's .ledger]\n"
+    "      --no-ledger         do not record this run in the ledger\n"
+    "      --force             replace outputs; issue a recorded range again\n"
+    "      --gzip-level N      1..9                               [Default: 6]\n"
+    "  -j, --threads N         worker threads, 0 = all cores      [Default: 0]\n"
+    "  -q, --quiet             no progress line\n"
+    "  -h, --help              show this help\n";
+
+typedef struct gen_cli {
+    const char *key_path, *ledger;
+    uint64_t count, shard_k, shard_n, batch;
+    int have_count, have_range, no_ledger, quiet, header;
+    yima_gen_options o;
+    int alphabet, auth, serial_len, mac_len;
+} gen_cli;
+
+enum { O_RANGE = 256, O_SHARD, O_ALPHABET, O_SERIAL_LEN, O_MAC_LEN, O_INNER, O_PACK, O_MANIFEST,
+       O_HEADER, O_LEDGER, O_NO_LEDGER, O_FORCE, O_GZIP_LEVEL };
+
+static const struct option longopts[] = {
+    {"key", required_argument, NULL, 'k'},        {"batch", required_argument, NULL, 'b'},
+    {"count", required_argument, NULL, 'n'},      {"range", required_argument, NULL, O_RANGE},
+    {"shard", required_argument, NULL, O_SHARD},  {"level", required_argument, NULL, 'l'},
+    {"auth", required_argument, NULL, 'a'},       {"alphabet", required_argument, NULL, O_ALPHABET},
+    {"serial-len", required_argument, NULL, O_SERIAL_LEN},
+    {"mac-len", required_argument, NULL, O_MAC_LEN},
+    {"inner", no_argument, NULL, O_INNER},        {"pack", required_argument, NULL, O_PACK},
+    {"template", required_argument, NULL, 't'},   {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},     {"manifest", required_argument, NULL, O_MANIFEST},
+    {"header", required_argument, NULL, O_HEADER}, {"ledger", required_argument, NULL, O_LEDGER},
+    {"no-ledger", no_argument, NULL, O_NO_LEDGER}, {"force", no_argument, NULL, O_FORCE},
+    {"gzip-level", required_argument, NULL, O_GZIP_LEVEL},
+    {"threads", required_argument, NULL, 'j'},    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
+
+static int named(const char *opt, const char *value, int parsed)
+{
+    if (parsed < 0)
+        return usage_error("gen", "%s: unknown value '%s'", opt, value);
+    return 0;
+}
+
+static int parse_option(gen_cli *g, int c, const char *arg)
+{
+    yima_gen_options *o = &g->o;
+    switch (c) {
+    case 'k': g->key_path = arg; return 0;
+    case 'b': return opt_u64("gen", "--batch", arg, 0, UINT32_MAX, &g->batch);
+    case 'n': g->have_count = 1; return opt_u64("gen", "--count", arg, 1, UINT64_MAX, &g->count);
+    case O_RANGE:
+        g->have_range = 1;
+        return opt_range("gen", "--range", arg, &o->start, &g->count);
+    case O_SHARD: return opt_pair("gen", "--shard", arg, '/', 1u << 20, &g->shard_k, &g->shard_n);
+    case 'l': return named("--level", arg, (int)(o->level = yima_level_parse(arg)));
+    case 'a': return named("--auth", arg, g->auth = yima_auth_parse(arg));
+    case O_ALPHABET: return named("--alphabet", arg, g->alphabet = yima_alphabet_parse(arg));
+    case O_SERIAL_LEN: return opt_int("gen", "--serial-len", arg, 1, 64, &g->serial_len);
+    case O_MAC_LEN: return opt_int("gen", "--mac-len", arg, 1, 64, &g->mac_len);
+    case O_INNER: o->inner = 1; return 0;
+    case O_PACK: return opt_pair("gen", "--pack", arg, ',', 1u << 20, &o->pack_case, &o->pack_pallet);
+    case 't': o->template_text = arg; return 0;
+    case 'f': return named("--format", arg, (int)(o->format = yima_outfmt_parse(arg)));
+    case 'o': o->output = arg; return 0;
+    case O_MANIFEST: o->manifest = arg; return 0;
+    case O_HEADER:
+        g->header = !strcmp(arg, "yes") ? 1 : !strcmp(arg, "no") ? 0 : -2;
+        return g->header == -2 ? usage_error("gen", "--header takes yes or no") : 0;
+    case O_LEDGER: g->ledger = arg; return 0;
+    case O_NO_LEDGER: g->no_ledger = 1; return 0;
+    case O_FORCE: o->force = 1; return 0;
+    case O_GZIP_LEVEL: return opt_int("gen", "--gzip-level", arg, 1, 9, &o->gzip_level);
+    case 'j': return opt_threads("gen", arg, &o->threads);
+    case 'q': g->quiet = 1; return 0;
+    default: return usage_error("gen", "unknown option");
+    }
+}
+
+static int configure_codec(gen_cli *g, yima_codec *codec, yima_err *err)
+{
+    int rc = YIMA_OK;
+    if (g->alphabet >= 0)
+        rc = yima_codec_set(codec, YIMA_P_ALPHABET, g->alphabet, err);
+    if (!rc && g->auth >= 0)
+        rc = yima_codec_set(codec, YIMA_P_AUTH, g->auth, err);
+    if (!rc && g->serial_len > 0)
+        rc = yima_codec_set(codec, YIMA_P_SERIAL_LEN, g->serial_len, err);
+    if (!rc && g->mac_len > 0)
+        rc = yima_codec_set(codec, YIMA_P_MAC_LEN, g->mac_len, err);
+    return rc;
+}
+
+static int check_cli(gen_cli *g)
+{
+    yima_gen_options *o = &g->o;
+    if (!g->key_path)
+        return usage_error("gen", "a secret key is required (-k brand.key)");
+    if (g->have_count == g->have_range)
+        return usage_error("gen", "give exactly one of -n COUNT or --range START:COUNT");
+    if (g->shard_n && (g->shard_k < 1 || g->shard_k > g->shard_n))
+        return usage_error("gen", "--shard K/N needs 1 <= K <= N");
+    o->batch = (uint32_t)g->batch;
+    o->count = g->count;
+    if (g->shard_n) {
+        uint64_t align = o->pack_case ? o->pack_case * o->pack_pallet : 1;
+        align = (65536 + align - 1) / align * align; /* the job size: gzip members line up */
+        yima_gen_shard(o->start, g->count, align, (unsigned)g->shard_k, (unsigned)g->shard_n,
+                       &o->start, &o->count);
+        if (o->count == 0)
+            return usage_error("gen", "shard %llu/%llu is empty: the range is too small",
+                               (unsigned long long)g->shard_k, (unsigned long long)g->shard_n);
+    }
+    o->header = g->header >= 0 ? g->header : g->shard_n ? g->shard_k == 1 : o->start == 0;
+    return 0;
+}
+
+int cmd_gen(int argc, char **argv)
+{
+    gen_cli g = {.alphabet = -1, .auth = -1, .header = -1};
+    yima_gen_options_init(&g.o);
+    g.o.threads = yima_cpu_count();
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "k:b:n:l:a:t:f:o:j:qh", longopts, NULL)) != -1) {
+        if (c == 'h')
+            return print_help(help);
+        if (c == '?' || parse_option(&g, c, optarg))
+            return c == '?' ? usage_error("gen", "bad option") : EXIT_USAGE;
+    }
+    if (optind < argc)
+        return usage_error("gen", "unexpected argument '%s'", argv[optind]);
+    if (check_cli(&g))
+        return EXIT_USAGE;
+    yima_err err = {0};
+    yima_key *key = NULL;
+    yima_codec *codec = NULL;
+    char *ledger = NULL;
+    progress bar;
+    int rc = yima_key_load_secret(&key, g.key_path, &err);
+    if (!rc && !(codec = yima_codec_create(key)))
+        rc = yima_err_set(&err, YIMA_E_NOMEM, "out of memory");
+    if (!rc)
+        rc = configure_codec(&g, codec, &err);
+    if (!rc) {
+        ledger = g.no_ledger ? NULL : g.ledger ? strdup(g.ledger) : yima_ledger_path(g.key_path);
+        g.o.codec = codec;
+        g.o.ledger = ledger;
+        progress_init(&bar, "items", g.o.count, g.quiet);
+        g.o.progress = progress_update;
+        g.o.progress_ctx = &bar;
+        yima_gen_result res;
+        rc = yima_gen_run(&g.o, &res, &err);
+        progress_end(&bar);
+    }
+    free(ledger);
+    yima_codec_free(codec);
+    yima_key_free(key);
+    return rc ? report_error("gen", &err) : EXIT_OK;
+}

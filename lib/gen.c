@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include "gen_rows.h"
+#include "ledger.h"
+#include "manifest.h"
+#include "yima/io.h"
+
+#define BLOCK_ITEMS 65536
+
+void yima_gen_options_init(yima_gen_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->level = YIMA_LEVEL_ITEM;
+    opt->format = YIMA_OUT_TXT;
+    opt->gzip_level = 6;
+    opt->threads = 1;
+    opt->header = 1;
+}
+
+/* Items per job. A multiple of the pallet size, so that jobs (and so gzip
+ * members) start at the same absolute indexes in a sharded run. */
+static uint64_t block_items(const yima_gen_options *opt)
+{
+    uint64_t unit = opt->pack_case ? opt->pack_case * opt->pack_pallet : 1;
+    return (BLOCK_ITEMS + unit - 1) / unit * unit;
+}
+
+void yima_gen_shard(uint64_t start, uint64_t count, uint64_t align, unsigned k, unsigned n,
+                    uint64_t *shard_start, uint64_t *shard_count)
+{
+    uint64_t end = start + count, units = (count + align - 1) / align;
+    uint64_t first = units * (k - 1) / n, last = units * k / n;
+    uint64_t s = start + first * align, e = start + last * align;
+    *shard_start = s < end ? s : end;
+    *shard_count = (e < end ? e : end) - *shard_start;
+}
+
+typedef struct gen_run {
+    const yima_gen_options *opt;
+    yima_rowfmt_state rows;
+    yima_out *out;
+    uint64_t next, end, block, written;
+} gen_run;
+
+static int gen_read(void *ctx, yima_job *job, yima_err *err)
+{
+    gen_run *g = ctx;
+    (void)err;
+    if (g->next >= g->end)
+        return 0;
+    uint64_t stop = (g->next / g->block + 1) * g->block;
+    job->start = g->next;
+    job->count = (stop < g->end ? stop : g->end) - g->next;
+    g->next += job->count;
+    return 1;
+}
+
+static int gen_work(void *ctx, void *worker, yima_job *job, yima_err *err)
+{
+    gen_run *g = ctx;
+    (void)worker;
+    int rc = yima_gen_rows(&g->rows, job->start, job->count, &job->out, &job->stat[0], err);
+    if (rc || !g->rows.gzip)
+        return rc;
+    rc = yima_gzip_member(job->out.data, job->out.len, g->opt->gzip_level, &job->aux, err);
+    yima_buf swap = job->out;
+    job->out = job->aux;
+    job->aux = swap;
+    return rc;
+}
+
+static int gen_write(void *ctx, yima_job *job, yima_err *err)
+{
+    gen_run *g = ctx;
+    int rc = yima_out_write(g->out, job->out.data, job->out.len, err);
+    g->written += job->stat[0];
+    if (!rc && g->opt->progress)
+        g->opt->progress(g->opt->progress_ctx, job->start + job->count - g->opt->start);
+    return rc;
+}
+
+static int check_capacity(const yima_gen_options *opt, yima_err *err)
+{
+    uint64_t cap = yima_codec_capacity(opt->codec, opt->batch);
+    if (opt->count == 0)
+        return yima_err_set(err, YIMA_E_USAGE, "nothing to generate: count is 0");
+    if (opt->start >= cap || opt->count > cap - opt->start)
+        return yima_err_set(err, YIMA_E_CAPACITY,
+                            "batch %u holds %llu codes in this format; indexes %llu..%llu do "
+                            "not fit (use a longer serial or another batch)",
+                            opt->batch, (unsigned long long)cap, (unsigned long long)opt->start,
+                            (unsigned long long)(opt->start + opt->count - 1));
+    if (opt->pack_case && (opt->level != YIMA_LEVEL_ITEM || !opt->pack_pallet))
+        return yima_err_set(err, YIMA_E_USAGE, "--pack needs item level and CASE,PALLET sizes");
+    if (opt->pack_case && opt->start % (opt->pack_case * opt->pack_pallet))
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "with --pack, the start index must be a multiple of the pallet "
+                            "size %llu",
+                            (unsigned long long)(opt->pack_case * opt->pack_pallet));
+    return YIMA_OK;
+}
+
+/* The item range plus the case and pallet ranges a hierarchy implies. */
+static int ledger_ranges(const yima_gen_options *opt, yima_ledger_range r[3])
+{
+    uint64_t end = opt->start + opt->count;
+    r[0] = (yima_ledger_range){opt->batch, (int)opt->level, opt->start, opt->count};
+    if (!opt->pack_case)
+        return 1;
+    uint64_t pc = opt->pack_case, pp = opt->pack_case * opt->pack_pallet;
+    r[1] = (yima_ledger_range){opt->batch, YIMA_LEVEL_CASE, opt->start / pc,
+                               (end + pc - 1) / pc - opt->start / pc};
+    r[2] = (yima_ledger_range){opt->batch, YIMA_LEVEL_PALLET, opt->start / pp,
+                               (end + pp - 1) / pp - opt->start / pp};
+    return 3;
+}
+
+static int gen_stream(gen_run *g, int header, yima_gen_result *res, yima_err *err)
+{
+    const yima_gen_options *opt = g->opt;
+    yima_pipeline_ops ops = {gen_read, gen_work, gen_write, NULL, NULL};
+    int rc = YIMA_OK;
+    if (header) {
+        yima_buf hb = {0}, gz = {0};
+        rc = yima_gen_header(&g->rows, &hb, err);
+        if (!rc && g->rows.gzip)
+            rc = yima_gzip_member(hb.data, hb.len, opt->gzip_level, &gz, err);
+        if (!rc)
+            rc = g->rows.gzip ? yima_out_write(g->out, gz.data, gz.len, err)
+                              : yima_out_write(g->out, hb.data, hb.len, err);
+        yima_buf_free(&hb);
+        yima_buf_free(&gz);
+    }
+    if (!rc)
+        rc = yima_pipeline_run(&ops, g, opt->threads, err);
+    res->rows = g->written;
+    res->bytes = yima_out_bytes(g->out);
+    if (rc) {
+        yima_out_abort(g->out);
+        return rc;
+    }
+    return yima_out_commit(g->out, res->blake2b, err);
+}
+
+static char *default_manifest_path(const yima_gen_options *opt)
+{
+    if (opt->manifest)
+        return strdup(opt->manifest);
+    if (!opt->output || !strcmp(opt->output, "-"))
+        return NULL;
+    size_t n = strlen(opt->output) + 10;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s.manifest", opt->output);
+    return p;
+}
+
+int yima_gen_run(const yima_gen_options *opt, yima_gen_result *res, yima_err *err)
+{
+    int header = opt->header && (opt->format == YIMA_OUT_CSV || opt->format == YIMA_OUT_TSV);
+    gen_run g = {.opt = opt, .next = opt->start, .end = opt->start + opt->count};
+    yima_ledger_range ranges[3];
+    char reservation[17];
+    memset(res, 0, sizeof *res);
+    g.block = block_items(opt);
+    int rc = check_capacity(opt, err);
+    if (!rc)
+        rc = yima_gen_rows_init(&g.rows, opt, err);
+    if (!rc && opt->ledger)
+        rc = yima_ledger_reserve(opt->ledger, ranges, ledger_ranges(opt, ranges), opt->output,
+                                 opt->force, reservation, err);
+    if (!rc)
+        rc = yima_out_open(&g.out, opt->output, opt->force, 0, err);
+    if (!rc)
+        rc = gen_stream(&g, header, res, err);
+    char *mpath = rc ? NULL : default_manifest_path(opt);
+    if (mpath)
+        rc = yima_manifest_write(mpath, yima_codec_key(opt->codec), opt, res, header, err);
+    if (!rc && opt->ledger)
+        rc = yima_ledger_complete(opt->ledger, reservation, err);
+    free(mpath);
+    yima_gen_rows_free(&g.rows);
+    return rc;
+}
