@@ -10,7 +10,6 @@ static const char help[] =
     "  -o, --output BASE   path without extension            [Default: brand]\n"
     "      --id N          key id 0..999 carried in codes    [Default: from the public key]\n"
     "      --seed-file FILE  restore from a backed-up seed (64 hex digits, mode 0600)\n"
-    "      --seed-file FILE restore from a backed-up seed (64 hex digits, mode 0600)\n"
     "      --force         replace existing key files\n"
     "  -h, --help          show this help\n";
 
