@@ -49,5 +49,5 @@ int yima_exit_status(int code)
 {
     if (code == YIMA_OK || code == YIMA_E_PIPE)
         return 0;
-    return code == YIMA_E_USAGE ? 2 : 3;
+    return code == YIMA_E_USAGE || code == YIMA_E_CAPACITY ? 2 : 3;
 }

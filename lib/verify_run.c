@@ -95,8 +95,13 @@ static uint32_t pool_add(yima_buf *pool, const char *s, size_t n)
     return off;
 }
 
-static int check_binary(const char *line, size_t len, const char *src, uint64_t ln, yima_err *err)
+/* Input that is not a list of codes at all stops the run (exit 3) rather
+ * than producing a result per line. */
+static int check_line(const char *line, size_t len, const char *src, uint64_t ln, yima_err *err)
 {
+    if (len > YIMA_LINE_MAX)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: line longer than %d bytes", src,
+                            (unsigned long long)ln, YIMA_LINE_MAX);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
         if (c == 0 || (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
@@ -130,7 +135,7 @@ static int verify_line(verify_run *v, yima_job *job, char *line, size_t len, uin
     yima_row row;
     yima_err perr = {0};
     record r = {.line = job->stat[0] << LINE_BITS | ln};
-    int rc = check_binary(line, len, src, ln, err);
+    int rc = check_line(line, len, src, ln, err);
     if (rc)
         return rc;
     if (yima_buf_reserve(&job->out, 2 * len + sizeof perr.msg) ||
