@@ -49,7 +49,7 @@ static size_t count_lines(const unsigned char *p, size_t n)
 
 static const unsigned char *last_newline(const unsigned char *p, size_t n)
 {
-    return memrchr(p, '\n', n);
+    return n ? memrchr(p, '\n', n) : NULL;
 }
 
 /* Reads one chunk; 1 if data came, 0 at end of input. */

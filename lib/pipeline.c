@@ -22,6 +22,8 @@ int yima_buf_reserve(yima_buf *buf, size_t extra)
 
 int yima_buf_append(yima_buf *buf, const void *data, size_t len)
 {
+    if (len == 0)
+        return YIMA_OK; /* data may be NULL then, which memcpy does not allow */
     if (yima_buf_reserve(buf, len))
         return YIMA_E_NOMEM;
     memcpy(buf->data + buf->len, data, len);
