@@ -20,7 +20,8 @@ int yima_radix(yima_alphabet alphabet)
 
 static signed char base32_value[256];
 
-static void base32_table_init(void)
+/* Built before main, so lookups on the hot path need no synchronisation. */
+__attribute__((constructor)) static void base32_table_init(void)
 {
     memset(base32_value, -1, sizeof base32_value);
     for (int i = 0; i < 32; i++) {
@@ -34,14 +35,8 @@ static void base32_table_init(void)
 
 int yima_char_value(yima_alphabet alphabet, unsigned char c)
 {
-    static int ready;
     if (alphabet == YIMA_ALPHABET_DIGITS)
         return c >= '0' && c <= '9' ? c - '0' : -1;
-    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-        /* Idempotent: racing initialisers write identical bytes. */
-        base32_table_init();
-        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-    }
     return base32_value[c];
 }
 
@@ -52,18 +47,46 @@ static char digit_char(yima_alphabet alphabet, unsigned v)
 
 yima_u128 yima_u128_pow(unsigned base, int exp)
 {
+    static yima_u128 pow10[39];
+    if (base == 32)
+        return (yima_u128)1 << (5 * exp);
+    if (base == 10 && exp >= 0 && exp < 39) {
+        if (!pow10[0]) { /* racing initialisers store identical values */
+            yima_u128 r = 1;
+            for (int i = 0; i < 39; i++, r *= 10)
+                pow10[i] = r;
+        }
+        return pow10[exp];
+    }
     yima_u128 r = 1;
     while (exp-- > 0)
         r *= base;
     return r;
 }
 
+/* Decimal digits of a value below 10^19 * 2^64, without 128-bit division
+ * in the loop: one split, then 64-bit arithmetic. */
+static void write_decimal(yima_u128 value, int width, char *out)
+{
+    const uint64_t chunk = 10000000000000000000ull; /* 10^19 */
+    uint64_t lo = (uint64_t)(value % chunk), hi = (uint64_t)(value / chunk);
+    for (int i = width - 1; i >= 0; i--) {
+        int in_low = width - 1 - i < 19;
+        uint64_t *part = in_low ? &lo : &hi;
+        out[i] = (char)('0' + *part % 10);
+        *part /= 10;
+    }
+}
+
 void yima_write_u128(yima_alphabet alphabet, yima_u128 value, int width, char *out)
 {
-    unsigned radix = (unsigned)yima_radix(alphabet);
+    if (alphabet == YIMA_ALPHABET_DIGITS) {
+        write_decimal(value, width, out);
+        return;
+    }
     for (int i = width - 1; i >= 0; i--) {
-        out[i] = digit_char(alphabet, (unsigned)(value % radix));
-        value /= radix;
+        out[i] = yima_base32_chars[(unsigned)value & 31u];
+        value >>= 5;
     }
 }
 
