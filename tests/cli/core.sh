@@ -22,7 +22,7 @@ expect_exit "verify 1M" 0 $Y verify -k brand.key m.txt --bad-only -o res.txt 2>s
 contains "1M summary" sum "1000000 lines: 1000000 OK, 0 bad"
 check "1M distinct" test "$(sort -u m.txt | wc -l)" -eq 1000000
 check "manifest beside output" test -s m.txt.manifest
-expect_exit "manifest verifies" 0 $Y verify -p brand.pub --manifest m.txt.manifest 2>err
+expect_exit "manifest verifies" 0 $Y verify -p brand.pub --manifest m.txt.manifest 2>err -o /dev/null
 
 # --- sig codes with only the public key, with hierarchy and inner codes
 check "gen sig pack" $Y gen -k brand.key -b 2 -n 5000 --pack 24,60 -f tsv -o s.tsv -q
@@ -46,11 +46,11 @@ $Y gen -k other.key -b 2 -n 3 -o forged.txt -q
 expect_exit "other key rejected" 1 $Y verify -p brand.pub forged.txt -o f.txt -q
 contains "bad signature" f.txt "BAD_SIGNATURE"
 $Y gen -k brand.key -b 3 -n 200 -t 'HTTPS://V.EXAMPLE.CN/{code}' -o url.txt -q
-expect_exit "payload URLs verify" 0 $Y verify -p brand.pub url.txt -q
+expect_exit "payload URLs verify" 0 $Y verify -p brand.pub url.txt -q -o /dev/null
 $Y gen -k brand.key -b 4 -n 200 -a mac -t 'HTTPS://X.CN/Q?a=1,c={code}' -f csv -o q.csv -q
-expect_exit "csv with quoted payloads" 0 $Y verify -k brand.key q.csv -q
+expect_exit "csv with quoted payloads" 0 $Y verify -k brand.key q.csv -q -o /dev/null
 $Y gen -k brand.key -b 5 -n 300 -a mac --alphabet digits -f jsonl --inner -o d.jsonl -q
-expect_exit "digits jsonl round trip" 0 $Y verify -k brand.key d.jsonl -q
+expect_exit "digits jsonl round trip" 0 $Y verify -k brand.key d.jsonl -q -o /dev/null
 check "digits are digits" test "$(grep -c '"code":"[0-9]*"' d.jsonl)" -eq 300
 expect_exit "capacity refused" 2 $Y gen -k brand.key --alphabet digits --serial-len 12 -b 1 -n 5 2>err
 contains "capacity message" err "do not fit"
@@ -87,7 +87,7 @@ cp s.keep s.tsv && sed -i 's/"rows": [0-9]*/"rows": 1/' s.tsv.manifest
 expect_exit "edited manifest" 1 $Y verify -p brand.pub --manifest s.tsv.manifest 2>err
 contains "forged manifest" err "signature does not verify"
 cp s.tsv.manifest.keep s.tsv.manifest
-expect_exit "restored manifest" 0 $Y verify -p brand.pub --manifest s.tsv.manifest 2>err
+expect_exit "restored manifest" 0 $Y verify -p brand.pub --manifest s.tsv.manifest 2>err -o /dev/null
 
 # --- the ledger refuses overlaps, allows --force, coordinates parallel shards
 expect_exit "overlap refused" 3 $Y gen -k brand.key -b 1 --range 999999:5 -a mac -q 2>err
@@ -117,6 +117,14 @@ contains "duplicate reported" du.txt "dup.txt:6	DUPLICATE"
 contains "first sighting" du.txt "first seen at dup.txt:2"
 $Y verify -k brand.key dup.txt --json -q > du.json
 check "json results parse" /usr/bin/python3 -c "import json,sys; [json.loads(l) for l in open('du.json')]"
+
+# --- progress: on a terminal only, silenced by -q
+script -qec "$Y gen -k brand.key -b 10 -n 400000 -a mac --no-ledger -o tty.txt" /dev/null > tty.out
+contains "progress on a terminal" tty.out "400000/400000 items (100.0%)"
+$Y gen -k brand.key -b 10 -n 400000 -a mac --no-ledger --force -o tty.txt 2> notty.err
+check "no progress without a terminal" test ! -s notty.err
+script -qec "$Y gen -k brand.key -b 10 -n 1000 -a mac --no-ledger -q --force -o tty.txt" /dev/null > q.out
+check "-q silences progress" test ! -s q.out
 
 # --- usage errors, pipes, write errors, killed runs
 expect_exit "bad number" 2 $Y gen -k brand.key -n 12x 2>err
