@@ -116,6 +116,13 @@ static int extract_code(const yima_rowparser *p, yima_field payload, yima_field 
                         const char *src, uint64_t ln, yima_err *err)
 {
     const char *s = payload.ptr, *end = s + payload.len;
+    size_t run = 0;
+    while (run < payload.len && is_alnum((unsigned char)s[run]))
+        run++;
+    if (run == payload.len && !p->prefix) { /* the common case: a bare code */
+        *code = payload;
+        return YIMA_OK;
+    }
     if (p->prefix) {
         size_t pl = strlen(p->prefix), sl = strlen(p->suffix);
         if (payload.len < pl + sl || strncasecmp(s, p->prefix, pl) != 0 ||

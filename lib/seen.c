@@ -70,6 +70,11 @@ static int grow(yima_seen *s)
     return 0;
 }
 
+void yima_seen_prefetch(const yima_seen *s, uint64_t fp)
+{
+    __builtin_prefetch(&s->slots[(size_t)fp & s->mask]);
+}
+
 uint64_t yima_seen_add(yima_seen *s, uint64_t fp, uint64_t line)
 {
     if (2 * (s->used + 1) > s->mask + 1 && grow(s) != 0)

@@ -13,6 +13,8 @@ yima_seen *yima_seen_create(void);
 void yima_seen_free(yima_seen *seen);
 /* Fingerprint of a code, case-folded so that typed variants collide. */
 uint64_t yima_seen_fingerprint(const char *code, size_t len);
+/* Hints that fp will be added soon, so its slot is in cache by then. */
+void yima_seen_prefetch(const yima_seen *seen, uint64_t fp);
 /* Returns 0 and remembers line if fp is new; else the first line (>= 1).
  * Returns UINT64_MAX if memory ran out. */
 uint64_t yima_seen_add(yima_seen *seen, uint64_t fp, uint64_t line);

@@ -9,7 +9,8 @@
 #include "yima/verify.h"
 
 #define BLOCK_BYTES (1 << 20)
-#define LINE_BITS 48 /* a position is input << 48 | line */
+#define LINE_BITS 48
+#define PREFETCH_AHEAD 8 /* records: enough to cover a cache miss */ /* a position is input << 48 | line */
 
 void yima_verify_options_init(yima_verify_options *opt)
 {
@@ -195,19 +196,45 @@ static void fmt(yima_buf *b, const char *f, ...)
 /* Codes printed in results are cut short: a junk line can be 64 KiB. */
 #define SHOW_MAX 300
 
-static void format_text(const verify_run *v, const record *r, const char *pool, uint64_t first)
+static void append(yima_buf *b, const char *s, size_t n)
 {
-    yima_buf *b = (yima_buf *)&v->text;
-    int n = (int)(r->code_len < SHOW_MAX ? r->code_len : SHOW_MAX);
-    fmt(b, "%s:%llu\t%s\t%.*s", v->inputs[r->line >> LINE_BITS],
-        (unsigned long long)(r->line & ((1ull << LINE_BITS) - 1)), yima_status_name(r->status), n,
-        pool + r->code_off);
-    if (r->detail_len)
-        fmt(b, "\t%.*s", (int)r->detail_len, pool + r->detail_off);
-    if (first)
-        fmt(b, "\tfirst seen at %s:%llu", v->inputs[first >> LINE_BITS],
-            (unsigned long long)(first & ((1ull << LINE_BITS) - 1)));
-    fmt(b, "\n");
+    if (!yima_buf_reserve(b, n)) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static void append_str(yima_buf *b, const char *s)
+{
+    append(b, s, strlen(s));
+}
+
+static void append_position(yima_buf *b, const verify_run *v, uint64_t pos)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, ":%llu", (unsigned long long)(pos & ((1ull << LINE_BITS) - 1)));
+    append_str(b, v->inputs[pos >> LINE_BITS]);
+    append(b, num, (size_t)n);
+}
+
+/* The hot path of a large run: plain appends, no printf. */
+static void format_text(yima_buf *b, const verify_run *v, const record *r, const char *pool,
+                        uint64_t first)
+{
+    append_position(b, v, r->line);
+    append(b, "\t", 1);
+    append_str(b, yima_status_name(r->status));
+    append(b, "\t", 1);
+    append(b, pool + r->code_off, r->code_len < SHOW_MAX ? r->code_len : SHOW_MAX);
+    if (r->detail_len) {
+        append(b, "\t", 1);
+        append(b, pool + r->detail_off, r->detail_len);
+    }
+    if (first) {
+        append_str(b, "\tfirst seen at ");
+        append_position(b, v, first);
+    }
+    append(b, "\n", 1);
 }
 
 static void json_string_out(yima_buf *b, const char *s, size_t n)
@@ -225,9 +252,9 @@ static void json_string_out(yima_buf *b, const char *s, size_t n)
     fmt(b, "\"");
 }
 
-static void format_json(const verify_run *v, const record *r, const char *pool, uint64_t first)
+static void format_json(yima_buf *b, const verify_run *v, const record *r, const char *pool,
+                        uint64_t first)
 {
-    yima_buf *b = (yima_buf *)&v->text;
     const char *src = v->inputs[r->line >> LINE_BITS];
     fmt(b, "{\"source\":");
     json_string_out(b, src, strlen(src));
@@ -271,6 +298,8 @@ static int verify_write(void *ctx, yima_job *job, yima_err *err)
     v->text.len = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t first;
+        if (v->seen && i + PREFETCH_AHEAD < n)
+            yima_seen_prefetch(v->seen, recs[i + PREFETCH_AHEAD].fp);
         int rc = check_duplicate(v, &recs[i], &first, err);
         if (rc)
             return rc;
@@ -279,7 +308,8 @@ static int verify_write(void *ctx, yima_job *job, yima_err *err)
         v->sum->bad += recs[i].status != YIMA_S_OK;
         if (v->opt->bad_only && recs[i].status == YIMA_S_OK)
             continue;
-        (v->opt->json ? format_json : format_text)(v, &recs[i], (const char *)job->out.data, first);
+        (v->opt->json ? format_json : format_text)(&v->text, v, &recs[i],
+                                                   (const char *)job->out.data, first);
     }
     if (v->opt->progress)
         v->opt->progress(v->opt->progress_ctx, v->sum->lines);
