@@ -126,19 +126,11 @@ static int check_cli(gen_cli *g)
         return usage_error("gen", "a secret key is required (-k brand.key)");
     if (g->have_count == g->have_range)
         return usage_error("gen", "give exactly one of -n COUNT or --range START:COUNT");
-    if (g->shard_n && (g->shard_k < 1 || g->shard_k > g->shard_n))
-        return usage_error("gen", "--shard K/N needs 1 <= K <= N");
     o->batch = (uint32_t)g->batch;
     o->count = g->count;
-    if (g->shard_n) {
-        uint64_t align = o->pack_case ? o->pack_case * o->pack_pallet : 1;
-        align = (65536 + align - 1) / align * align; /* the job size: gzip members line up */
-        yima_gen_shard(o->start, g->count, align, (unsigned)g->shard_k, (unsigned)g->shard_n,
-                       &o->start, &o->count);
-        if (o->count == 0)
-            return usage_error("gen", "shard %llu/%llu is empty: the range is too small",
-                               (unsigned long long)g->shard_k, (unsigned long long)g->shard_n);
-    }
+    yima_err err = {0};
+    if (g->shard_n && yima_gen_shard(o, (unsigned)g->shard_k, (unsigned)g->shard_n, &err))
+        return usage_error("gen", "%s", err.msg);
     o->header = g->header >= 0 ? g->header : g->shard_n ? g->shard_k == 1 : o->start == 0;
     return 0;
 }

@@ -26,14 +26,23 @@ static uint64_t block_items(const yima_gen_options *opt)
     return (BLOCK_ITEMS + unit - 1) / unit * unit;
 }
 
-void yima_gen_shard(uint64_t start, uint64_t count, uint64_t align, unsigned k, unsigned n,
-                    uint64_t *shard_start, uint64_t *shard_count)
+int yima_gen_shard(yima_gen_options *opt, unsigned k, unsigned n, yima_err *err)
 {
-    uint64_t end = start + count, units = (count + align - 1) / align;
-    uint64_t first = units * (k - 1) / n, last = units * k / n;
-    uint64_t s = start + first * align, e = start + last * align;
-    *shard_start = s < end ? s : end;
-    *shard_count = (e < end ? e : end) - *shard_start;
+    if (n == 0 || k < 1 || k > n)
+        return yima_err_set(err, YIMA_E_USAGE, "shard %u/%u: need 1 <= K <= N", k, n);
+    uint64_t align = block_items(opt), end = opt->start + opt->count;
+    uint64_t units = (opt->count + align - 1) / align;
+    uint64_t s = opt->start + units * (k - 1) / n * align, e = opt->start + units * k / n * align;
+    s = s < end ? s : end;
+    e = e < end ? e : end;
+    if (e <= s)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "shard %u/%u is empty: %llu codes make only %llu shards of %llu", k, n,
+                            (unsigned long long)opt->count, (unsigned long long)units,
+                            (unsigned long long)align);
+    opt->start = s;
+    opt->count = e - s;
+    return YIMA_OK;
 }
 
 typedef struct gen_run {
@@ -180,6 +189,5 @@ int yima_gen_run(const yima_gen_options *opt, yima_gen_result *res, yima_err *er
     if (!rc && opt->ledger)
         rc = yima_ledger_complete(opt->ledger, reservation, err);
     free(mpath);
-    yima_gen_rows_free(&g.rows);
     return rc;
 }

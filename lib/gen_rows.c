@@ -44,11 +44,6 @@ int yima_gen_rows_init(yima_rowfmt_state *s, const yima_gen_options *opt, yima_e
     return YIMA_OK;
 }
 
-void yima_gen_rows_free(yima_rowfmt_state *s)
-{
-    (void)s;
-}
-
 int yima_gen_header(const yima_rowfmt_state *s, yima_buf *out, yima_err *err)
 {
     const yima_gen_options *o = s->opt;

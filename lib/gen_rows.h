@@ -16,7 +16,6 @@ typedef struct yima_rowfmt_state {
 } yima_rowfmt_state;
 
 int yima_gen_rows_init(yima_rowfmt_state *s, const yima_gen_options *opt, yima_err *err);
-void yima_gen_rows_free(yima_rowfmt_state *s);
 /* The csv/tsv header row. */
 int yima_gen_header(const yima_rowfmt_state *s, yima_buf *out, yima_err *err);
 /* Appends the rows of items [start, start+count) (and the case and pallet

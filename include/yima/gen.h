@@ -46,11 +46,11 @@ typedef struct yima_gen_options {
 /* Fills defaults (item level, txt, 1 thread, gzip level 6). */
 YIMA_API void yima_gen_options_init(yima_gen_options *opt);
 
-/* Splits [start, start+count) into n shards; shard k gets [*s, *s+*c). With a
- * hierarchy, shard edges fall on pallet boundaries so that shards
- * concatenate to the bytes of one run. */
-YIMA_API void yima_gen_shard(uint64_t start, uint64_t count, uint64_t align, unsigned k, unsigned n,
-                             uint64_t *shard_start, uint64_t *shard_count);
+/* Narrows opt's range [start, start+count) to shard k of n (1-based). Shard
+ * edges fall on job edges (and so on pallet edges with a hierarchy), so
+ * that shards concatenate to the bytes of one run, gzip members included.
+ * Returns YIMA_E_USAGE if k is out of range or the shard is empty. */
+YIMA_API int yima_gen_shard(yima_gen_options *opt, unsigned k, unsigned n, yima_err *err);
 
 typedef struct yima_gen_result {
     uint64_t rows;                /* data rows written (items, cases, pallets) */
