@@ -128,10 +128,11 @@ static int check_cli(gen_cli *g)
         return usage_error("gen", "give exactly one of -n COUNT or --range START:COUNT");
     o->batch = (uint32_t)g->batch;
     o->count = g->count;
+    /* One header per batch file: only the run (or first shard) starting at 0. */
+    o->header = g->header >= 0 ? g->header : o->start == 0 && (!g->shard_n || g->shard_k == 1);
     yima_err err = {0};
     if (g->shard_n && yima_gen_shard(o, (unsigned)g->shard_k, (unsigned)g->shard_n, &err))
         return usage_error("gen", "%s", err.msg);
-    o->header = g->header >= 0 ? g->header : g->shard_n ? g->shard_k == 1 : o->start == 0;
     return 0;
 }
 

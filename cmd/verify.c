@@ -114,8 +114,8 @@ static int run(verify_cli *v, int argc, char **argv)
     progress_end(&bar);
     if (rc)
         return report_error("verify", &v->err);
-    if (!v->quiet || v->o.json)
-        yima_verify_summary_print(&sum, v->o.json, v->o.json ? stdout : stderr);
+    if (!v->quiet)
+        yima_verify_summary_print(&sum, stderr);
     return sum.bad ? EXIT_BAD : EXIT_OK;
 }
 

@@ -34,13 +34,14 @@ void yima_perm_init(yima_perm *perm, const unsigned char *key, yima_u128 domain,
 static uint64_t round_function(const yima_perm *perm, int round, uint64_t half)
 {
     unsigned char in[17], out[8];
-    uint64_t v;
+    uint64_t v = 0;
     memcpy(in, perm->tweak, 8);
     in[8] = (unsigned char)round;
     for (int i = 0; i < 8; i++)
         in[9 + i] = (unsigned char)(half >> (8 * i));
     crypto_shorthash_siphash24(out, in, sizeof in, perm->key);
-    memcpy(&v, out, 8); /* little-endian hosts only; checked by the known-answer tests */
+    for (int i = 7; i >= 0; i--) /* output read little-endian, as SipHash defines it */
+        v = v << 8 | out[i];
     return v;
 }
 

@@ -30,16 +30,17 @@ int yima_gen_shard(yima_gen_options *opt, unsigned k, unsigned n, yima_err *err)
 {
     if (n == 0 || k < 1 || k > n)
         return yima_err_set(err, YIMA_E_USAGE, "shard %u/%u: need 1 <= K <= N", k, n);
+    /* Shards split the jobs of the range, which sit on a grid counted from
+     * index 0, so each shard's jobs (and gzip members) are the single run's. */
     uint64_t align = block_items(opt), end = opt->start + opt->count;
-    uint64_t units = (opt->count + align - 1) / align;
-    uint64_t s = opt->start + units * (k - 1) / n * align, e = opt->start + units * k / n * align;
-    s = s < end ? s : end;
+    uint64_t first = opt->start / align, jobs = (end + align - 1) / align - first;
+    uint64_t s = (first + jobs * (k - 1) / n) * align, e = (first + jobs * k / n) * align;
+    s = s > opt->start ? s : opt->start;
     e = e < end ? e : end;
     if (e <= s)
         return yima_err_set(err, YIMA_E_USAGE,
-                            "shard %u/%u is empty: %llu codes make only %llu shards of %llu", k, n,
-                            (unsigned long long)opt->count, (unsigned long long)units,
-                            (unsigned long long)align);
+                            "shard %u/%u is empty: the range spans only %llu jobs of %llu codes",
+                            k, n, (unsigned long long)jobs, (unsigned long long)align);
     opt->start = s;
     opt->count = e - s;
     return YIMA_OK;
@@ -176,11 +177,13 @@ int yima_gen_run(const yima_gen_options *opt, yima_gen_result *res, yima_err *er
     int rc = check_capacity(opt, err);
     if (!rc)
         rc = yima_gen_rows_init(&g.rows, opt, err);
-    if (!rc && opt->ledger)
-        rc = yima_ledger_reserve(opt->ledger, ranges, ledger_ranges(opt, ranges), opt->output,
-                                 opt->force, reservation, err);
     if (!rc)
         rc = yima_out_open(&g.out, opt->output, opt->force, 0, err);
+    /* Reserve once the output is open, so a refused output costs no range. */
+    if (!rc && opt->ledger &&
+        (rc = yima_ledger_reserve(opt->ledger, ranges, ledger_ranges(opt, ranges),
+                                  yima_out_path(g.out), opt->force, reservation, err)))
+        yima_out_abort(g.out);
     if (!rc)
         rc = gen_stream(&g, header, res, err);
     char *mpath = rc ? NULL : default_manifest_path(opt);

@@ -110,7 +110,7 @@ int yima_ledger_reserve(const char *path, const yima_ledger_range *ranges, int n
         snprintf(line, sizeof line, "R %s %u %d %llu %llu %lld %s\n", id, ranges[i].batch,
                  ranges[i].level, (unsigned long long)ranges[i].start,
                  (unsigned long long)ranges[i].count, (long long)time(NULL),
-                 output ? output : "(stdout)");
+                 output);
         rc = append_and_sync(f, path, line, err);
     }
     fclose(f); /* also releases the lock */

@@ -14,6 +14,7 @@
 struct yima_out {
     int fd;
     int is_stdout;
+    int direct; /* written in place: stdout, a device or a pipe */
     int force;
     char *path, *tmp;
     uint64_t bytes;
@@ -45,8 +46,23 @@ int yima_out_open(yima_out **outp, const char *path, int force, int secret, yima
     o->force = force;
     if (!path || strcmp(path, "-") == 0) {
         o->fd = STDOUT_FILENO;
-        o->is_stdout = 1;
+        o->is_stdout = o->direct = 1;
         o->path = strdup("(stdout)");
+        *outp = o;
+        return YIMA_OK;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        /* A device or pipe (/dev/null, a printer, a fifo) is written as it is:
+         * renaming a temp file over it would replace the device. */
+        o->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (o->fd < 0) {
+            int rc = yima_err_set(err, YIMA_E_IO, "%s: cannot open: %s", path, strerror(errno));
+            free(o);
+            return rc;
+        }
+        o->direct = 1;
+        o->path = strdup(path);
         *outp = o;
         return YIMA_OK;
     }
@@ -119,9 +135,12 @@ int yima_out_commit(yima_out *o, unsigned char hash[YIMA_HASH_BYTES], yima_err *
     crypto_generichash_final(&o->hash, h, sizeof h);
     if (hash)
         memcpy(hash, h, sizeof h);
-    if (o->is_stdout) {
+    if (o->direct) {
+        int rc = o->fd != STDOUT_FILENO && close(o->fd) != 0
+                     ? yima_err_set(err, YIMA_E_IO, "%s: %s", o->path, strerror(errno))
+                     : YIMA_OK;
         out_free(o);
-        return YIMA_OK;
+        return rc;
     }
     int rc = YIMA_OK;
     if (fsync(o->fd) != 0 || close(o->fd) != 0)
@@ -144,10 +163,10 @@ void yima_out_abort(yima_out *o)
 {
     if (!o)
         return;
-    if (!o->is_stdout) {
+    if (o->fd != STDOUT_FILENO)
         close(o->fd);
+    if (o->tmp)
         unlink(o->tmp);
-    }
     out_free(o);
 }
 

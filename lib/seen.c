@@ -40,8 +40,12 @@ uint64_t yima_seen_fingerprint(const char *code, size_t len)
     uint64_t fp;
     if (len > sizeof up)
         len = sizeof up;
-    for (size_t i = 0; i < len; i++)
-        up[i] = (unsigned char)(code[i] >= 'a' && code[i] <= 'z' ? code[i] - 32 : code[i]);
+    /* Canonical text: case and Crockford's aliases (O for 0, I and L for 1)
+     * must not hide a clone. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)(code[i] >= 'a' && code[i] <= 'z' ? code[i] - 32 : code[i]);
+        up[i] = c == 'O' ? '0' : c == 'I' || c == 'L' ? '1' : c;
+    }
     crypto_shorthash(out, up, len, key);
     memcpy(&fp, out, sizeof fp);
     return fp;

@@ -39,8 +39,9 @@ typedef struct yima_verify_summary {
  * Verifies every line of the inputs (paths; "-" is stdin) and writes one
  * result line per input line, in input order:
  *   SOURCE:LINE <TAB> STATUS <TAB> CODE [<TAB> detail]
- * An inner column is checked against its outer code. A code seen before
- * gets DUPLICATE with the line of its first sighting.
+ * An inner column is checked against its outer code when the ring holds the
+ * secret key. A code seen before gets DUPLICATE with the line of its first
+ * sighting. With json, the last line is {"summary":{...}}.
  * Returns YIMA_OK when the run completed (bad codes are counted, not errors);
  * errors are I/O problems, unusable input (binary data, an empty input, a
  * line over YIMA_LINE_MAX) and the like.
@@ -48,8 +49,8 @@ typedef struct yima_verify_summary {
 YIMA_API int yima_verify_run(const yima_verify_options *opt, const char *const *inputs,
                              int ninputs, yima_verify_summary *summary, yima_err *err);
 
-/* Summary as text (or one JSON object) for the end of a run. */
-YIMA_API void yima_verify_summary_print(const yima_verify_summary *s, int json, FILE *to);
+/* One line of summary for people ("N lines: N OK, N bad, ..."). */
+YIMA_API void yima_verify_summary_print(const yima_verify_summary *s, FILE *to);
 
 typedef struct yima_manifest_report {
     int key_id;

@@ -30,9 +30,9 @@ expect_exit "verify sig with public key" 0 $Y verify -p brand.pub s.tsv -q -o /d
 check "case rows" test "$(awk -F'\t' '$2=="case"' s.tsv | wc -l)" -eq 209
 check "pallet rows" test "$(awk -F'\t' '$2=="pallet"' s.tsv | wc -l)" -eq 4
 check "item rows carry parents" test "$(awk -F'\t' 'NR>1 && $2=="item" && ($6=="" || $7=="")' s.tsv | wc -l)" -eq 0
-$Y gen -k brand.key -b 2 --range 5040:3000 --inner -a mac -f tsv --header yes -o i.tsv -q
+$Y gen -k brand.key -b 2 --range 5040:3000 --inner -f tsv --header yes -o i.tsv -q
 expect_exit "inner codes pair with their items" 0 $Y verify -k brand.key i.tsv -q -o /dev/null
-expect_exit "inner codes need the secret" 1 $Y verify -p brand.pub i.tsv -q -o /dev/null
+expect_exit "auditors verify outer codes of inner rows" 0 $Y verify -p brand.pub i.tsv -q -o /dev/null
 awk -F'\t' 'BEGIN{OFS="\t"} NR==2{keep=$6} NR==3{$6=keep} {print}' i.tsv > swapped.tsv
 expect_exit "wrong inner detected" 1 $Y verify -k brand.key swapped.tsv --bad-only -o bad.txt -q
 contains "pair mismatch" bad.txt "swapped.tsv:3	PAIR_MISMATCH"
@@ -74,6 +74,11 @@ $Y gen -k brand.key -b 6 --range 0:70000 -a mac --no-ledger -o r1.txt -q
 $Y gen -k brand.key -b 6 --range 70000:80000 -a mac --no-ledger -o r2.txt -q
 $Y gen -k brand.key -b 6 -n 150000 -a mac --no-ledger -o r.txt -q
 check "ranges concatenate" cmp -s <(cat r1.txt r2.txt) r.txt
+$Y gen -k brand.key -b 6 --range 1000:200000 -a mac -f tsv --no-ledger -o off.tsv.gz -q
+for k in 1 2 3; do
+  $Y gen -k brand.key -b 6 --range 1000:200000 -a mac -f tsv --shard $k/3 --no-ledger -o off$k.tsv.gz -q
+done
+check "shards of an offset range concatenate" cmp -s <(cat off1.tsv.gz off2.tsv.gz off3.tsv.gz) off.tsv.gz
 
 # --- manifests catch truncation, edits and forgery
 cp s.tsv s.keep && cp s.tsv.manifest s.tsv.manifest.keep
@@ -98,6 +103,19 @@ for k in 1 2 3 4; do $Y gen -k brand.key -b 7 -n 300000 -a mac --shard $k/4 -q -
 check "parallel shards recorded" test "$(grep -c ' 7 0 ' brand.ledger)" -eq 4
 expect_exit "parallel shards cover the batch" 3 $Y gen -k brand.key -b 7 --range 299999:1 -a mac -q 2>/dev/null
 
+touch taken.txt
+expect_exit "existing output refused" 3 $Y gen -k brand.key -b 11 -n 10 -a mac -q -o taken.txt 2>/dev/null
+expect_exit "refused output cost no range" 0 $Y gen -k brand.key -b 11 -n 10 -a mac -q -o fresh.txt
+
+# --- outputs that are not regular files are written in place
+mkfifo pipe.fifo
+cat pipe.fifo > from-fifo.txt & reader=$!
+expect_exit "gen into a fifo" 0 $Y gen -k brand.key -b 12 -n 1000 -a mac --no-ledger -q -o pipe.fifo
+wait $reader
+check "fifo is still a fifo" test -p pipe.fifo
+check "fifo carried the codes" test "$(wc -l < from-fifo.txt)" -eq 1000
+check "no temp file beside the fifo" test -z "$(ls -A | grep '^\.pipe.fifo.tmp')"
+
 # --- bad input: named file and line, documented exit status
 head -3 m.txt > trunc.txt && sed -n 4p m.txt | cut -c1-15 >> trunc.txt
 expect_exit "truncated line" 1 $Y verify -k brand.key trunc.txt -o t.txt -q
@@ -115,8 +133,12 @@ contains "long line named" err "long.txt:3: line longer than"
 expect_exit "duplicate code" 1 $Y verify -k brand.key dup.txt -o du.txt -q
 contains "duplicate reported" du.txt "dup.txt:6	DUPLICATE"
 contains "first sighting" du.txt "first seen at dup.txt:2"
-$Y verify -k brand.key dup.txt --json -q > du.json
+$Y verify -k brand.key dup.txt --json -q -o du.json
 check "json results parse" /usr/bin/python3 -c "import json,sys; [json.loads(l) for l in open('du.json')]"
+check "json summary is the last line" test "$(tail -1 du.json | cut -c1-11)" = '{"summary":'
+sed -n 3p m.txt | tr '01' 'OL' > alias.txt; sed -n 3p m.txt >> alias.txt
+expect_exit "clone typed with aliases" 1 $Y verify -k brand.key alias.txt -o al.txt -q
+contains "alias clone is a duplicate" al.txt "alias.txt:2	DUPLICATE"
 
 # --- progress: on a terminal only, silenced by -q
 script -qec "$Y gen -k brand.key -b 10 -n 400000 -a mac --no-ledger -o tty.txt" /dev/null > tty.out
