@@ -11,4 +11,5 @@
 #include "yima/rows.h"
 #include "yima/gen.h"
 #include "yima/verify.h"
+#include "yima/link.h"
 #endif

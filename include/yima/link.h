@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The aggregation store: which item went into which case, which case onto
+ * which pallet, plus commissioning, label replacement and decommissioning.
+ * Schema, event formats and durability are specified in yima-link(1).
+ *
+ * A store is one SQLite file in WAL mode: one writer (the line's importer)
+ * and any number of readers in other processes, which never block each
+ * other. Every event is all or nothing; events are applied strictly in
+ * input order whatever the thread count.
+ *
+ * Thread safety: a yima_link handle belongs to one thread at a time.
+ * yima_link_import uses worker threads internally (parsing and code
+ * verification) but calls back and touches the database from one thread.
+ * Separate handles on the same file may be used from separate threads or
+ * processes.
+ */
+#ifndef YIMA_LINK_H
+#define YIMA_LINK_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "yima/errors.h"
+#include "yima/gen.h"
+#include "yima/key.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* PRAGMA user_version of the stores this library writes. Older stores are
+ * upgraded in place (in one transaction) when opened for writing; a newer
+ * store is refused with YIMA_E_STORE naming both versions. */
+#define YIMA_LINK_SCHEMA 1
+/* PRAGMA application_id of a yima store ("YIMA"). */
+#define YIMA_LINK_APP_ID 0x59494D41
+
+typedef struct yima_link yima_link;
+
+typedef enum {
+    YIMA_LINK_READ = 0,   /* read only: trace, stats, export */
+    YIMA_LINK_WRITE = 1,  /* read-write, created if missing */
+} yima_link_mode;
+
+/* Opens (and for YIMA_LINK_WRITE creates or upgrades) the store at path.
+ * Errors: YIMA_E_IO (cannot open), YIMA_E_STORE (not a yima store, newer
+ * schema, corrupt). *out is set only on success; free with yima_link_close. */
+YIMA_API int yima_link_open(yima_link **out, const char *path, yima_link_mode mode,
+                            yima_err *err);
+/* Closes the store; NULL is accepted. Uncommitted work is rolled back. */
+YIMA_API void yima_link_close(yima_link *store);
+
+/* Schema version found in the file when it was opened (before any upgrade). */
+YIMA_API int yima_link_schema_found(const yima_link *store);
+
+/* Validation rules for applied events. */
+typedef struct yima_link_rules {
+    uint64_t pack_case;       /* items per case; 0 = any number */
+    uint64_t pack_pallet;     /* cases per pallet; 0 = any number */
+    int capacity_max;         /* 1: counts are maxima; 0: a packed parent holds exactly that */
+    int move;                 /* 1: PACK may take a child from another parent */
+    int require_commissioned; /* 1: children must be commissioned before PACK */
+} yima_link_rules;
+
+typedef enum {
+    YIMA_LINK_SYNC_NORMAL = 0, /* batched commits, synchronous=NORMAL */
+    YIMA_LINK_SYNC_FULL = 1,   /* one commit per event, synchronous=FULL */
+} yima_link_sync;
+
+typedef struct yima_link_import_options {
+    const yima_keyring *ring;  /* keys that authenticate codes (borrowed) */
+    const char *template_text; /* payload template with {code}, or NULL to guess */
+    yima_link_rules rules;
+    yima_link_sync sync;
+    const char *source;        /* event-id prefix for input without @id; NULL =
+                                * each input's base name ("stdin" for -) */
+    const char *rejects;       /* file for rejected events, or NULL for stderr */
+    int force;                 /* replace an existing rejects file */
+    int realtime;              /* -1 auto (stdin pipe or terminal), 0 bulk, 1 line by line */
+    uint64_t batch;            /* events per commit in bulk mode [10000] */
+    int threads;               /* >= 1 */
+    yima_progress_fn progress; /* lines done, from the writer thread; may be NULL */
+    void *progress_ctx;
+} yima_link_import_options;
+
+/* Fills the defaults shown in brackets above (1 thread, no rules). */
+YIMA_API void yima_link_import_options_init(yima_link_import_options *opt);
+
+typedef struct yima_link_summary {
+    uint64_t lines;    /* input lines read, blank and comment lines included */
+    uint64_t events;   /* event lines */
+    uint64_t applied;  /* events applied now */
+    uint64_t skipped;  /* events whose id the store already held (a re-run) */
+    uint64_t rejected; /* events refused, each reported with its reason */
+} yima_link_summary;
+
+/*
+ * Imports event lines from inputs (paths; "-" is stdin; gzip transparent)
+ * in order. Each event line is TSV or one JSON object (see yima-link(1)):
+ *   [@ID] [TIME] COMMISSION code product lot [expiry]
+ *   [@ID] [TIME] PACK parent child...
+ *   [@ID] [TIME] UNPACK parent [child...]
+ *   [@ID] [TIME] REPLACE old new
+ *   [@ID] [TIME] DECOMMISSION code [reason]
+ * A code may be given as its payload (URL). An event without @ID is named
+ * SOURCE:LINE. An id already in the store is skipped, so a re-run after a
+ * crash applies only what is missing; the same id with other content is
+ * rejected. Rejected events are reported (with input line and reason) and
+ * processing goes on; they count in summary->rejected, not as an error.
+ * Returns YIMA_OK when the whole input was processed; errors (YIMA_E_IO,
+ * YIMA_E_STORE, YIMA_E_NOMEM) stop the run after rolling back the
+ * uncommitted batch: every event committed before stays committed.
+ */
+YIMA_API int yima_link_import(yima_link *store, const yima_link_import_options *opt,
+                              const char *const *inputs, int ninputs,
+                              yima_link_summary *summary, yima_err *err);
+
+/* Applies one event given as its fields (TYPE args..., as in a TSV line
+ * without @ID), for a hand station. id NULL gets a fresh random id. The
+ * event is committed before return. A rejected event returns YIMA_E_DATA
+ * with the reason in err. */
+YIMA_API int yima_link_apply(yima_link *store, const yima_link_import_options *opt,
+                             const char *id, const char *const *fields, int nfields,
+                             yima_err *err);
+
+/* Prints what the store knows about one code (or payload): state, product,
+ * lot, the chain up to its pallet, every code below it and the events that
+ * touched it. json: one JSON object instead of text. YIMA_E_DATA if the
+ * store has never seen the code. */
+YIMA_API int yima_link_trace(yima_link *store, const char *code, const char *template_text,
+                             int json, FILE *to, yima_err *err);
+
+/* Counts by level and state, events by type, and the last event. */
+YIMA_API int yima_link_stats(yima_link *store, int json, FILE *to, yima_err *err);
+
+typedef enum { YIMA_LINK_EXPORT_TSV = 0, YIMA_LINK_EXPORT_EPCIS = 1 } yima_link_export_format;
+
+typedef struct yima_link_export_options {
+    yima_link_export_format format;
+    const char *output;        /* path, "-" or NULL for stdout; written atomically */
+    int force;                 /* replace an existing file */
+    int64_t time_from, time_to;/* milliseconds since 1970 UTC, [from, to); 0 = open */
+    const char *lot;           /* only events touching codes of this lot (or their
+                                * containers); NULL = all */
+    const char *subtree;       /* only events touching this code or codes now below it */
+    const char *template_text; /* EPCIS identifiers: payload template; NULL = stored
+                                * payloads, else "urn:yima:code:CODE" */
+} yima_link_export_options;
+
+YIMA_API void yima_link_export_options_init(yima_link_export_options *opt);
+
+/* Writes the event log: TSV in the import format (so an export re-imports),
+ * or one EPCIS 2.0 JSON-LD document. Sets *events (may be NULL) to the
+ * number of store events written. */
+YIMA_API int yima_link_export(yima_link *store, const yima_link_export_options *opt,
+                              uint64_t *events, yima_err *err);
+
+/* Parses "2024-05-01", "2024-05-01T08:00:00Z" or with an offset ("+08:00")
+ * and fraction into milliseconds since 1970 UTC and the offset in minutes
+ * (tz may be NULL). 0 on success, -1 if malformed. */
+YIMA_API int yima_link_parse_time(const char *text, size_t len, int64_t *ms, int *tz);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/* Applying one verified event to the store: the rules that need the
+ * database, then the writes, inside a savepoint. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "link_internal.h"
+
+/* What the store knows about one code of the event. */
+typedef struct known {
+    int64_t id;      /* 0: not in the store yet */
+    int level, state;
+    int64_t parent;  /* 0: none */
+} known;
+
+typedef struct applier {
+    yima_link *s;
+    const yima_link_rules *rules;
+    const lk_event *ev;
+    known *k;        /* one per code of ev */
+    char *reason;
+    size_t rsize;
+    yima_err *err;
+} applier;
+
+static int reject(applier *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reject(applier *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->reason, a->rsize, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+static int db_fail(applier *a, const char *what)
+{
+    return -lk_db_error(a->s, what, a->err);
+}
+
+static int step_done(applier *a, sqlite3_stmt *st, const char *what)
+{
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(a, what);
+}
+
+static int lookup(applier *a, const lk_code *c, known *k)
+{
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_GET);
+    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    memset(k, 0, sizeof *k);
+    k->level = c->level;
+    if (rc == SQLITE_ROW) {
+        k->id = sqlite3_column_int64(st, 0);
+        k->level = sqlite3_column_int(st, 1);
+        k->state = sqlite3_column_int(st, 2);
+        k->parent = sqlite3_column_int64(st, 3);
+        return 0;
+    }
+    return rc == SQLITE_DONE ? 0 : db_fail(a, "looking up a code");
+}
+
+/* Inserts the code if new (with parent), else records a payload seen first now. */
+static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
+{
+    sqlite3_stmt *st;
+    if (k->id) {
+        if (!c->payload)
+            return 0;
+        st = lk_stmt(a->s, Q_PAYLOAD);
+        sqlite3_bind_int64(st, 1, k->id);
+        sqlite3_bind_text(st, 2, c->payload, (int)c->payload_len, SQLITE_STATIC);
+        return step_done(a, st, "recording a payload");
+    }
+    st = lk_stmt(a->s, Q_CODE_ADD);
+    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, c->level);
+    if (parent)
+        sqlite3_bind_int64(st, 3, parent);
+    if (c->payload)
+        sqlite3_bind_text(st, 4, c->payload, (int)c->payload_len, SQLITE_STATIC);
+    if (step_done(a, st, "adding a code"))
+        return -YIMA_E_STORE;
+    k->id = sqlite3_last_insert_rowid(a->s->db);
+    k->parent = parent;
+    return 0;
+}
+
+static int set_parent(applier *a, int64_t id, int64_t parent)
+{
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_PARENT);
+    sqlite3_bind_int64(st, 1, id);
+    if (parent)
+        sqlite3_bind_int64(st, 2, parent);
+    return step_done(a, st, "setting a parent");
+}
+
+static int64_t child_count(applier *a, int64_t parent)
+{
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CHILD_COUNT);
+    sqlite3_bind_int64(st, 1, parent);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return db_fail(a, "counting children");
+    return sqlite3_column_int64(st, 0);
+}
+
+static const char *code_text(applier *a, int i)
+{
+    return a->ev->codes[i].text;
+}
+
+/* Text of a code by row id, for messages. */
+static void text_of(applier *a, int64_t id, char *out, size_t size)
+{
+    sqlite3_stmt *st;
+    snprintf(out, size, "#%lld", (long long)id);
+    if (sqlite3_prepare_v2(a->s->db, "SELECT code FROM codes WHERE id = ?1", -1, &st, NULL))
+        return;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+static int64_t add_event(applier *a, int64_t subject, int64_t other, const char *id,
+                         size_t id_len)
+{
+    const lk_event *ev = a->ev;
+    int64_t ms = ev->time_ms;
+    int tz = ev->tz;
+    if (!ev->has_time) {
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        localtime_r(&ts.tv_sec, &tm);
+        tz = (int)(tm.tm_gmtoff / 60);
+    }
+    sqlite3_stmt *st = lk_stmt(a->s, Q_EVENT_ADD);
+    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)ev->digest);
+    sqlite3_bind_int(st, 3, ev->type);
+    sqlite3_bind_int64(st, 4, ms);
+    sqlite3_bind_int(st, 5, tz);
+    sqlite3_bind_int64(st, 6, subject);
+    if (other)
+        sqlite3_bind_int64(st, 7, other);
+    if (ev->type == LK_DECOMMISSION && ev->arg[0])
+        sqlite3_bind_text(st, 8, ev->arg[0], (int)ev->arg_len[0], SQLITE_STATIC);
+    if (step_done(a, st, "adding an event"))
+        return -YIMA_E_STORE;
+    return sqlite3_last_insert_rowid(a->s->db);
+}
+
+/* Runs statement q on (x, y, z), z 0 meaning NULL. */
+static int run_ids(applier *a, int q, int64_t x, int64_t y, int64_t z, const char *what)
+{
+    sqlite3_stmt *st = lk_stmt(a->s, q);
+    sqlite3_bind_int64(st, 1, x);
+    sqlite3_bind_int64(st, 2, y);
+    if (z)
+        sqlite3_bind_int64(st, 3, z);
+    return step_done(a, st, what);
+}
+
+static int add_evcode(applier *a, int64_t seq, int64_t code, int64_t prev_parent)
+{
+    return run_ids(a, Q_EVCODE_ADD, seq, code, prev_parent, "adding an event's code");
+}
+
+static int dead(applier *a, int i, const char *role)
+{
+    if (a->k[i].state == LK_DECOMMISSIONED || a->k[i].state == LK_REPLACED)
+        return reject(a, "%s '%s' is %s", role, code_text(a, i), lk_state_name(a->k[i].state));
+    return 0;
+}
+
+static int capacity_ok(applier *a, int64_t total)
+{
+    const yima_link_rules *r = a->rules;
+    int level = a->ev->codes[0].level;
+    uint64_t cap = level == YIMA_LEVEL_CASE ? r->pack_case : r->pack_pallet;
+    if (cap == 0 || (r->capacity_max ? (uint64_t)total <= cap : (uint64_t)total == cap))
+        return 0;
+    return reject(a, "%s '%s' would hold %lld codes; the pack spec says %s %llu",
+                  yima_level_name(level), code_text(a, 0), (long long)total,
+                  r->capacity_max ? "at most" : "exactly", (unsigned long long)cap);
+}
+
+static int pack_check(applier *a)
+{
+    const lk_event *ev = a->ev;
+    int rc;
+    if ((rc = dead(a, 0, "parent")))
+        return rc;
+    for (int i = 1; i < ev->ncodes; i++) {
+        known *k = &a->k[i];
+        char role[32], other[YIMA_CODE_MAX];
+        snprintf(role, sizeof role, "child %d", i);
+        if ((rc = dead(a, i, role)))
+            return rc;
+        if (a->rules->require_commissioned && k->state != LK_ACTIVE)
+            return reject(a, "child %d '%s' is not commissioned (--require-commissioned)", i,
+                          code_text(a, i));
+        if (k->parent && k->parent == a->k[0].id)
+            return reject(a, "child %d '%s' is already in this %s", i, code_text(a, i),
+                          yima_level_name(ev->codes[0].level));
+        if (k->parent && !a->rules->move) {
+            text_of(a, k->parent, other, sizeof other);
+            return reject(a, "child %d '%s' is already in %s '%s'; UNPACK it first or use --move",
+                          i, code_text(a, i), yima_level_name(ev->codes[0].level), other);
+        }
+    }
+    int64_t have = a->k[0].id ? child_count(a, a->k[0].id) : 0;
+    return have < 0 ? (int)have : capacity_ok(a, have + ev->ncodes - 1);
+}
+
+static int apply_pack(applier *a, const char *id, size_t id_len)
+{
+    int rc = pack_check(a);
+    if (rc || (rc = ensure(a, &a->ev->codes[0], &a->k[0], 0)))
+        return rc;
+    int64_t parent = a->k[0].id, seq = add_event(a, parent, 0, id, id_len);
+    if (seq < 0)
+        return (int)seq;
+    for (int i = 1; i < a->ev->ncodes; i++) {
+        int64_t prev = a->k[i].id ? a->k[i].parent : 0;
+        if (a->k[i].id ? set_parent(a, a->k[i].id, parent) : ensure(a, &a->ev->codes[i],
+                                                                    &a->k[i], parent))
+            return -YIMA_E_STORE;
+        if (a->k[i].id && a->ev->codes[i].payload && ensure(a, &a->ev->codes[i], &a->k[i], 0))
+            return -YIMA_E_STORE;
+        if (add_evcode(a, seq, a->k[i].id, prev))
+            return -YIMA_E_STORE;
+    }
+    return 0;
+}
+
+static int unpack_all(applier *a, int64_t seq, int64_t parent)
+{
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CHILDREN);
+    sqlite3_bind_int64(st, 1, parent);
+    int rc;
+    /* Collect first: updating rows under an open scan of the same index
+     * is not something to rely on. */
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            int64_t *q = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids);
+            if (!q) {
+                free(ids);
+                return -yima_err_set(a->err, YIMA_E_NOMEM, "out of memory");
+            }
+            ids = q;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        free(ids);
+        return db_fail(a, "listing children");
+    }
+    rc = n == 0 ? reject(a, "%s '%s' holds nothing to unpack",
+                         yima_level_name(a->ev->codes[0].level), code_text(a, 0)) : 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (set_parent(a, ids[i], 0) || add_evcode(a, seq, ids[i], parent))
+            rc = -YIMA_E_STORE;
+    free(ids);
+    return rc;
+}
+
+static int apply_unpack(applier *a, const char *id, size_t id_len)
+{
+    const lk_event *ev = a->ev;
+    if (!a->k[0].id)
+        return reject(a, "parent '%s' is not in the store", code_text(a, 0));
+    for (int i = 1; i < ev->ncodes; i++)
+        if (!a->k[i].id || a->k[i].parent != a->k[0].id)
+            return reject(a, "child %d '%s' is not in %s '%s'", i, code_text(a, i),
+                          yima_level_name(ev->codes[0].level), code_text(a, 0));
+    int64_t seq = add_event(a, a->k[0].id, 0, id, id_len);
+    if (seq < 0)
+        return (int)seq;
+    if (ev->ncodes == 1)
+        return unpack_all(a, seq, a->k[0].id);
+    for (int i = 1; i < ev->ncodes; i++)
+        if (set_parent(a, a->k[i].id, 0) || add_evcode(a, seq, a->k[i].id, a->k[0].id))
+            return -YIMA_E_STORE;
+    return 0;
+}
+
+static int apply_commission(applier *a, const char *id, size_t id_len)
+{
+    const lk_event *ev = a->ev;
+    int rc;
+    if ((rc = dead(a, 0, "code")))
+        return rc;
+    if (a->k[0].state == LK_ACTIVE)
+        return reject(a, "code '%s' is already commissioned", code_text(a, 0));
+    if ((rc = ensure(a, &ev->codes[0], &a->k[0], 0)))
+        return rc;
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_COMMISSION);
+    sqlite3_bind_int64(st, 1, a->k[0].id);
+    for (int i = 0; i < 3; i++)
+        if (ev->arg[i])
+            sqlite3_bind_text(st, 2 + i, ev->arg[i], (int)ev->arg_len[i], SQLITE_STATIC);
+    if (step_done(a, st, "commissioning"))
+        return -YIMA_E_STORE;
+    return add_event(a, a->k[0].id, 0, id, id_len) < 0 ? -YIMA_E_STORE : 0;
+}
+
+static int set_state(applier *a, int64_t id, int state, int64_t replaced_by)
+{
+    return run_ids(a, Q_CODE_STATE, id, state, replaced_by, "changing a state");
+}
+
+static int apply_decommission(applier *a, const char *id, size_t id_len)
+{
+    int rc;
+    if ((rc = dead(a, 0, "code")) || (rc = ensure(a, &a->ev->codes[0], &a->k[0], 0)))
+        return rc;
+    int64_t held = child_count(a, a->k[0].id);
+    if (held != 0)
+        return held < 0 ? (int)held : reject(a, "%s '%s' still holds %lld codes; UNPACK it first",
+                                             yima_level_name(a->k[0].level), code_text(a, 0),
+                                             (long long)held);
+    int64_t seq = add_event(a, a->k[0].id, 0, id, id_len);
+    if (seq < 0 || set_state(a, a->k[0].id, LK_DECOMMISSIONED, 0))
+        return -YIMA_E_STORE;
+    return a->k[0].parent ? (add_evcode(a, seq, a->k[0].id, a->k[0].parent) ? -YIMA_E_STORE : 0)
+                          : 0;
+}
+
+static int apply_replace(applier *a, const char *id, size_t id_len)
+{
+    int rc;
+    known *o = &a->k[0], *n = &a->k[1];
+    if (!o->id)
+        return reject(a, "old code '%s' is not in the store", code_text(a, 0));
+    if ((rc = dead(a, 0, "old code")))
+        return rc;
+    if (n->id && (n->state != LK_SEEN || n->parent || child_count(a, n->id) != 0))
+        return reject(a, "new code '%s' is already in use (%s%s)", code_text(a, 1),
+                      lk_state_name(n->state), n->parent ? ", packed" : "");
+    if ((rc = ensure(a, &a->ev->codes[1], n, 0)))
+        return rc;
+    int64_t seq = add_event(a, o->id, n->id, id, id_len);
+    sqlite3_stmt *st = lk_stmt(a->s, Q_REPLACE_NEW);
+    sqlite3_bind_int64(st, 1, n->id);
+    sqlite3_bind_int64(st, 2, o->id);
+    if (seq < 0 || step_done(a, st, "replacing"))
+        return -YIMA_E_STORE;
+    /* Record the handed-over children, so the export can move them. */
+    st = lk_stmt(a->s, Q_EVCODE_CHILDREN);
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, o->id);
+    if (step_done(a, st, "recording children"))
+        return -YIMA_E_STORE;
+    st = lk_stmt(a->s, Q_REPARENT);
+    sqlite3_bind_int64(st, 1, o->id);
+    sqlite3_bind_int64(st, 2, n->id);
+    if (step_done(a, st, "moving children") || set_state(a, o->id, LK_REPLACED, n->id) ||
+        add_evcode(a, seq, o->id, o->parent))
+        return -YIMA_E_STORE;
+    return 0;
+}
+
+/* 0 new, 2 seen before (same content), 1 id clash (reason set), <0 error. */
+static int seen_before(applier *a, const char *id, size_t id_len)
+{
+    for (int q = Q_EVENT_GET; q <= Q_REJECT_GET; q += Q_REJECT_GET - Q_EVENT_GET) {
+        sqlite3_stmt *st = lk_stmt(a->s, q);
+        sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            continue;
+        if (rc != SQLITE_ROW)
+            return db_fail(a, "looking up an event id");
+        int col = q == Q_EVENT_GET ? 1 : 0;
+        if ((uint64_t)sqlite3_column_int64(st, col) == a->ev->digest)
+            return 2;
+        return reject(a, "event id '%.*s' was already used by a different event", (int)id_len,
+                      id);
+    }
+    return 0;
+}
+
+static int dispatch(applier *a, const char *id, size_t id_len)
+{
+    for (int i = 0; i < a->ev->ncodes; i++) {
+        int rc = lookup(a, &a->ev->codes[i], &a->k[i]);
+        if (rc)
+            return rc;
+    }
+    switch (a->ev->type) {
+    case LK_COMMISSION: return apply_commission(a, id, id_len);
+    case LK_PACK: return apply_pack(a, id, id_len);
+    case LK_UNPACK: return apply_unpack(a, id, id_len);
+    case LK_REPLACE: return apply_replace(a, id, id_len);
+    default: return apply_decommission(a, id, id_len);
+    }
+}
+
+int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, const char *id,
+             size_t id_len, char *reason, size_t rsize, yima_err *err)
+{
+    known stack[64];
+    applier a = {s, rules, ev, stack, reason, rsize, err};
+    if (ev->ncodes > 64 && !(a.k = malloc((size_t)ev->ncodes * sizeof *a.k)))
+        return -yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    int rc = seen_before(&a, id, id_len);
+    if (rc == 0) {
+        /* The savepoint makes the event all or nothing inside the batch. */
+        rc = lk_exec(s, "SAVEPOINT ev", err) ? -YIMA_E_STORE : dispatch(&a, id, id_len);
+        if (rc != 0)
+            sqlite3_exec(s->db, "ROLLBACK TO ev", NULL, NULL, NULL);
+        if (sqlite3_exec(s->db, "RELEASE ev", NULL, NULL, NULL) != SQLITE_OK && rc >= 0)
+            rc = -lk_db_error(s, "RELEASE", err);
+        rc = rc == 0 ? 1 : rc == 1 ? 0 : rc;
+    } else if (rc == 1) {
+        rc = 3; /* an id clash: not recorded, the id is taken */
+    }
+    if (a.k != stack)
+        free(a.k);
+    return rc;
+}
+
+int lk_record_reject(yima_link *s, const char *id, size_t id_len, uint64_t digest,
+                     const char *reason, yima_err *err)
+{
+    sqlite3_stmt *st = lk_stmt(s, Q_REJECT_ADD);
+    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)digest);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "recording a reject", err);
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event log out of the store: TSV in the import format, or an EPCIS 2.0
+ * JSON-LD document. Events stream one at a time, so memory stays constant
+ * however large the store.
+ */
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "link_internal.h"
+#include "yima/io.h"
+
+/* ?1 from, ?2 to, ?3 lot, ?4 subtree code. sel is the codes an event must
+ * touch: the subtree (and, with a lot too, only its codes of that lot or
+ * holding it), or the lot's codes and every container above them. */
+static const char sql_events[] =
+    "WITH RECURSIVE "
+    " down(id) AS (SELECT id FROM codes WHERE code = ?4 "
+    "  UNION SELECT c.id FROM codes c JOIN down ON c.parent = down.id), "
+    " up(id) AS (SELECT id FROM codes WHERE lot = ?3 "
+    "  UNION SELECT c.parent FROM codes c JOIN up ON c.id = up.id WHERE c.parent IS NOT NULL), "
+    " sel(id) AS (SELECT id FROM down WHERE ?3 IS NULL OR id IN up "
+    "  UNION ALL SELECT id FROM up WHERE ?4 IS NULL) "
+    "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, s.payload, o.code, o.payload, e.info, "
+    " s.product, s.lot, s.expiry, e.subject FROM events e JOIN codes s ON s.id = e.subject "
+    " LEFT JOIN codes o ON o.id = e.other "
+    "WHERE (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) "
+    " AND ((?3 IS NULL AND ?4 IS NULL) OR e.subject IN sel OR e.other IN sel "
+    "  OR EXISTS (SELECT 1 FROM event_codes ec WHERE ec.seq = e.seq AND ec.code IN sel)) "
+    "ORDER BY e.seq";
+enum { E_SEQ, E_ID, E_TYPE, E_TIME, E_TZ, E_CODE, E_PAYLOAD, E_OTHER, E_OTHER_PAYLOAD, E_INFO,
+       E_PRODUCT, E_LOT, E_EXPIRY, E_SUBJECT };
+
+/* An event's codes (children, or REPLACE's old code and handed-over
+ * children) with the parent each had before. */
+static const char sql_codes[] =
+    "SELECT c.code, c.payload, p.code, p.payload, ec.code FROM event_codes ec "
+    "JOIN codes c ON c.id = ec.code LEFT JOIN codes p ON p.id = ec.prev_parent "
+    "WHERE ec.seq = ?1 ORDER BY ec.code";
+enum { C_CODE, C_PAYLOAD, C_PREV, C_PREV_PAYLOAD, C_ID };
+
+typedef struct exporter {
+    yima_link *s;
+    const yima_link_export_options *opt;
+    yima_out *out;
+    sqlite3_stmt *ev, *codes;
+    uint64_t written; /* store events */
+    uint64_t items;   /* JSON events, for the separators */
+    char *prefix, *suffix; /* template around {code} */
+    yima_buf line;
+    yima_err *err;
+} exporter;
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static int emit(exporter *x, const void *p, size_t n)
+{
+    return yima_out_write(x->out, p, n, x->err);
+}
+
+/* ---- TSV ---- */
+
+static int field(yima_buf *b, const char *s)
+{
+    return yima_buf_append(b, "\t", 1) || yima_buf_append(b, s ? s : "-", strlen(s ? s : "-"));
+}
+
+static int tsv_event(exporter *x)
+{
+    sqlite3_stmt *e = x->ev, *c = x->codes;
+    int type = sqlite3_column_int(e, E_TYPE), rc;
+    char when[96];
+    yima_buf *b = &x->line;
+    b->len = 0;
+    lk_format_time(sqlite3_column_int64(e, E_TIME), sqlite3_column_int(e, E_TZ), when);
+    rc = yima_buf_append(b, "@", 1) || yima_buf_append(b, col(e, E_ID), strlen(col(e, E_ID))) ||
+         field(b, when) || field(b, lk_type_name(type)) || field(b, col(e, E_CODE));
+    if (type == LK_COMMISSION)
+        rc = rc || field(b, col(e, E_PRODUCT)) || field(b, col(e, E_LOT)) ||
+             field(b, col(e, E_EXPIRY));
+    else if (type == LK_REPLACE)
+        rc = rc || field(b, col(e, E_OTHER));
+    else if (type == LK_DECOMMISSION)
+        rc = rc || field(b, col(e, E_INFO));
+    else
+        while (!rc && sqlite3_step(c) == SQLITE_ROW)
+            rc = field(b, col(c, C_CODE));
+    if (rc || yima_buf_append(b, "\n", 1))
+        return yima_err_set(x->err, YIMA_E_NOMEM, "out of memory");
+    return emit(x, b->data, b->len);
+}
+
+/* ---- EPCIS 2.0 ---- */
+
+static json_t *uri(exporter *x, const char *code, const char *payload)
+{
+    if (x->prefix)
+        return json_sprintf("%s%s%s", x->prefix, code, x->suffix);
+    if (payload)
+        return json_string(payload);
+    /* No payload known: a URN still names the code unambiguously. */
+    return json_sprintf("urn:yima:code:%s", code);
+}
+
+static json_t *base_event(exporter *x, const char *type, const char *action,
+                          const char *biz_step, const char *disposition)
+{
+    sqlite3_stmt *e = x->ev;
+    char when[96], tz[8];
+    lk_format_time(sqlite3_column_int64(e, E_TIME), sqlite3_column_int(e, E_TZ), when);
+    lk_format_tz(sqlite3_column_int(e, E_TZ), tz);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", type, "eventTime", when,
+                     "eventTimeZoneOffset", tz, "action", action, "bizStep", biz_step,
+                     "disposition", disposition, "yima:eventID", col(e, E_ID));
+}
+
+static json_t *object_event(exporter *x, const char *action, const char *step,
+                            const char *disposition, const char *code, const char *payload)
+{
+    json_t *ev = base_event(x, "ObjectEvent", action, step, disposition);
+    json_object_set_new(ev, "epcList", json_pack("[o]", uri(x, code, payload)));
+    return ev;
+}
+
+static json_t *aggregation(exporter *x, const char *action, const char *step,
+                           const char *parent, const char *parent_payload)
+{
+    json_t *ev = base_event(x, "AggregationEvent", action, step, "in_progress");
+    json_object_set_new(ev, "parentID", uri(x, parent, parent_payload));
+    json_object_set_new(ev, "childEPCs", json_array());
+    return ev;
+}
+
+static int put_event(exporter *x, json_t *ev)
+{
+    char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(ev);
+    if (!text)
+        return yima_err_set(x->err, YIMA_E_NOMEM, "out of memory");
+    int rc = x->items++ ? emit(x, ",\n", 2) : emit(x, "\n", 1);
+    rc = rc ? rc : emit(x, text, strlen(text));
+    free(text);
+    return rc;
+}
+
+static json_t *commission(exporter *x)
+{
+    sqlite3_stmt *e = x->ev;
+    json_t *ev = object_event(x, "ADD", "commissioning", "active", col(e, E_CODE),
+                              col(e, E_PAYLOAD));
+    json_t *ilmd = json_object();
+    json_object_set_new(ilmd, "cbvmda:lotNumber", json_string(col(e, E_LOT)));
+    if (col(e, E_EXPIRY))
+        json_object_set_new(ilmd, "cbvmda:itemExpirationDate", json_string(col(e, E_EXPIRY)));
+    json_object_set_new(ilmd, "yima:product", json_string(col(e, E_PRODUCT)));
+    json_object_set_new(ev, "ilmd", ilmd);
+    return ev;
+}
+
+static int flush_group(exporter *x, json_t **group)
+{
+    int rc = *group ? put_event(x, *group) : YIMA_OK;
+    *group = NULL;
+    return rc;
+}
+
+/* PACK: DELETE from each previous parent (a --move), then ADD. UNPACK and
+ * the aggregation side of REPLACE and DECOMMISSION follow the same shape. */
+static int aggregation_events(exporter *x, int type)
+{
+    sqlite3_stmt *e = x->ev, *c = x->codes;
+    const char *parent = col(e, E_CODE), *parent_payload = col(e, E_PAYLOAD);
+    int64_t subject = sqlite3_column_int64(e, E_SUBJECT);
+    json_t *add = NULL, *del = NULL, *old_del = NULL, *new_add = NULL;
+    int rc = YIMA_OK;
+    if (type == LK_PACK)
+        add = aggregation(x, "ADD", "packing", parent, parent_payload);
+    else if (type == LK_UNPACK)
+        del = aggregation(x, "DELETE", "unpacking", parent, parent_payload);
+    while (!rc && sqlite3_step(c) == SQLITE_ROW) {
+        json_t *child = uri(x, col(c, C_CODE), col(c, C_PAYLOAD));
+        int is_subject = sqlite3_column_int64(c, C_ID) == subject;
+        if (type == LK_PACK && col(c, C_PREV)) {
+            /* One DELETE per child is simple and still valid EPCIS. */
+            json_t *d = aggregation(x, "DELETE", "unpacking", col(c, C_PREV),
+                                    col(c, C_PREV_PAYLOAD));
+            json_array_append(json_object_get(d, "childEPCs"), child);
+            rc = put_event(x, d);
+        }
+        if (type == LK_PACK)
+            json_array_append(json_object_get(add, "childEPCs"), child);
+        else if (type == LK_UNPACK)
+            json_array_append(json_object_get(del, "childEPCs"), child);
+        else if (is_subject && col(c, C_PREV)) {
+            /* The relabelled or decommissioned code leaves its container. */
+            json_t *d = aggregation(x, "DELETE", "removing", col(c, C_PREV),
+                                    col(c, C_PREV_PAYLOAD));
+            json_array_append(json_object_get(d, "childEPCs"), child);
+            rc = put_event(x, d);
+            if (!rc && type == LK_REPLACE) {
+                json_t *a = aggregation(x, "ADD", "replacing", col(c, C_PREV),
+                                        col(c, C_PREV_PAYLOAD));
+                json_array_append_new(json_object_get(a, "childEPCs"),
+                                      uri(x, col(e, E_OTHER), col(e, E_OTHER_PAYLOAD)));
+                rc = put_event(x, a);
+            }
+        } else if (!is_subject && type == LK_REPLACE) {
+            if (!old_del) {
+                old_del = aggregation(x, "DELETE", "replacing", parent, parent_payload);
+                new_add = aggregation(x, "ADD", "replacing", col(e, E_OTHER),
+                                      col(e, E_OTHER_PAYLOAD));
+            }
+            json_array_append(json_object_get(old_del, "childEPCs"), child);
+            json_array_append(json_object_get(new_add, "childEPCs"), child);
+        }
+        json_decref(child);
+    }
+    /* Deletions before additions: a reader replaying them must see the
+     * child leave one container before it enters the next. */
+    rc = rc ? rc : flush_group(x, &del);
+    rc = rc ? rc : flush_group(x, &old_del);
+    rc = rc ? rc : flush_group(x, &new_add);
+    rc = rc ? rc : flush_group(x, &add);
+    json_decref(add);
+    json_decref(del);
+    json_decref(old_del);
+    json_decref(new_add);
+    return rc;
+}
+
+static int epcis_event(exporter *x)
+{
+    sqlite3_stmt *e = x->ev;
+    int type = sqlite3_column_int(e, E_TYPE);
+    int rc = YIMA_OK;
+    if (type == LK_COMMISSION)
+        return put_event(x, commission(x));
+    if (type == LK_REPLACE) {
+        json_t *del = object_event(x, "DELETE", "decommissioning", "inactive", col(e, E_CODE),
+                                   col(e, E_PAYLOAD));
+        json_t *add = object_event(x, "ADD", "replacing", "active", col(e, E_OTHER),
+                                   col(e, E_OTHER_PAYLOAD));
+        json_object_set_new(add, "yima:replaces", uri(x, col(e, E_CODE), col(e, E_PAYLOAD)));
+        rc = put_event(x, del);
+        rc = rc ? rc : put_event(x, add);
+    }
+    rc = rc ? rc : aggregation_events(x, type);
+    if (!rc && type == LK_DECOMMISSION) {
+        json_t *ev = object_event(x, "DELETE", "decommissioning", "inactive", col(e, E_CODE),
+                                  col(e, E_PAYLOAD));
+        if (col(e, E_INFO))
+            json_object_set_new(ev, "yima:reason", json_string(col(e, E_INFO)));
+        rc = put_event(x, ev);
+    }
+    return rc;
+}
+
+static int epcis_head(exporter *x)
+{
+    char now[96], head[512];
+    lk_format_time((int64_t)time(NULL) * 1000, 0, now);
+    int n = snprintf(head, sizeof head,
+                     "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+                     "epcis-context.jsonld\",{\"yima\":\"urn:yima:\"}],"
+                     "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                     "\"creationDate\":\"%s\",\"epcisBody\":{\"eventList\":[", now);
+    return emit(x, head, (size_t)n);
+}
+
+static int run(exporter *x)
+{
+    const yima_link_export_options *o = x->opt;
+    int epcis = o->format == YIMA_LINK_EXPORT_EPCIS, rc = YIMA_OK, step;
+    uint64_t events = 0;
+    sqlite3_bind_int64(x->ev, 1, o->time_from);
+    sqlite3_bind_int64(x->ev, 2, o->time_to);
+    if (o->lot)
+        sqlite3_bind_text(x->ev, 3, o->lot, -1, SQLITE_STATIC);
+    if (o->subtree)
+        sqlite3_bind_text(x->ev, 4, o->subtree, -1, SQLITE_STATIC);
+    if (epcis)
+        rc = epcis_head(x);
+    while (!rc && (step = sqlite3_step(x->ev)) == SQLITE_ROW) {
+        sqlite3_reset(x->codes);
+        sqlite3_bind_int64(x->codes, 1, sqlite3_column_int64(x->ev, E_SEQ));
+        rc = epcis ? epcis_event(x) : tsv_event(x);
+        events++;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = lk_db_error(x->s, "export", x->err);
+    if (!rc && epcis)
+        rc = emit(x, "\n]}}\n", 5);
+    x->written = events;
+    return rc;
+}
+
+void yima_link_export_options_init(yima_link_export_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+}
+
+/* The subtree root as stored: canonical text, from a code or payload. */
+static int subtree_code(const yima_link_export_options *opt, char *out, size_t size,
+                        yima_err *err)
+{
+    lk_parser *p;
+    lk_code c;
+    char reason[300];
+    int rc = lk_parser_create(&p, NULL, opt->template_text, err);
+    if (rc)
+        return rc;
+    if (lk_code_lookup_text(p, opt->subtree, strlen(opt->subtree), &c, reason, sizeof reason))
+        rc = yima_err_set(err, YIMA_E_USAGE, "--subtree: %s", reason);
+    else
+        snprintf(out, size, "%.*s", (int)c.len, c.text);
+    lk_parser_free(p);
+    return rc;
+}
+
+int yima_link_export(yima_link *s, const yima_link_export_options *opt, uint64_t *events,
+                     yima_err *err)
+{
+    exporter x = {.s = s, .opt = opt, .err = err};
+    yima_link_export_options o = *opt;
+    char root[YIMA_CODE_MAX];
+    int rc = YIMA_OK;
+    if (opt->subtree && (rc = subtree_code(opt, root, sizeof root, err)))
+        return rc;
+    if (opt->subtree)
+        o.subtree = root;
+    x.opt = &o;
+    if (opt->template_text && !(rc = yima_template_check(opt->template_text, err))) {
+        const char *slot = strstr(opt->template_text, "{code}");
+        x.prefix = strndup(opt->template_text, (size_t)(slot - opt->template_text));
+        x.suffix = strdup(slot + 6);
+    }
+    if (rc)
+        return rc;
+    /* One read transaction: the document is one consistent snapshot even
+     * while the line keeps importing. */
+    if (!(rc = lk_exec(s, "BEGIN", err))) {
+        if (sqlite3_prepare_v2(s->db, sql_events, -1, &x.ev, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(s->db, sql_codes, -1, &x.codes, NULL) != SQLITE_OK)
+            rc = lk_db_error(s, "export", err);
+        else if (!(rc = yima_out_open(&x.out, opt->output, opt->force, 0, err)))
+            rc = run(&x);
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    }
+    if (!rc) {
+        rc = yima_out_commit(x.out, NULL, err);
+        x.out = NULL;
+    }
+    yima_out_abort(x.out);
+    sqlite3_finalize(x.ev);
+    sqlite3_finalize(x.codes);
+    yima_buf_free(&x.line);
+    free(x.prefix);
+    free(x.suffix);
+    if (events)
+        *events = x.written;
+    return rc;
+}

@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The importer on the ordered engine: read blocks of lines, parse and verify
+ * them on every core, apply them to the store in input order, in batched
+ * transactions.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "link_internal.h"
+#include "yima/io.h"
+
+#define BLOCK_BYTES (256 * 1024)
+#define REASON_MAX 400
+#define STAT_INPUT 7 /* job->stat slot: which input the job came from */
+
+/* A work-stage result, laid out in job->out: this header, then the id, the
+ * three args, the reason, then per code a code_rec with its text and payload. */
+typedef struct rec {
+    uint32_t size;  /* whole record, 8-byte aligned */
+    int32_t kind;   /* 1 event, -1 rejected by parsing or verification */
+    uint64_t line;
+    uint32_t raw_off, raw_len; /* the input line in job->in */
+    int32_t type, has_time, tz, ncodes;
+    int64_t time_ms;
+    uint64_t digest;
+    uint32_t id_len, arg_len[3], reason_len, has_arg;
+} rec;
+
+typedef struct code_rec {
+    uint32_t len, payload_len;
+    int32_t level, has_payload;
+} code_rec;
+
+typedef struct importer {
+    yima_link *s;
+    const yima_link_import_options *opt;
+    const char *const *inputs;
+    int ninputs, cur, realtime, fd;
+    yima_lines *lines;
+    yima_buf carry;       /* realtime: the unfinished last line */
+    uint64_t next_line;   /* realtime: number of the next line */
+    char **names;         /* event-id source name of each input */
+    yima_out *rejects;
+    yima_link_summary *sum;
+    uint64_t in_batch;
+    lk_event ev;          /* writer's decoded event */
+    lk_code *codes;
+    int codes_cap;
+} importer;
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static int is_stdin(const char *path)
+{
+    return !path || strcmp(path, "-") == 0;
+}
+
+/* Realtime input: whatever whole lines have arrived, without waiting for a
+ * full block, so a line station's event is applied as soon as it is sent. */
+static int read_realtime(importer *im, yima_job *job, yima_err *err)
+{
+    char tmp[65536];
+    for (;;) {
+        unsigned char *nl = im->carry.len ? memrchr(im->carry.data, '\n', im->carry.len) : NULL;
+        if (nl || (im->fd < 0 && im->carry.len)) {
+            size_t take = nl ? (size_t)(nl - im->carry.data) + 1 : im->carry.len;
+            if (yima_buf_append(&job->in, im->carry.data, take))
+                return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+            memmove(im->carry.data, im->carry.data + take, im->carry.len - take);
+            im->carry.len -= take;
+            uint64_t n = 0;
+            for (size_t i = 0; i < take; i++)
+                n += job->in.data[i] == '\n';
+            job->start = im->next_line;
+            job->count = n + (job->in.data[take - 1] != '\n');
+            im->next_line += job->count;
+            return 1;
+        }
+        if (im->fd < 0)
+            return 0;
+        ssize_t got = read(im->fd, tmp, sizeof tmp);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return yima_err_set(err, YIMA_E_IO, "(stdin): read error: %s", strerror(errno));
+        if (got == 0)
+            im->fd = -1;
+        else if (yima_buf_append(&im->carry, tmp, (size_t)got))
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
+}
+
+static int read_job(void *ctx, yima_job *job, yima_err *err)
+{
+    importer *im = ctx;
+    while (im->cur < im->ninputs) {
+        job->stat[STAT_INPUT] = (uint64_t)im->cur;
+        if (im->realtime)
+            return read_realtime(im, job, err);
+        if (!im->lines) {
+            int rc = yima_lines_open(&im->lines, im->inputs[im->cur], err);
+            if (rc)
+                return rc;
+        }
+        int rc = yima_lines_read(im->lines, &job->in, BLOCK_BYTES, &job->start, &job->count, err);
+        if (rc)
+            return rc;
+        yima_lines_close(im->lines);
+        im->lines = NULL;
+        im->cur++;
+    }
+    return 0;
+}
+
+static int put(yima_buf *b, const void *p, size_t n)
+{
+    return yima_buf_append(b, p, n);
+}
+
+static int put_event(yima_buf *out, rec *r, const lk_event *ev)
+{
+    r->type = ev->type;
+    r->has_time = ev->has_time;
+    r->tz = ev->tz;
+    r->ncodes = ev->ncodes;
+    r->time_ms = ev->time_ms;
+    r->digest = ev->digest;
+    r->id_len = (uint32_t)ev->id_len;
+    for (int i = 0; i < 3; i++) {
+        r->arg_len[i] = (uint32_t)ev->arg_len[i];
+        r->has_arg |= ev->arg[i] ? 1u << i : 0;
+    }
+    int rc = put(out, r, sizeof *r) || put(out, ev->id, ev->id_len);
+    for (int i = 0; i < 3; i++)
+        rc = rc || put(out, ev->arg[i], ev->arg_len[i]);
+    for (int i = 0; i < ev->ncodes; i++) {
+        const lk_code *c = &ev->codes[i];
+        code_rec cr = {(uint32_t)c->len, (uint32_t)c->payload_len, c->level, c->payload != NULL};
+        rc = rc || put(out, &cr, sizeof cr) || put(out, c->text, c->len) ||
+             put(out, c->payload, c->payload_len);
+    }
+    return rc;
+}
+
+static int work_job(void *ctx, void *worker, yima_job *job, yima_err *err)
+{
+    (void)ctx;
+    lk_parser *p = worker;
+    char *s = (char *)job->in.data, *end = s + job->in.len;
+    char reason[REASON_MAX];
+    if (!p)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    for (uint64_t line = job->start; s < end; line++) {
+        char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t len = (size_t)((nl ? nl : end) - s);
+        lk_event ev;
+        int kind = lk_parse_line(p, s, len, &ev, reason, sizeof reason);
+        rec r = {.kind = kind, .line = line, .raw_off = (uint32_t)(s - (char *)job->in.data),
+                 .raw_len = (uint32_t)len};
+        size_t at = job->out.len;
+        int rc = 0;
+        if (kind == 1)
+            rc = put_event(&job->out, &r, &ev);
+        else if (kind < 0)
+            rc = put(&job->out, &r, sizeof r) || put(&job->out, reason, strlen(reason));
+        if (kind != 0) {
+            static const char pad[8];
+            size_t size = job->out.len - at;
+            rc = rc || put(&job->out, pad, (8 - size % 8) % 8);
+            ((rec *)(job->out.data + at))->size = (uint32_t)(job->out.len - at);
+            if (kind < 0)
+                ((rec *)(job->out.data + at))->reason_len = (uint32_t)strlen(reason);
+        }
+        if (rc)
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+        s = nl ? nl + 1 : end;
+    }
+    return YIMA_OK;
+}
+
+/* Rebuilds the event of a record; its strings point into the record. */
+static int decode(importer *im, const rec *r, lk_event *ev)
+{
+    const char *p = (const char *)(r + 1);
+    memset(ev, 0, sizeof *ev);
+    ev->type = r->type;
+    ev->has_time = r->has_time;
+    ev->tz = r->tz;
+    ev->time_ms = r->time_ms;
+    ev->digest = r->digest;
+    ev->ncodes = r->ncodes;
+    ev->id = r->id_len ? p : NULL;
+    ev->id_len = r->id_len;
+    p += r->id_len;
+    for (int i = 0; i < 3; i++) {
+        ev->arg[i] = r->has_arg & (1u << i) ? p : NULL;
+        ev->arg_len[i] = r->arg_len[i];
+        p += r->arg_len[i];
+    }
+    if (r->ncodes > im->codes_cap) {
+        lk_code *c = realloc(im->codes, (size_t)r->ncodes * sizeof *c);
+        if (!c)
+            return -1;
+        im->codes = c;
+        im->codes_cap = r->ncodes;
+    }
+    ev->codes = im->codes;
+    for (int i = 0; i < r->ncodes; i++) {
+        code_rec cr;
+        memcpy(&cr, p, sizeof cr);
+        p += sizeof cr;
+        im->codes[i] = (lk_code){p, cr.len, cr.has_payload ? p + cr.len : NULL, cr.payload_len,
+                                 cr.level};
+        p += cr.len + cr.payload_len;
+    }
+    return 0;
+}
+
+static int report_reject(importer *im, const char *src, uint64_t line, const char *reason,
+                         const char *raw, size_t raw_len, yima_err *err)
+{
+    im->sum->rejected++;
+    if (!im->rejects) {
+        fprintf(stderr, "yima link: %s:%llu: rejected: %s\n", src, (unsigned long long)line,
+                reason);
+        return YIMA_OK;
+    }
+    char head[300];
+    int n = snprintf(head, sizeof head, "%s:%llu\t", src, (unsigned long long)line);
+    int rc = yima_out_write(im->rejects, head, (size_t)n, err);
+    rc = rc ? rc : yima_out_write(im->rejects, reason, strlen(reason), err);
+    rc = rc ? rc : yima_out_write(im->rejects, "\t", 1, err);
+    rc = rc ? rc : yima_out_write(im->rejects, raw, raw_len, err);
+    return rc ? rc : yima_out_write(im->rejects, "\n", 1, err);
+}
+
+static int apply_record(importer *im, const rec *r, const char *src, const char *raw,
+                        yima_err *err)
+{
+    char reason[REASON_MAX], pos[300];
+    lk_event *ev = &im->ev;
+    im->sum->events++;
+    if (r->kind < 0) {
+        snprintf(reason, sizeof reason, "%.*s", (int)r->reason_len, (const char *)(r + 1));
+        return report_reject(im, src, r->line, reason, raw, r->raw_len, err);
+    }
+    if (decode(im, r, ev))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    const char *id = ev->id;
+    size_t id_len = ev->id_len;
+    if (!id) {
+        id_len = (size_t)snprintf(pos, sizeof pos, "%s:%llu", src, (unsigned long long)r->line);
+        id = pos;
+    }
+    int rc = lk_begin(im->s, err);
+    if (rc)
+        return rc;
+    rc = lk_apply(im->s, &im->opt->rules, ev, id, id_len, reason, sizeof reason, err);
+    if (rc < 0)
+        return -rc;
+    if (rc == 1)
+        im->sum->applied++;
+    else if (rc == 2)
+        im->sum->skipped++;
+    else if ((rc == 0 && lk_record_reject(im->s, id, id_len, ev->digest, reason, err)) ||
+             report_reject(im, src, r->line, reason, raw, r->raw_len, err))
+        return err->code;
+    if (im->opt->sync == YIMA_LINK_SYNC_FULL || ++im->in_batch >= im->opt->batch) {
+        im->in_batch = 0;
+        return lk_commit(im->s, err);
+    }
+    return YIMA_OK;
+}
+
+static int write_job(void *ctx, yima_job *job, yima_err *err)
+{
+    importer *im = ctx;
+    const char *src = im->names[job->stat[STAT_INPUT]];
+    for (size_t at = 0; at < job->out.len;) {
+        const rec *r = (const rec *)(job->out.data + at);
+        int rc = apply_record(im, r, src, (const char *)job->in.data + r->raw_off, err);
+        if (rc)
+            return rc;
+        at += r->size;
+    }
+    im->sum->lines += job->count;
+    /* A station waits for its event: commit once the input has gone quiet. */
+    if (im->realtime && im->in_batch) {
+        im->in_batch = 0;
+        int rc = lk_commit(im->s, err);
+        if (rc)
+            return rc;
+    }
+    if (im->opt->progress)
+        im->opt->progress(im->opt->progress_ctx, im->sum->lines);
+    return YIMA_OK;
+}
+
+static void *worker_init(void *ctx)
+{
+    importer *im = ctx;
+    lk_parser *p = NULL;
+    yima_err e;
+    lk_parser_create(&p, im->opt->ring, im->opt->template_text, &e);
+    return p;
+}
+
+static void worker_free(void *ctx, void *worker)
+{
+    (void)ctx;
+    lk_parser_free(worker);
+}
+
+void yima_link_import_options_init(yima_link_import_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->realtime = -1;
+    opt->batch = 10000;
+    opt->threads = 1;
+}
+
+static int wants_realtime(const yima_link_import_options *opt, const char *const *inputs, int n)
+{
+    struct stat st;
+    if (opt->realtime >= 0)
+        return opt->realtime;
+    /* A pipe or terminal on stdin is a live station; a redirected file is bulk. */
+    return n == 1 && is_stdin(inputs[0]) && fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+static int setup(importer *im, yima_err *err)
+{
+    const yima_link_import_options *opt = im->opt;
+    im->names = calloc((size_t)im->ninputs, sizeof *im->names);
+    if (!im->names)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    for (int i = 0; i < im->ninputs; i++) {
+        const char *name = opt->source ? opt->source
+                           : is_stdin(im->inputs[i]) ? "stdin" : base_name(im->inputs[i]);
+        if (!(im->names[i] = strdup(name)))
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
+    if (im->realtime && (im->ninputs != 1 || !is_stdin(im->inputs[0])))
+        return yima_err_set(err, YIMA_E_USAGE, "realtime import reads standard input only");
+    im->fd = im->realtime ? STDIN_FILENO : -1;
+    int rc = lk_set_sync(im->s, opt->sync, err);
+    if (!rc && opt->rejects)
+        rc = yima_out_open(&im->rejects, opt->rejects, opt->force, 0, err);
+    return rc;
+}
+
+static void teardown(importer *im)
+{
+    yima_lines_close(im->lines);
+    yima_buf_free(&im->carry);
+    for (int i = 0; im->names && i < im->ninputs; i++)
+        free(im->names[i]);
+    free(im->names);
+    free(im->codes);
+    yima_out_abort(im->rejects);
+}
+
+int yima_link_import(yima_link *s, const yima_link_import_options *opt,
+                     const char *const *inputs, int ninputs, yima_link_summary *sum,
+                     yima_err *err)
+{
+    static const char *const stdin_only[] = {"-"};
+    yima_link_summary local;
+    if (ninputs == 0) {
+        inputs = stdin_only;
+        ninputs = 1;
+    }
+    importer im = {.s = s, .opt = opt, .inputs = inputs, .ninputs = ninputs,
+                   .sum = sum ? sum : &local};
+    memset(im.sum, 0, sizeof *im.sum);
+    if (s->mode != YIMA_LINK_WRITE)
+        return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
+    im.realtime = wants_realtime(opt, inputs, ninputs);
+    int rc = setup(&im, err);
+    yima_pipeline_ops ops = {read_job, work_job, write_job, worker_init, worker_free};
+    /* Realtime: one thread, since the reader blocks for input with the
+     * engine's lock held, and a later line must not hold back this one. */
+    if (!rc)
+        rc = yima_pipeline_run(&ops, &im, im.realtime ? 1 : opt->threads, err);
+    if (!rc)
+        rc = lk_commit(s, err);
+    if (rc)
+        lk_rollback(s); /* the open batch only: committed batches stay */
+    if (!rc && im.rejects) {
+        rc = yima_out_commit(im.rejects, NULL, err);
+        im.rejects = NULL;
+    }
+    teardown(&im);
+    return rc;
+}
+
+int yima_link_apply(yima_link *s, const yima_link_import_options *opt, const char *id,
+                    const char *const *fields, int nfields, yima_err *err)
+{
+    lk_parser *p;
+    lk_event ev;
+    char reason[REASON_MAX], fresh[40];
+    unsigned char rnd[8];
+    if (s->mode != YIMA_LINK_WRITE)
+        return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
+    int rc = lk_parser_create(&p, opt->ring, opt->template_text, err);
+    if (rc)
+        return rc;
+    if (lk_parse_fields(p, fields, nfields, &ev, reason, sizeof reason) < 0) {
+        lk_parser_free(p);
+        return yima_err_set(err, YIMA_E_DATA, "rejected: %s", reason);
+    }
+    if (!id) {
+        /* A hand event has no input position to name it by. */
+        randombytes_buf(rnd, sizeof rnd);
+        snprintf(fresh, sizeof fresh, "hand-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+                 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        id = fresh;
+    }
+    rc = lk_set_sync(s, opt->sync, err);
+    rc = rc ? rc : lk_begin(s, err);
+    int applied = rc ? 0 : lk_apply(s, &opt->rules, &ev, id, strlen(id), reason, sizeof reason, err);
+    if (applied < 0)
+        rc = -applied;
+    else if (!rc && applied == 0)
+        rc = lk_record_reject(s, id, strlen(id), ev.digest, reason, err);
+    rc = rc ? rc : lk_commit(s, err);
+    if (rc)
+        lk_rollback(s);
+    else if (applied == 0 || applied == 3)
+        rc = yima_err_set(err, YIMA_E_DATA, "rejected: %s", reason);
+    lk_parser_free(p);
+    return rc;
+}

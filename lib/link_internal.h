@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* Private declarations shared by the lib/link*.c files. */
+#ifndef YIMA_LINK_INTERNAL_H
+#define YIMA_LINK_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include "yima/link.h"
+#include "yima/rows.h"
+
+/* Event types; the numbers are stored in events.type. */
+enum { LK_COMMISSION = 1, LK_PACK = 2, LK_UNPACK = 3, LK_REPLACE = 4, LK_DECOMMISSION = 5 };
+/* Code states; stored in codes.state. */
+enum { LK_SEEN = 0, LK_ACTIVE = 1, LK_DECOMMISSIONED = 2, LK_REPLACED = 3 };
+
+/* Prepared statements, compiled once per handle. */
+enum {
+    Q_CODE_GET, Q_CODE_ADD, Q_CODE_PARENT, Q_CODE_COMMISSION, Q_CODE_STATE, Q_CHILD_COUNT,
+    Q_CHILDREN, Q_REPARENT, Q_REPLACE_NEW, Q_EVENT_GET, Q_EVENT_ADD, Q_EVCODE_ADD,
+    Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q__COUNT
+};
+
+struct yima_link {
+    sqlite3 *db;
+    yima_link_mode mode;
+    int schema_found;
+    int in_txn;
+    sqlite3_stmt *q[Q__COUNT];
+};
+
+/* Sets err from the database's last error: YIMA_E_STORE "store: what: msg". */
+int lk_db_error(yima_link *s, const char *what, yima_err *err);
+int lk_exec(yima_link *s, const char *sql, yima_err *err);
+/* Statement q, reset and with bindings cleared. */
+sqlite3_stmt *lk_stmt(yima_link *s, int q);
+int lk_begin(yima_link *s, yima_err *err);
+int lk_commit(yima_link *s, yima_err *err);
+void lk_rollback(yima_link *s);
+/* "sync" is yima_link_sync. */
+int lk_set_sync(yima_link *s, int sync, yima_err *err);
+
+const char *lk_type_name(int type);
+int lk_type_parse(const char *name, size_t len);
+const char *lk_state_name(int state);
+/* Formats ms/tz as RFC 3339 with milliseconds ("2024-05-01T08:00:00.000+08:00"). */
+void lk_format_time(int64_t ms, int tz, char out[96]);
+/* "+08:00" */
+void lk_format_tz(int tz, char out[8]);
+
+/* One code of an event, after extraction, canonicalisation and verification. */
+typedef struct lk_code {
+    const char *text;
+    size_t len;
+    const char *payload; /* NULL when given as a bare code */
+    size_t payload_len;
+    int level;
+} lk_code;
+
+/* An event ready to apply (work stage output). Strings are borrowed. */
+typedef struct lk_event {
+    int type;
+    const char *id;       /* NULL: positional */
+    size_t id_len;
+    int has_time;
+    int64_t time_ms;
+    int tz;
+    lk_code *codes;       /* subject first (code, parent or old), then the others */
+    int ncodes;
+    const char *arg[3];   /* COMMISSION product lot expiry; DECOMMISSION reason */
+    size_t arg_len[3];
+    uint64_t digest;      /* of the content, to tell a re-run from an id clash */
+} lk_event;
+
+/* Applies ev (already verified) in a savepoint: 1 applied, 0 rejected with
+ * the reason in reason[], 2 skipped (id present with the same content),
+ * 3 rejected because the id is taken by other content, or -error. */
+int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, const char *id,
+             size_t id_len, char *reason, size_t reason_size, yima_err *err);
+/* Records a rejected event id so that a re-run skips it too. */
+int lk_record_reject(yima_link *s, const char *id, size_t id_len, uint64_t digest,
+                     const char *reason, yima_err *err);
+
+/* Per-thread event parser (link_event.c). */
+typedef struct lk_parser lk_parser;
+int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *template_text,
+                     yima_err *err);
+void lk_parser_free(lk_parser *p);
+/*
+ * Parses and verifies one event line (modified in place). Returns 1 for an
+ * event in *ev, 0 for a blank or comment line, or -1 for a rejected line
+ * with the reason in reason[]. ev's strings point into line or into the
+ * parser, valid until the next call.
+ */
+int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, char *reason,
+                  size_t reason_size);
+/* Same from fields (hand station); fields are not modified. */
+int lk_parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev, char *reason,
+                    size_t reason_size);
+/* Extracts and canonicalises one code or payload without verifying it
+ * (trace); 0 or -1 with reason. */
+int lk_code_lookup_text(lk_parser *p, const char *text, size_t len, lk_code *code, char *reason,
+                        size_t reason_size);
+
+#endif

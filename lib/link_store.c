@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/* The store file: opening, schema and its upgrades, statements, transactions. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "link_internal.h"
+
+/* Schema 1. Documented in yima-link(1), SCHEMA; keep the two in step. */
+static const char schema_v1[] =
+    "CREATE TABLE codes("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT NOT NULL UNIQUE,"      /* canonical text: upper case, no aliases */
+    " level INTEGER NOT NULL,"         /* 0 item, 1 case, 2 pallet */
+    " state INTEGER NOT NULL DEFAULT 0," /* 0 seen, 1 commissioned, 2 decommissioned, 3 replaced */
+    " parent INTEGER REFERENCES codes(id),"
+    " product TEXT, lot TEXT, expiry TEXT,"
+    " payload TEXT,"                   /* as first read, when given as a payload */
+    " replaced_by INTEGER REFERENCES codes(id));"
+    "CREATE INDEX codes_parent ON codes(parent) WHERE parent IS NOT NULL;"
+    "CREATE INDEX codes_lot ON codes(lot) WHERE lot IS NOT NULL;"
+    "CREATE TABLE events("
+    " seq INTEGER PRIMARY KEY,"        /* order of application */
+    " id TEXT NOT NULL UNIQUE,"        /* @ID, JSON id, or SOURCE:LINE */
+    " digest INTEGER NOT NULL,"        /* content hash: a re-run vs. an id clash */
+    " type INTEGER NOT NULL,"          /* 1 COMMISSION 2 PACK 3 UNPACK 4 REPLACE 5 DECOMMISSION */
+    " time INTEGER NOT NULL,"          /* ms since 1970 UTC */
+    " tz INTEGER NOT NULL,"            /* minutes east of UTC */
+    " subject INTEGER NOT NULL REFERENCES codes(id)," /* code, parent or old */
+    " other INTEGER REFERENCES codes(id),"            /* REPLACE: new */
+    " info TEXT);"                     /* DECOMMISSION reason */
+    "CREATE INDEX events_subject ON events(subject);"
+    "CREATE INDEX events_time ON events(time);"
+    "CREATE TABLE event_codes("        /* children of PACK/UNPACK; REPLACE: old code and
+                                        * the children it handed over */
+    " seq INTEGER NOT NULL REFERENCES events(seq),"
+    " code INTEGER NOT NULL REFERENCES codes(id),"
+    " prev_parent INTEGER REFERENCES codes(id),"      /* parent before the event */
+    " PRIMARY KEY(seq, code)) WITHOUT ROWID;"
+    "CREATE INDEX event_codes_code ON event_codes(code);"
+    "CREATE TABLE rejects("            /* refused event ids, so a re-run skips them */
+    " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;";
+
+static const char *const stmt_sql[Q__COUNT] = {
+    [Q_CODE_GET] = "SELECT id, level, state, parent FROM codes WHERE code = ?1",
+    [Q_CODE_ADD] = "INSERT INTO codes(code, level, parent, payload) VALUES(?1, ?2, ?3, ?4)",
+    [Q_CODE_PARENT] = "UPDATE codes SET parent = ?2 WHERE id = ?1",
+    [Q_CODE_COMMISSION] = "UPDATE codes SET state = 1, product = ?2, lot = ?3, expiry = ?4 "
+                          "WHERE id = ?1",
+    [Q_CODE_STATE] = "UPDATE codes SET state = ?2, parent = NULL, replaced_by = ?3 WHERE id = ?1",
+    [Q_CHILD_COUNT] = "SELECT count(*) FROM codes WHERE parent = ?1",
+    [Q_CHILDREN] = "SELECT id FROM codes WHERE parent = ?1 ORDER BY id",
+    [Q_REPARENT] = "UPDATE codes SET parent = ?2 WHERE parent = ?1",
+    [Q_REPLACE_NEW] = "UPDATE codes SET (state, product, lot, expiry, parent) = "
+                      "(SELECT state, product, lot, expiry, parent FROM codes WHERE id = ?2) "
+                      "WHERE id = ?1",
+    [Q_EVENT_GET] = "SELECT seq, digest FROM events WHERE id = ?1",
+    [Q_EVENT_ADD] = "INSERT INTO events(id, digest, type, time, tz, subject, other, info) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_EVCODE_ADD] = "INSERT INTO event_codes(seq, code, prev_parent) VALUES(?1, ?2, ?3)",
+    [Q_REJECT_GET] = "SELECT digest FROM rejects WHERE id = ?1",
+    [Q_REJECT_ADD] = "INSERT OR REPLACE INTO rejects(id, digest, reason) VALUES(?1, ?2, ?3)",
+    [Q_PAYLOAD] = "UPDATE codes SET payload = ?2 WHERE id = ?1 AND payload IS NULL",
+    [Q_EVCODE_CHILDREN] = "INSERT INTO event_codes(seq, code, prev_parent) "
+                          "SELECT ?1, id, parent FROM codes WHERE parent = ?2",
+};
+
+int lk_db_error(yima_link *s, const char *what, yima_err *err)
+{
+    return yima_err_set(err, YIMA_E_STORE, "store: %s: %s", what,
+                        s && s->db ? sqlite3_errmsg(s->db) : "out of memory");
+}
+
+int lk_exec(yima_link *s, const char *sql, yima_err *err)
+{
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return lk_db_error(s, sql, err);
+    return YIMA_OK;
+}
+
+sqlite3_stmt *lk_stmt(yima_link *s, int q)
+{
+    sqlite3_reset(s->q[q]);
+    sqlite3_clear_bindings(s->q[q]);
+    return s->q[q];
+}
+
+int lk_begin(yima_link *s, yima_err *err)
+{
+    if (s->in_txn)
+        return YIMA_OK;
+    /* IMMEDIATE takes the write lock now, so a second writer waits (busy
+     * timeout) rather than failing halfway through a batch. */
+    int rc = lk_exec(s, "BEGIN IMMEDIATE", err);
+    if (!rc)
+        s->in_txn = 1;
+    return rc;
+}
+
+int lk_commit(yima_link *s, yima_err *err)
+{
+    if (!s->in_txn)
+        return YIMA_OK;
+    s->in_txn = 0;
+    return lk_exec(s, "COMMIT", err);
+}
+
+void lk_rollback(yima_link *s)
+{
+    if (s->in_txn)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_txn = 0;
+}
+
+int lk_set_sync(yima_link *s, int sync, yima_err *err)
+{
+    return lk_exec(s, sync == YIMA_LINK_SYNC_FULL ? "PRAGMA synchronous=FULL"
+                                                  : "PRAGMA synchronous=NORMAL", err);
+}
+
+static int pragma_int(yima_link *s, const char *sql, int *value, yima_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return lk_db_error(s, sql, err);
+    int rc = sqlite3_step(st);
+    *value = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, sql, err);
+}
+
+/* Creates or upgrades the schema; each step is one transaction with the
+ * version bump, so a crash leaves either the old or the new schema. */
+static int migrate(yima_link *s, const char *path, yima_err *err)
+{
+    int version, app, tables;
+    if (pragma_int(s, "PRAGMA user_version", &version, err) ||
+        pragma_int(s, "PRAGMA application_id", &app, err) ||
+        pragma_int(s, "SELECT count(*) FROM sqlite_schema", &tables, err))
+        return err ? err->code : YIMA_E_STORE;
+    s->schema_found = version;
+    if (tables > 0 && app != YIMA_LINK_APP_ID)
+        return yima_err_set(err, YIMA_E_STORE, "%s: an SQLite database, but not a yima store",
+                            path);
+    if (version > YIMA_LINK_SCHEMA)
+        return yima_err_set(err, YIMA_E_STORE,
+                            "%s: store schema %d is newer than this yima understands (%d); "
+                            "use yima %s or later", path, version, YIMA_LINK_SCHEMA,
+                            "with that schema");
+    if (version == YIMA_LINK_SCHEMA)
+        return YIMA_OK;
+    if (s->mode == YIMA_LINK_READ)
+        return yima_err_set(err, YIMA_E_STORE, tables ? "%s: store schema %d needs an upgrade; "
+                            "open it for writing (import) once" : "%s: not a yima store (empty)",
+                            path, version);
+    /* version 0 is an empty file; future upgrades chain here: 1 -> 2 ... */
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d; PRAGMA application_id=%d;",
+             YIMA_LINK_SCHEMA, YIMA_LINK_APP_ID);
+    int rc = lk_begin(s, err);
+    if (!rc)
+        rc = lk_exec(s, schema_v1, err);
+    if (!rc)
+        rc = lk_exec(s, sql, err);
+    if (!rc)
+        return lk_commit(s, err);
+    lk_rollback(s);
+    return rc;
+}
+
+static int prepare_all(yima_link *s, yima_err *err)
+{
+    for (int i = 0; i < Q__COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
+                               NULL) != SQLITE_OK)
+            return lk_db_error(s, stmt_sql[i], err);
+    return YIMA_OK;
+}
+
+int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_err *err)
+{
+    yima_link *s = calloc(1, sizeof *s);
+    if (!s)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    s->mode = mode;
+    int flags = mode == YIMA_LINK_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                        : SQLITE_OPEN_READONLY;
+    int rc = YIMA_OK;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rc = yima_err_set(err, YIMA_E_IO, "%s: cannot open store: %s", path,
+                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_extended_result_codes(s->db, 1);
+    if (mode == YIMA_LINK_WRITE &&
+        (rc = lk_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                         "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                         "PRAGMA foreign_keys=OFF", err)))
+        goto fail;
+    if ((rc = migrate(s, path, err)) || (rc = prepare_all(s, err)))
+        goto fail;
+    *out = s;
+    return YIMA_OK;
+fail:
+    if (rc == YIMA_E_STORE && err && strstr(err->msg, "file is not a database"))
+        yima_err_set(err, YIMA_E_STORE, "%s: not an SQLite database", path);
+    yima_link_close(s);
+    return rc;
+}
+
+void yima_link_close(yima_link *s)
+{
+    if (!s)
+        return;
+    lk_rollback(s);
+    for (int i = 0; i < Q__COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int yima_link_schema_found(const yima_link *s)
+{
+    return s->schema_found;
+}
+
+static const char *const type_names[] = {NULL, "COMMISSION", "PACK", "UNPACK", "REPLACE",
+                                         "DECOMMISSION"};
+static const char *const state_names[] = {"seen", "commissioned", "decommissioned", "replaced"};
+
+const char *lk_type_name(int type)
+{
+    return type >= LK_COMMISSION && type <= LK_DECOMMISSION ? type_names[type] : "?";
+}
+
+int lk_type_parse(const char *name, size_t len)
+{
+    for (int t = LK_COMMISSION; t <= LK_DECOMMISSION; t++)
+        if (strlen(type_names[t]) == len && strncasecmp(name, type_names[t], len) == 0)
+            return t;
+    return -1;
+}
+
+const char *lk_state_name(int state)
+{
+    return state >= 0 && state <= LK_REPLACED ? state_names[state] : "?";
+}
+
+void lk_format_tz(int tz, char out[8])
+{
+    int a = tz < 0 ? -tz : tz;
+    snprintf(out, 8, "%c%02d:%02d", tz < 0 ? '-' : '+', (a / 60) % 100, a % 60);
+}
+
+void lk_format_time(int64_t ms, int tz, char out[96])
+{
+    time_t t = (time_t)((ms - (ms % 1000 + 1000) % 1000) / 1000) + (time_t)tz * 60;
+    struct tm tm;
+    char zone[8];
+    gmtime_r(&t, &tm);
+    lk_format_tz(tz, zone);
+    snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((ms % 1000 + 1000) % 1000),
+             tz == 0 ? "Z" : zone);
+}
+
+static int digits(const char *p, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        *v = *v * 10 + (p[i] - '0');
+    }
+    return 0;
+}
+
+int yima_link_parse_time(const char *p, size_t len, int64_t *ms, int *tz)
+{
+    struct tm tm = {0};
+    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
+    const char *end = p + len;
+    if (len < 10 || digits(p, 4, &y) || p[4] != '-' || digits(p + 5, 2, &mo) || p[7] != '-' ||
+        digits(p + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
+        return -1;
+    p += 10;
+    if (p < end) {
+        if ((*p != 'T' && *p != 't' && *p != ' ') || end - p < 9 || digits(p + 1, 2, &h) ||
+            p[3] != ':' || digits(p + 4, 2, &mi) || p[6] != ':' || digits(p + 7, 2, &sec) ||
+            h > 23 || mi > 59 || sec > 60)
+            return -1;
+        p += 9;
+        if (p < end && *p == '.') {
+            int n = 0;
+            for (p++; p < end && *p >= '0' && *p <= '9'; p++, n++)
+                if (n < 3)
+                    frac = frac * 10 + (*p - '0');
+            if (n == 0)
+                return -1;
+            for (; n < 3; n++)
+                frac *= 10;
+        }
+        int oh, om;
+        if (p < end && (*p == 'Z' || *p == 'z'))
+            p++;
+        else if (p < end && (*p == '+' || *p == '-')) {
+            if (end - p < 6 || digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) ||
+                oh > 14 || om > 59)
+                return -1;
+            off = (*p == '-' ? -1 : 1) * (oh * 60 + om);
+            p += 6;
+        }
+        if (p != end)
+            return -1;
+    }
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    *ms = ((int64_t)timegm(&tm) - (int64_t)off * 60) * 1000 + frac;
+    if (tz)
+        *tz = off;
+    return 0;
+}

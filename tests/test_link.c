@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * yima link, in process: schema versions, validation and rejects, hand
+ * events, re-runs. With "--fixture DIR N" it writes DIR/brand.key and an
+ * event stream of N cases to DIR/day.tsv for the CLI tests instead.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include "test_link_fixture.h"
+
+static fixture fx;
+static char dir[] = "/tmp/yima-link-test-XXXXXX";
+
+static void path(char *out, const char *name)
+{
+    snprintf(out, 512, "%s/%s", dir, name);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char p[512];
+    path(p, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *name)
+{
+    char p[512];
+    path(p, name);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static yima_link *open_store(const char *name, yima_link_mode mode)
+{
+    char p[512];
+    yima_link *s = NULL;
+    yima_err err;
+    path(p, name);
+    int rc = yima_link_open(&s, p, mode, &err);
+    if (rc)
+        fail_msg("open: %s", err.msg);
+    return s;
+}
+
+static void options(yima_link_import_options *o)
+{
+    yima_link_import_options_init(o);
+    o->ring = fx.ring;
+    o->realtime = 0;
+    o->threads = 2;
+    o->rules.pack_case = 3;
+    o->rules.pack_pallet = 2;
+}
+
+static yima_link_summary import_text(yima_link *s, yima_link_import_options *o, const char *text)
+{
+    char p[512];
+    yima_link_summary sum;
+    yima_err err;
+    write_file("in.tsv", text);
+    path(p, "in.tsv");
+    const char *inputs[] = {p};
+    if (yima_link_import(s, o, inputs, 1, &sum, &err))
+        fail_msg("import: %s", err.msg);
+    return sum;
+}
+
+static char *trace(yima_link *s, const char *code)
+{
+    static char *buf;
+    size_t len;
+    yima_err err;
+    free(buf);
+    FILE *m = open_memstream(&buf, &len);
+    int rc = yima_link_trace(s, code, NULL, 1, m, &err);
+    fclose(m);
+    return rc ? NULL : buf;
+}
+
+#define I(n) fx_code(&fx, YIMA_LEVEL_ITEM, n)
+#define C(n) fx_code(&fx, YIMA_LEVEL_CASE, n)
+#define P(n) fx_code(&fx, YIMA_LEVEL_PALLET, n)
+
+static void test_schema(void **state)
+{
+    (void)state;
+    char p[512];
+    yima_link *s = open_store("schema.db", YIMA_LINK_WRITE);
+    assert_int_equal(yima_link_schema_found(s), 0);
+    yima_link_close(s);
+    s = open_store("schema.db", YIMA_LINK_READ);
+    assert_int_equal(yima_link_schema_found(s), YIMA_LINK_SCHEMA);
+    yima_link_close(s);
+    /* A store from a newer yima is refused with both versions named. */
+    sqlite3 *db;
+    path(p, "schema.db");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    yima_err err;
+    assert_int_equal(yima_link_open(&s, p, YIMA_LINK_WRITE, &err), YIMA_E_STORE);
+    assert_non_null(strstr(err.msg, "schema 99 is newer"));
+    /* Some other SQLite database is not taken over. */
+    path(p, "other.db");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(yima_link_open(&s, p, YIMA_LINK_WRITE, &err), YIMA_E_STORE);
+    assert_non_null(strstr(err.msg, "not a yima store"));
+}
+
+/* Every bad line is refused with its reason; the good ones around it apply. */
+static void test_rejects(void **state)
+{
+    (void)state;
+    yima_link *s = open_store("rej.db", YIMA_LINK_WRITE);
+    yima_link_import_options o;
+    char text[8192], p[512], forged[YIMA_CODE_MAX];
+    fixture other;
+    fixture_init(&other, 0x43, YIMA_AUTH_MAC);
+    snprintf(forged, sizeof forged, "%s", fx_code(&other, YIMA_LEVEL_ITEM, 5));
+    fixture_free(&other);
+    options(&o);
+    path(p, "rej.txt");
+    o.rejects = p;
+    int n = snprintf(text, sizeof text,
+        "COMMISSION\t%s\tP\tL1\t2030-01-01\n"          /* 1 ok */
+        "PACK\t%s\t%s\t%s\t%s\n"                        /* 2 ok */
+        "FROB\t%s\n"                                    /* 3 unknown type */
+        "PACK\t%s\n"                                    /* 4 truncated */
+        "PACK\t%s\t%s\t%s\t%s\n",                       /* 5 forged child */
+        I(0), C(0), I(0), I(1), I(2), I(3), C(1), C(1), I(3), I(4), forged);
+    n += snprintf(text + n, sizeof text - (size_t)n,
+        "PACK\t%s\t%s\t%s\t%s\n"                        /* 6 wrong level */
+        "PACK\t%s\t%s\t%s\t%s\n"                        /* 7 duplicate child */
+        "PACK\t%s\t%s\t%s\t%s\n"                        /* 8 child in another case */
+        "PACK\t%s\t%s\t%s\n",                           /* 9 capacity 2 != 3 */
+        C(1), I(3), C(2), I(4), C(1), I(3), I(4), I(3), C(1), I(3), I(4), I(0), C(1), I(3), I(4));
+    n += snprintf(text + n, sizeof text - (size_t)n,
+        "{\"type\":\"PACK\",\"parent\":\"%s\",\"children\":[\"%s\",\"%s\",\"%s\"]}\n" /* 10 ok */
+        "{\"type\":\"PACK\",\"parent\":\"%s\",\"kids\":[]}\n"   /* 11 unknown member */
+        "# comment\n\n"
+        "PACK\t%s\t%s\t%s\n",                            /* 14 ok pallet, 2 cases */
+        C(1), I(3), I(4), I(5), C(2), P(0), C(0), C(1));
+    yima_link_summary sum = import_text(s, &o, text);
+    assert_int_equal(sum.lines, 14);
+    assert_int_equal(sum.events, 12);
+    assert_int_equal(sum.applied, 4);
+    assert_int_equal(sum.rejected, 8);
+    const char *r = read_file("rej.txt");
+    static const char *const want[] = {
+        "in.tsv:3\tunknown event type 'FROB'", "in.tsv:4\tPACK takes PACK parent child...",
+        "in.tsv:5\tchild 3 '", "BAD_MAC", "in.tsv:6\tchild 2 '",
+        "is a case code, but a case holds item codes", "in.tsv:7\tchild 3 '",
+        "appears twice in the event (also as child 1)", "in.tsv:8\tchild 3 '",
+        "is already in case", "UNPACK it first or use --move",
+        "in.tsv:9\tcase '", "would hold 2 codes; the pack spec says exactly 3",
+        "in.tsv:11\tunknown member \"kids\""};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(r, want[i]))
+            fail_msg("rejects lack '%s':\n%s", want[i], r);
+    /* Nothing of a rejected event was applied. */
+    assert_null(trace(s, C(2)));
+    char *t = trace(s, I(4));
+    assert_non_null(strstr(t, C(1)));
+    assert_non_null(strstr(t, P(0)));
+    /* A re-run skips everything, including what was rejected before. */
+    o.rejects = NULL;
+    sum = import_text(s, &o, text);
+    assert_int_equal(sum.applied, 0);
+    /* The 4 applied and the 2 refused for the store's state are skipped;
+     * lines refused by parsing or verification are refused again. */
+    assert_int_equal(sum.skipped, 6);
+    assert_int_equal(sum.rejected, 6);
+    yima_link_close(s);
+}
+
+static void hand(yima_link *s, yima_link_import_options *o, int want, ...)
+{
+    const char *f[16];
+    int n = 0;
+    va_list ap;
+    va_start(ap, want);
+    while ((f[n] = va_arg(ap, const char *)))
+        n++;
+    va_end(ap);
+    yima_err err;
+    int rc = yima_link_apply(s, o, NULL, f, n, &err);
+    if (rc != want)
+        fail_msg("%s: got %d (%s), want %d", f[0], rc, rc ? err.msg : "ok", want);
+}
+
+static void test_hand_station(void **state)
+{
+    (void)state;
+    yima_link *s = open_store("hand.db", YIMA_LINK_WRITE);
+    yima_link_import_options o;
+    options(&o);
+    o.rules.capacity_max = 1;
+    o.rules.require_commissioned = 1;
+    hand(s, &o, YIMA_E_DATA, "PACK", C(0), I(0), NULL); /* not commissioned */
+    o.rules.require_commissioned = 0;
+    hand(s, &o, 0, "COMMISSION", I(0), "P", "L7", NULL);
+    hand(s, &o, YIMA_E_DATA, "COMMISSION", I(0), "P", "L7", NULL);
+    hand(s, &o, 0, "COMMISSION", I(1), "P", "L7", "2031-02-03", NULL);
+    hand(s, &o, 0, "PACK", C(0), I(0), I(1), NULL);
+    hand(s, &o, 0, "PACK", P(0), C(0), NULL);
+    /* A damaged label: the new one takes the old one's case. */
+    hand(s, &o, 0, "REPLACE", I(1), I(9), NULL);
+    hand(s, &o, YIMA_E_DATA, "REPLACE", I(1), I(8), NULL);
+    char *t = trace(s, I(9));
+    assert_non_null(strstr(t, "\"lot\":\"L7\""));
+    assert_non_null(strstr(t, C(0)));
+    t = trace(s, I(1));
+    assert_non_null(strstr(t, "\"state\":\"replaced\""));
+    /* The case is relabelled too; its children follow. */
+    hand(s, &o, 0, "REPLACE", C(0), C(5), NULL);
+    t = trace(s, I(0));
+    assert_non_null(strstr(t, C(5)));
+    assert_non_null(strstr(t, P(0)));
+    hand(s, &o, YIMA_E_DATA, "DECOMMISSION", C(5), "broken", NULL); /* not empty */
+    hand(s, &o, 0, "UNPACK", C(5), I(0), NULL);
+    hand(s, &o, 0, "DECOMMISSION", I(0), "broken", NULL);
+    hand(s, &o, YIMA_E_DATA, "PACK", C(5), I(0), NULL);
+    hand(s, &o, 0, "UNPACK", C(5), NULL);
+    hand(s, &o, YIMA_E_DATA, "UNPACK", C(5), NULL); /* nothing left */
+    t = trace(s, P(0));
+    assert_non_null(strstr(t, C(5)));
+    assert_null(strstr(t, I(9)));
+    /* With --move a child may change case directly. */
+    hand(s, &o, 0, "PACK", C(6), I(9), NULL);
+    hand(s, &o, YIMA_E_DATA, "PACK", C(7), I(9), NULL);
+    o.rules.move = 1;
+    hand(s, &o, 0, "PACK", C(7), I(9), NULL);
+    o.rules.pack_case = 1;
+    hand(s, &o, YIMA_E_DATA, "PACK", C(7), I(1), NULL); /* replaced, and over capacity */
+    yima_link_close(s);
+}
+
+static void test_ids_and_times(void **state)
+{
+    (void)state;
+    yima_link *s = open_store("ids.db", YIMA_LINK_WRITE);
+    yima_link_import_options o;
+    char text[2048];
+    options(&o);
+    snprintf(text, sizeof text,
+             "@a1\t2024-05-01T08:00:00+08:00\tCOMMISSION\t%s\tP\tL1\t-\n"
+             "@a1\tCOMMISSION\t%s\tP\tL2\t-\n"
+             "@a2\t2024-05-01T08:00:01.5Z\tDECOMMISSION\t%s\tdropped\n"
+             "{\"id\":\"j1\",\"time\":\"2024-05-02\",\"type\":\"COMMISSION\",\"code\":\"%s\","
+             "\"product\":\"P\",\"lot\":\"L1\"}\n"
+             "@a3\t2024-13-01\tCOMMISSION\t%s\tP\tL1\n",
+             I(20), I(21), I(20), I(22), I(23));
+    yima_link_summary sum = import_text(s, &o, text);
+    assert_int_equal(sum.applied, 3);
+    assert_int_equal(sum.rejected, 2); /* id clash, bad time */
+    char *t = trace(s, I(20));
+    assert_non_null(strstr(t, "2024-05-01T08:00:00.000+08:00"));
+    assert_non_null(strstr(t, "\"reason\":\"dropped\""));
+    /* Lower-case input finds the canonical code. */
+    char lower[YIMA_CODE_MAX];
+    snprintf(lower, sizeof lower, "%s", I(22));
+    for (char *c = lower; *c; c++)
+        *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    assert_non_null(trace(s, lower));
+    yima_link_close(s);
+}
+
+static int fixture_main(const char *out_dir, const char *cases)
+{
+    char base[512], p[512];
+    yima_err err;
+    snprintf(base, sizeof base, "%s/brand", out_dir);
+    snprintf(p, sizeof p, "%s/day.tsv", out_dir);
+    FILE *f = fopen(p, "w");
+    if (!f || yima_key_save(fx.key, base, 1, &err))
+        return 3;
+    fixture_stream(&fx, f, strtoull(cases, NULL, 10), 24, 60);
+    return fclose(f) ? 3 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    fixture_init(&fx, 0x42, YIMA_AUTH_MAC);
+    if (argc == 4 && !strcmp(argv[1], "--fixture"))
+        return fixture_main(argv[2], argv[3]);
+    if (!mkdtemp(dir))
+        return 3;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_hand_station),
+        cmocka_unit_test(test_ids_and_times),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        rc = rc ? rc : 1;
+    fixture_free(&fx);
+    return rc;
+}
