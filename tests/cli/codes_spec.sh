@@ -3,39 +3,14 @@
 # The code format spec, yima-codes(5), is complete: tests/independent_verify.py,
 # written from the man page alone, accepts what yima generates, rejects what it
 # should, and the man page's worked examples are what yima produces today.
-set -euo pipefail
-
-YIMA=${YIMA_BIN:?set YIMA_BIN to the yima binary}
-TESTS=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/testlib.bash"
+set -e
+YIMA=$Y
 ROOT=$(cd "$TESTS/.." && pwd)
 PY=/usr/bin/python3 # Debian's, with python3-nacl; not a pyenv shim on PATH
 IV=("$PY" "$TESTS/independent_verify.py")
 MAN="$ROOT/man/yima-codes.5"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-  echo "FAIL: $*" >&2
-  fail=$((fail + 1))
-}
-# expect DESC WANT_STATUS CMD...: runs CMD, compares its exit status.
-expect() {
-  local desc=$1 want=$2 got=0
-  shift 2
-  "$@" >"$T/out" 2>"$T/err" || got=$?
-  if [ "$got" -eq "$want" ]; then ok; else
-    bad "$desc: exit $got, want $want"
-    head -5 "$T/out" "$T/err" >&2
-  fi
-}
-# same DESC A B: string equality.
-same() {
-  if [ "$2" == "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
-}
 gen() { "$YIMA" gen -k fixed.key --no-ledger -q "$@"; }
 damm_fix() { # CODE-WITHOUT-CHECK -> CODE with a recomputed check character
   "$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import independent_verify as v
@@ -60,9 +35,9 @@ for alphabet in base32 digits; do
       -o "sig-$alphabet-$level.tsv"
     cat "sig-$alphabet-$level.tsv" >>all.tsv
     cut -f4 "sig-$alphabet-$level.tsv" >codes
-    expect "sig $alphabet $level, public key" 0 "${IV[@]}" -p fixed.pub -l "$level" codes
+    expect_status "sig $alphabet $level, public key" 0 "${IV[@]}" -p fixed.pub -l "$level" codes
     same "sig $alphabet $level: all OK" "$(grep -c '^OK' "$T/out")" 60
-    expect "sig $alphabet $level, wrong level" 1 "${IV[@]}" -p fixed.pub -l \
+    expect_status "sig $alphabet $level, wrong level" 1 "${IV[@]}" -p fixed.pub -l \
       "$([ "$level" = item ] && echo case || echo item)" codes
     same "sig $alphabet $level: all WRONG_LEVEL" "$(grep -c '^WRONG_LEVEL' "$T/out")" 60
   done
@@ -70,14 +45,14 @@ done
 total=$(wc -l <all.tsv)
 # With the secret key every serial inverts to the batch and index gen wrote.
 cut -f4 all.tsv >codes
-expect "sig codes, secret key" 0 "${IV[@]}" -k fixed.key codes
+expect_status "sig codes, secret key" 0 "${IV[@]}" -k fixed.key codes
 same "batch and index recovered" "$(cut -f3,4,5 "$T/out" | sort | md5sum)" \
   "$(awk -F'\t' '{print $2 "\t3\t" $1}' all.tsv | sort | md5sum)"
 
 # A packed run: items, cases and pallets interleaved.
 gen -b 2 -n 100 --pack 4,5 -f tsv -o pack.tsv
 tail -n +2 pack.tsv | cut -f4 >codes
-expect "packed run, secret key" 0 "${IV[@]}" -p fixed.pub -k fixed.key codes
+expect_status "packed run, secret key" 0 "${IV[@]}" -p fixed.pub -k fixed.key codes
 same "packed run positions" "$(cut -f3,4,5 "$T/out" | md5sum)" \
   "$(tail -n +2 pack.tsv | awk -F'\t' '{print $2 "\t2\t" $1}' | md5sum)"
 total=$((total + $(wc -l <codes)))
@@ -86,17 +61,17 @@ total=$((total + $(wc -l <codes)))
 for alphabet in base32 digits; do
   for auth in mac none; do
     gen -n 50 --auth "$auth" --alphabet "$alphabet" >codes
-    expect "$auth $alphabet, secret key" 0 "${IV[@]}" -k fixed.key codes
+    expect_status "$auth $alphabet, secret key" 0 "${IV[@]}" -k fixed.key codes
     same "$auth $alphabet: all OK" "$(grep -c '^OK' "$T/out")" 50
-    expect "$auth $alphabet, public key only" 1 "${IV[@]}" -p fixed.pub codes
+    expect_status "$auth $alphabet, public key only" 1 "${IV[@]}" -p fixed.pub codes
     same "$auth $alphabet: NEED_SECRET" "$(grep -c '^NEED_SECRET' "$T/out")" 50
     total=$((total + 50))
   done
   gen -b 5 -n 50 --inner --alphabet "$alphabet" -f tsv --header no -o "inner-$alphabet.tsv"
   cut -f4,6 "inner-$alphabet.tsv" >pairs
-  expect "inner pairs $alphabet" 0 "${IV[@]}" -k fixed.key pairs
+  expect_status "inner pairs $alphabet" 0 "${IV[@]}" -k fixed.key pairs
   paste <(cut -f4 "inner-$alphabet.tsv") <(cut -f6 "inner-$alphabet.tsv" | tail -n +2) | head -49 >pairs
-  expect "shifted inner pairs $alphabet" 1 "${IV[@]}" -k fixed.key pairs
+  expect_status "shifted inner pairs $alphabet" 1 "${IV[@]}" -k fixed.key pairs
   same "shifted inner pairs: PAIR_MISMATCH" "$(grep -c '^PAIR_MISMATCH' "$T/out")" 49
   total=$((total + 100))
 done
@@ -111,41 +86,41 @@ for alphabet in base32 digits; do
   [ "$c" = 1 ] && n=2 || n=1
   typo=${body:0:off}$n${body:off+1}${code: -1}
   printf '%s\n' "$typo" >codes
-  expect "typo $alphabet" 1 "${IV[@]}" -p fixed.pub codes
+  expect_status "typo $alphabet" 1 "${IV[@]}" -p fixed.pub codes
   same "typo $alphabet: BAD_CHECK" "$(cut -f1 "$T/out")" BAD_CHECK
   # The same change with a recomputed check: a forgery.
   forged=$(damm_fix "${body:0:off}$n${body:off+1}")
   printf '%s\n' "$forged" >codes
-  expect "changed serial $alphabet" 1 "${IV[@]}" -p fixed.pub codes
+  expect_status "changed serial $alphabet" 1 "${IV[@]}" -p fixed.pub codes
   same "changed serial $alphabet: BAD_SIGNATURE" "$(cut -f1 "$T/out")" BAD_SIGNATURE
   # Item (hdr 6) relabelled as a case (hdr 7), check recomputed.
   relabel=$(damm_fix "${body:0:lvl}7${body:lvl+1}")
   printf '%s\n' "$relabel" >codes
-  expect "relabelled level $alphabet" 1 "${IV[@]}" -p fixed.pub codes
+  expect_status "relabelled level $alphabet" 1 "${IV[@]}" -p fixed.pub codes
   same "relabelled level $alphabet: BAD_SIGNATURE" "$(cut -f1 "$T/out")" BAD_SIGNATURE
   # yima agrees on all three.
   printf '%s\n' "$typo" "$forged" "$relabel" >codes
-  expect "yima verify rejects the tampered $alphabet codes" 1 "$YIMA" verify -q -p fixed.pub codes
+  expect_status "yima verify rejects the tampered $alphabet codes" 1 "$YIMA" verify -q -p fixed.pub codes
   same "yima verify statuses $alphabet" "$(cut -f2 "$T/out" | tr '\n' ' ')" \
     "BAD_CHECK BAD_SIGNATURE BAD_SIGNATURE "
   # The genuine code passes both.
   printf '%s\n' "$code" >codes
-  expect "genuine $alphabet" 0 "${IV[@]}" -p fixed.pub codes
+  expect_status "genuine $alphabet" 0 "${IV[@]}" -p fixed.pub codes
 done
 # Lower case and Crockford aliases read as the canonical code.
 code=$(gen -b 1 -n 1 --auth none)
 alias=$(printf '%s' "$code" | tr '[:upper:]' '[:lower:]' | sed 's/0/o/g; s/1/l/g')
 printf '%s\n' "$alias" >codes
-expect "lower case and aliases" 0 "${IV[@]}" -k fixed.key codes
+expect_status "lower case and aliases" 0 "${IV[@]}" -k fixed.key codes
 printf '%s\n' "${code:0:3}U${code:4}" >codes
-expect "U is not base32" 1 "${IV[@]}" -k fixed.key codes
+expect_status "U is not base32" 1 "${IV[@]}" -k fixed.key codes
 same "U: MALFORMED" "$(cut -f1 "$T/out")" MALFORMED
 
 # --- manifest ------------------------------------------------------------------
 gen -b 4 -n 1000 --pack 10,10 -f csv -t 'HTTPS://V.EXAMPLE.CN/{code}' -o batch.csv.gz
-expect "manifest signature and hash" 0 "${IV[@]}" -p fixed.pub --manifest batch.csv.gz.manifest
+expect_status "manifest signature and hash" 0 "${IV[@]}" -p fixed.pub --manifest batch.csv.gz.manifest
 printf 'x' >>batch.csv.gz
-expect "altered data fails the manifest" 1 "${IV[@]}" -p fixed.pub --manifest batch.csv.gz.manifest
+expect_status "altered data fails the manifest" 1 "${IV[@]}" -p fixed.pub --manifest batch.csv.gz.manifest
 
 # --- the man page's worked examples ------------------------------------------
 same "man page public key" "$(awk '/yima-example-pub/ {f=1; next} f && !/^\./ {print; exit}' "$MAN")" \
@@ -159,11 +134,10 @@ while IFS= read -r spec && IFS= read -r want; do
   same "man example: gen $args" "$got" "$want"
   examples=$((examples + 1))
   printf '%s\n' "$want" >codes
-  expect "independent verifier accepts man example: $args" 0 "${IV[@]}" -k fixed.key codes
+  expect_status "independent verifier accepts man example: $args" 0 "${IV[@]}" -k fixed.key codes
 done < <(awk '/^\.\\" yima-example: / {sub(/^\.\\" yima-example: /, ""); spec=$0; next}
               spec != "" && !/^\./ {print spec; print; spec=""}' "$MAN")
 if [ "$examples" -ge 6 ]; then ok; else bad "only $examples worked examples found in $MAN"; fi
 
 echo "codes_spec: $total codes generated and checked"
-echo "codes_spec: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish codes_spec

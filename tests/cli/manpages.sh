@@ -4,7 +4,7 @@
 # SYNOPSIS is the command's usage line, every long option of --help is in the
 # page, every page has an EXIT STATUS section and renders without warnings.
 source "$(dirname "$0")/testlib.bash"
-MAN=${YIMA_TESTS:?}/../man
+MAN=$TESTS/../man
 render() { MANWIDTH=250 man -E ascii -l "$1" 2>/dev/null | col -b; }
 for cmd in keygen gen verify render link; do
   page=$MAN/yima-$cmd.1

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Sourced by tests/cli/*.sh: a temp dir, pass/fail counting and a closing
-# "NAME: N passed, M failed" line. Not a test itself (no .sh suffix match
-# needed: ctest runs only files that call finish).
+# "NAME: N passed, M failed" line. Not a test itself: ctest runs *.sh only.
 set -uo pipefail
 Y=${YIMA_BIN:?YIMA_BIN must point at the yima binary}
+TESTS=$(cd "$(dirname "$0")/.." && pwd) # tests/, found before we leave for $T
 T=$(mktemp -d /tmp/yima-cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
@@ -20,6 +20,19 @@ expect_exit() {
   "$@"; local got=$?
   if [ "$got" -eq "$want" ]; then ok; else bad "$name (exit $got, wanted $want)"; fi
 }
+# expect_status NAME CODE CMD...: like expect_exit, keeping CMD's output in
+# files and showing its start when the status is wrong.
+expect_status() {
+  local name=$1 want=$2 got=0
+  shift 2
+  "$@" >"$T/out" 2>"$T/err" || got=$?
+  if [ "$got" -eq "$want" ]; then ok; else
+    bad "$name: exit $got, want $want"
+    head -5 "$T/out" "$T/err" >&2
+  fi
+}
+# same NAME GOT WANT: string equality.
+same() { if [ "$2" == "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
 # contains NAME FILE TEXT: FILE must contain TEXT.
 contains() { if grep -qF -- "$3" "$2"; then ok; else bad "$1: '$3' not in $2: $(head -c 300 "$2")"; fi; }
 finish() {
