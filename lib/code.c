@@ -155,7 +155,12 @@ void yima_mac_text(const unsigned char *mac_key, yima_alphabet a, const char *bo
     yima_u128 v = 0;
     for (int i = 0; i < YIMA_MAC_BYTES; i++)
         v = v << 8 | mac[i];
-    yima_write_u128(a, v % yima_u128_pow((unsigned)yima_radix(a), width), width, out);
+    /* Base32 takes the low 5*width bits: the same as mod 32^width, no division. */
+    if (a == YIMA_ALPHABET_BASE32)
+        v &= ((yima_u128)1 << (5 * width)) - 1;
+    else
+        v %= yima_u128_pow(10, width);
+    yima_write_u128(a, v, width, out);
 }
 
 static size_t write_body(const yima_codec *c, int hdr, yima_u128 serial, char *out)

@@ -31,18 +31,32 @@ void yima_perm_init(yima_perm *perm, const unsigned char *key, yima_u128 domain,
     memcpy(perm->tweak, tweak, 8);
 }
 
+/* Byte order spelled out so that hosts agree; compilers merge these into
+ * single loads and stores. */
+static void store_le64(unsigned char *p, uint64_t v)
+{
+    p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24), p[4] = (unsigned char)(v >> 32);
+    p[5] = (unsigned char)(v >> 40), p[6] = (unsigned char)(v >> 48);
+    p[7] = (unsigned char)(v >> 56);
+}
+
+static uint64_t load_le64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+/* F_r(half) = SipHash-2-4(key, tweak || r || half as 8 bytes little-endian). */
 static uint64_t round_function(const yima_perm *perm, int round, uint64_t half)
 {
     unsigned char in[17], out[8];
-    uint64_t v = 0;
     memcpy(in, perm->tweak, 8);
     in[8] = (unsigned char)round;
-    for (int i = 0; i < 8; i++)
-        in[9 + i] = (unsigned char)(half >> (8 * i));
+    store_le64(in + 9, half);
     crypto_shorthash_siphash24(out, in, sizeof in, perm->key);
-    for (int i = 7; i >= 0; i--) /* output read little-endian, as SipHash defines it */
-        v = v << 8 | out[i];
-    return v;
+    return load_le64(out);
 }
 
 static yima_u128 feistel_forward(const yima_perm *perm, yima_u128 x)

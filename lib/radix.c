@@ -19,6 +19,28 @@ int yima_radix(yima_alphabet alphabet)
 }
 
 static signed char base32_value[256];
+/* Damm steps by character: damm_step[a][interim][c] is the next interim, or
+ * 0xff for a character outside the alphabet. One lookup a character. */
+static unsigned char damm_step[2][32][256];
+
+static unsigned gf32_double(unsigned v)
+{
+    v <<= 1;
+    return v & 0x20u ? v ^ 0x25u : v; /* reduce by x^5 + x^2 + 1 */
+}
+
+static void damm_tables_init(void)
+{
+    memset(damm_step, 0xff, sizeof damm_step);
+    for (unsigned i = 0; i < 32; i++)
+        for (int c = 0; c < 256; c++)
+            if (base32_value[c] >= 0)
+                damm_step[YIMA_ALPHABET_BASE32][i][c] =
+                    (unsigned char)(gf32_double(i) ^ (unsigned)base32_value[c]);
+    for (unsigned i = 0; i < 10; i++)
+        for (int d = 0; d < 10; d++)
+            damm_step[YIMA_ALPHABET_DIGITS][i]['0' + d] = damm10[i][d];
+}
 
 /* Built before main, so lookups on the hot path need no synchronisation. */
 __attribute__((constructor)) static void base32_table_init(void)
@@ -31,6 +53,7 @@ __attribute__((constructor)) static void base32_table_init(void)
     /* Crockford: O reads as zero, I and L as one; digits are untouched by |0x20. */
     base32_value['O'] = base32_value['o'] = 0;
     base32_value['I'] = base32_value['i'] = base32_value['L'] = base32_value['l'] = 1;
+    damm_tables_init();
 }
 
 int yima_char_value(yima_alphabet alphabet, unsigned char c)
@@ -199,24 +222,14 @@ int yima_read_bytes(yima_alphabet alphabet, const char *text, int width, unsigne
     return 0;
 }
 
-static unsigned gf32_double(unsigned v)
-{
-    v <<= 1;
-    return v & 0x20u ? v ^ 0x25u : v; /* reduce by x^5 + x^2 + 1 */
-}
-
 /* Runs the Damm quasigroup over text; -1 on a character outside the alphabet. */
 static int damm_interim(yima_alphabet alphabet, const char *text, size_t len)
 {
     unsigned interim = 0;
-    for (size_t i = 0; i < len; i++) {
-        int d = yima_char_value(alphabet, (unsigned char)text[i]);
-        if (d < 0)
-            return -1;
-        interim = alphabet == YIMA_ALPHABET_DIGITS ? damm10[interim][d]
-                                                   : gf32_double(interim) ^ (unsigned)d;
-    }
-    return (int)interim;
+    const unsigned char (*step)[256] = damm_step[alphabet == YIMA_ALPHABET_DIGITS];
+    for (size_t i = 0; i < len && interim != 0xff; i++)
+        interim = step[interim][(unsigned char)text[i]];
+    return interim == 0xff ? -1 : (int)interim;
 }
 
 char yima_damm_check(yima_alphabet alphabet, const char *text, size_t len)
