@@ -12,4 +12,5 @@
 #include "yima/gen.h"
 #include "yima/verify.h"
 #include "yima/link.h"
+#include "yima/render.h"
 #endif

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * QR rendering: codes and payloads turned into QR symbols (libqrencode),
+ * drawn as PNG, SVG or PBM images, packed into a directory, a ustar stream,
+ * PDF or PNG label sheets, or a Zebra ZPL II label stream.
+ *
+ * Determinism: the same payload and options give the same bytes, on any
+ * machine and for any thread count. Nothing time- or host-dependent is
+ * written (tar mtime and owner are 0, PNG has no tIME, PDF no dates).
+ *
+ * Symbol size: all symbols of one run share one QR version, so that every
+ * image of a print run has the same size. It is fixed by .version or, when
+ * that is 0, chosen as the smallest version that holds the FIRST payload;
+ * a later payload that does not fit is a data error naming its line.
+ *
+ * Modes: a payload made only of digits is encoded in numeric mode, one made
+ * only of the QR alphanumeric set (0-9 A-Z space $ % * + - . / :) in
+ * alphanumeric mode, anything else as one 8-bit segment.
+ *
+ * Errors: every function that can fail returns a yima_errno and fills the
+ * caller's yima_err; messages name source:line for input errors.
+ */
+#ifndef YIMA_RENDER_H
+#define YIMA_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "yima/errors.h"
+#include "yima/gen.h"
+#include "yima/pipeline.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* QR error correction levels; values match libqrencode's QRecLevel. */
+typedef enum { YIMA_ECC_L = 0, YIMA_ECC_M = 1, YIMA_ECC_Q = 2, YIMA_ECC_H = 3 } yima_ecc;
+
+/* Image formats of single symbols (and of sheet pages: PNG only). */
+typedef enum { YIMA_IMG_PNG = 0, YIMA_IMG_SVG = 1, YIMA_IMG_PBM = 2 } yima_imgfmt;
+
+/* Where the images go. */
+typedef enum {
+    YIMA_PACK_SINGLE = 0, /* exactly one image to .output; a second symbol is an error */
+    YIMA_PACK_DIR = 1,    /* one file per image in .dir */
+    YIMA_PACK_TAR = 2,    /* POSIX ustar stream to .output */
+    YIMA_PACK_PDF = 3,    /* multi-page PDF label sheets to .output (needs .sheet) */
+    YIMA_PACK_ZPL = 4     /* Zebra ZPL II, one ^XA..^XZ label per code, to .output */
+} yima_pack;
+
+/* File names inside --dir and --tar. */
+typedef enum { YIMA_NAME_INDEX = 0, YIMA_NAME_SERIAL = 1 } yima_naming;
+
+#define YIMA_QR_VERSION_MAX 40
+#define YIMA_RENDER_SCALE_MAX 100 /* pixels per module */
+#define YIMA_RENDER_MARGIN_MAX 100
+
+/* A label sheet: cols x rows labels at a fixed pitch on a page (all in mm).
+ * Labels fill rows left to right, top to bottom. With left and top < 0
+ * the grid is centred on the page. */
+typedef struct yima_sheet {
+    unsigned cols, rows;
+    double page_w, page_h;   /* page size [210 x 297] */
+    double pitch_x, pitch_y; /* label pitch (distance between label origins) */
+    double left, top;        /* offset of the first label [-1: centred] */
+} yima_sheet;
+
+typedef struct yima_render_options {
+    yima_ecc ecc;             /* [M] */
+    int version;              /* 1..40, or 0 = smallest that fits the first payload [0] */
+    int scale;                /* pixels (printer dots) per module [4] */
+    int dpi;                  /* resolution; 0 = unknown (no pHYs), physical outputs use 300 */
+    int margin;               /* quiet zone in modules [4] */
+    int text;                 /* print the code in a line under the symbol [0] */
+    yima_imgfmt format;       /* [PNG] */
+    yima_pack pack;           /* [SINGLE] */
+    yima_naming naming;       /* [INDEX] */
+    const char *dir;          /* directory for YIMA_PACK_DIR (must exist) */
+    const char *output;       /* file for the stream packings; "-"/NULL is stdout */
+    int force;                /* replace existing files */
+    const yima_sheet *sheet;  /* label sheet for PDF, or PNG pages; NULL = none */
+    int threads;              /* >= 1 [1] */
+    yima_progress_fn progress; /* called from the writer with symbols done; may be NULL */
+    void *progress_ctx;
+} yima_render_options;
+
+/* Fills the defaults above. */
+YIMA_API void yima_render_options_init(yima_render_options *opt);
+
+/* Checks option ranges and that the sheet grid fits its page. Returns
+ * YIMA_E_USAGE with a message naming the option. */
+YIMA_API int yima_render_check(const yima_render_options *opt, yima_err *err);
+
+typedef struct yima_render_result {
+    uint64_t symbols;   /* symbols rendered */
+    uint64_t files;     /* images or pages written (PDF: pages) */
+    int version;        /* QR version used */
+    int width;          /* modules per side */
+} yima_render_result;
+
+/*
+ * Renders every payload of inputs[0..ninputs) (ninputs 0 = standard input;
+ * "-" names it too). Input is gen's txt, csv, tsv or jsonl output (the
+ * payload column is used, else the code) or plain payloads, one per line,
+ * gzip-compressed or not. Stream outputs appear only when complete; --dir
+ * files each appear atomically. Thread-safe with respect to other runs;
+ * uses opt->threads threads. Returns YIMA_OK or an error: YIMA_E_USAGE for
+ * options (including a --version too small for the first payload),
+ * YIMA_E_DATA naming source:line, YIMA_E_IO, YIMA_E_EXISTS, YIMA_E_PIPE.
+ */
+YIMA_API int yima_render_run(const yima_render_options *opt, const char *const *inputs,
+                             size_t ninputs, yima_render_result *result, yima_err *err);
+
+/*
+ * Renders one payload as one image in opt->format, appended to out (which
+ * the caller owns and frees with yima_buf_free). text (may be NULL) is the
+ * human-readable line used when opt->text is set. version 0 picks the
+ * smallest. Uses only opt's symbol and geometry fields. Thread-safe.
+ * YIMA_E_DATA if the payload is empty or does not fit the version.
+ */
+YIMA_API int yima_render_image(const yima_render_options *opt, const char *payload, size_t len,
+                               const char *text, yima_buf *out, yima_err *err);
+
+/* Smallest QR version (1..40) holding payload at ecc, or 0 if none does. */
+YIMA_API int yima_render_fit_version(const char *payload, size_t len, yima_ecc ecc);
+
+/*
+ * A physical module size in printer dots: module_mm at dpi rounded to a
+ * whole number of dots (at least 1). *real_mm receives the size actually
+ * printed. Returns 1 if rounding changed the size by more than 0.1 %, so a
+ * tool can warn, else 0.
+ */
+YIMA_API int yima_render_module_dots(double module_mm, int dpi, int *dots, double *real_mm);
+
+/* Names: "L".."H", "png"/"svg"/"pbm", "index"/"serial"; parse gives -1 if unknown. */
+YIMA_API int yima_ecc_parse(const char *name);
+YIMA_API const char *yima_ecc_name(yima_ecc ecc);
+YIMA_API int yima_imgfmt_parse(const char *name);
+YIMA_API const char *yima_imgfmt_name(yima_imgfmt fmt);
+YIMA_API int yima_naming_parse(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

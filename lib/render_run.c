@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * yima_render_run: lines in, images out, through the ordered pipeline.
+ *
+ * read  cuts the input into jobs of whole lines holding a fixed number of
+ *       data rows (whole pages for sheets), so every job knows the position
+ *       of its first row, and fixes the QR version from the first payload;
+ * work  parses, encodes and draws every row, writing --dir files itself;
+ * write appends stream output (tar, PDF, ZPL, single image) in order.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include "render_internal.h"
+#include "yima/code.h"
+#include "yima/io.h"
+#include "yima/rows.h"
+
+#define ROWS_PER_JOB 128
+/* A job's lines can span inputs: a line starting with this byte (which no
+ * text line can) says "file F from line L on". Sheet pages then never split. */
+#define SOURCE_MARK '\x1e'
+
+enum { ST_FIRST_ROW, ST_FILE, ST_SYMBOLS, ST_FILES }; /* job->stat slots */
+
+typedef struct run {
+    yima_render_options opt;
+    const char *const *inputs;
+    size_t ninputs, file;       /* file: index of the input being read */
+    size_t job_file;            /* input of the last line put in a job */
+    yima_lines *lines;
+    yima_rowparser **parsers;   /* one per input, built from its first line */
+    yima_buf pend;              /* lines read but not yet handed to a job */
+    size_t pend_pos;
+    uint64_t pend_line;
+    uint64_t rows, rows_per_job;
+    int version, width;
+    unsigned per_page;          /* labels per sheet page, 0 without a sheet */
+    yima_out *out;              /* stream output; NULL for --dir */
+    yima_buf offs;              /* PDF: uint64 offset of every object */
+    uint64_t bytes, symbols, files;
+} run;
+
+typedef struct worker {
+    yr_bitmap bm;
+    yima_buf img;
+    QRcode **qrs;  /* a sheet page's symbols */
+    char **texts;
+    size_t *tlens;
+} worker;
+
+static const char *source_name(const run *r, size_t file)
+{
+    return file < r->ninputs && strcmp(r->inputs[file], "-") ? r->inputs[file] : "(stdin)";
+}
+
+/* ---- read stage ---------------------------------------------------------- */
+
+/* Next line of the current input: 1 and its text, 0 at its end. */
+static int next_line(run *r, char **line, size_t *len, uint64_t *lineno, yima_err *err)
+{
+    if (r->pend_pos >= r->pend.len) {
+        uint64_t n;
+        r->pend_pos = 0;
+        int rc = yima_lines_read(r->lines, &r->pend, 1 << 18, &r->pend_line, &n, err);
+        if (rc != 1)
+            return rc ? -rc : 0;
+    }
+    char *p = (char *)r->pend.data + r->pend_pos;
+    size_t left = r->pend.len - r->pend_pos;
+    char *nl = memchr(p, '\n', left);
+    *line = p;
+    *len = nl ? (size_t)(nl - p) : left;
+    *lineno = r->pend_line++;
+    r->pend_pos += *len + (nl != NULL);
+    return 1;
+}
+
+static int is_header(const yima_rowparser *p, const char *line, size_t len)
+{
+    yima_rowfmt f = yima_rowparser_format(p);
+    if (f != YIMA_ROWS_CSV && f != YIMA_ROWS_TSV)
+        return 0;
+    return len > 5 && !strncasecmp(line, "index", 5) && (line[5] == ',' || line[5] == '\t');
+}
+
+static int row_payload(const yima_row *row, yima_field *payload)
+{
+    *payload = row->payload.ptr ? row->payload : row->code;
+    return payload->ptr && payload->len;
+}
+
+/* The first payload fixes the version of every symbol in the run. */
+static int fix_version(run *r, const char *line, size_t len, uint64_t lineno, yima_err *err)
+{
+    const char *src = source_name(r, r->file);
+    char *copy = malloc(len + 1);
+    yima_row row;
+    yima_field pl;
+    QRcode *qr = NULL;
+    if (!copy)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    memcpy(copy, line, len);
+    int rc = yima_rowparser_parse(r->parsers[r->file], copy, len, &row, src, lineno, err);
+    if (!rc && !row_payload(&row, &pl))
+        rc = yima_err_set(err, YIMA_E_DATA, "%s:%llu: row has no payload", src,
+                          (unsigned long long)lineno);
+    if (!rc && yr_encode(pl.ptr, pl.len, r->opt.version, r->opt.ecc, &qr)) {
+        int need = yima_render_fit_version(pl.ptr, pl.len, r->opt.ecc);
+        rc = !need ? yima_err_set(err, YIMA_E_DATA,
+                                  "%s:%llu: payload of %zu bytes is too long for any QR symbol "
+                                  "at ECC %s", src, (unsigned long long)lineno, pl.len,
+                                  yima_ecc_name(r->opt.ecc))
+                   : yima_err_set(err, YIMA_E_USAGE,
+                                  "--version %d is too small for the first payload (%s:%llu "
+                                  "needs version %d at ECC %s)", r->opt.version, src,
+                                  (unsigned long long)lineno, need, yima_ecc_name(r->opt.ecc));
+    }
+    if (!rc) {
+        r->version = qr->version;
+        r->width = qr->width;
+        rc = yr_check_label(&r->opt, r->width, err);
+    }
+    QRcode_free(qr);
+    free(copy);
+    return rc;
+}
+
+/* Opens the next input; 0 when there is none left. */
+static int open_next(run *r, yima_err *err)
+{
+    if (r->file >= r->ninputs)
+        return 0;
+    r->pend.len = r->pend_pos = 0;
+    int rc = yima_lines_open(&r->lines, r->inputs[r->file], err);
+    return rc ? -rc : 1;
+}
+
+static int take_line(run *r, yima_job *job, char *line, size_t len, uint64_t lineno,
+                     yima_err *err)
+{
+    yima_rowparser **p = &r->parsers[r->file];
+    int rc = *p ? 0 : yima_rowparser_create(p, line, len, NULL, err);
+    if (rc)
+        return rc;
+    if (len && line[0] == SOURCE_MARK)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: binary data, not text",
+                            source_name(r, r->file), (unsigned long long)lineno);
+    if (!job->count) {
+        job->start = lineno;
+        job->stat[ST_FIRST_ROW] = r->rows;
+        job->stat[ST_FILE] = r->file;
+    } else if (r->job_file != r->file) {
+        char mark[64];
+        int n = snprintf(mark, sizeof mark, "%c%zu %llu\n", SOURCE_MARK, r->file,
+                         (unsigned long long)lineno);
+        if (yima_buf_append(&job->in, mark, (size_t)n))
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
+    r->job_file = r->file;
+    job->count++;
+    if (yima_buf_append(&job->in, line, len) || yima_buf_append(&job->in, "\n", 1))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    if (is_header(*p, line, len))
+        return 0;
+    if (!r->version && (rc = fix_version(r, line, len, lineno, err)))
+        return rc;
+    r->rows++;
+    return 0;
+}
+
+static int rd(void *ctx, yima_job *job, yima_err *err)
+{
+    run *r = ctx;
+    uint64_t target = r->rows + r->rows_per_job, lineno = 0;
+    char *line = NULL;
+    size_t len = 0;
+    while (r->rows < target) {
+        int rc = r->lines ? 1 : open_next(r, err);
+        if (rc <= 0)
+            return rc ? -rc : job->count > 0;
+        if ((rc = next_line(r, &line, &len, &lineno, err)) < 0)
+            return -rc;
+        if (rc == 0) {
+            yima_lines_close(r->lines);
+            r->lines = NULL;
+            r->file++;
+            continue;
+        }
+        if ((rc = take_line(r, job, line, len, lineno, err)))
+            return rc;
+    }
+    return 1;
+}
+
+/* ---- work stage ---------------------------------------------------------- */
+
+static void *worker_init(void *ctx)
+{
+    run *r = ctx;
+    worker *w = calloc(1, sizeof *w);
+    unsigned n = r->per_page ? r->per_page : 1;
+    if (w) {
+        w->qrs = calloc(n, sizeof *w->qrs);
+        w->texts = calloc(n, sizeof *w->texts);
+        w->tlens = calloc(n, sizeof *w->tlens);
+    }
+    return w;
+}
+
+static void worker_free(void *ctx, void *state)
+{
+    worker *w = state;
+    (void)ctx;
+    if (!w)
+        return;
+    yr_bitmap_free(&w->bm);
+    yima_buf_free(&w->img);
+    free(w->qrs);
+    free(w->texts);
+    free(w->tlens);
+    free(w);
+}
+
+static const char *ext_of(const run *r)
+{
+    return r->per_page ? "png" : yima_imgfmt_name(r->opt.format);
+}
+
+/* A file name: the code's serial (--name serial, when the code parses) or
+ * the 1-based position, zero-padded; pages are page-N. */
+static void file_name(const run *r, uint64_t pos, const yima_field *code, char *name, size_t size)
+{
+    yima_code_info info;
+    if (r->per_page) {
+        snprintf(name, size, "page-%05llu.png", (unsigned long long)pos + 1);
+    } else if (r->opt.naming == YIMA_NAME_SERIAL && code->ptr && code->len < YIMA_CODE_MAX &&
+               yima_code_parse(code->ptr, code->len, &info) == YIMA_S_OK) {
+        snprintf(name, size, "%.*s.%s", info.serial_len, code->ptr + info.serial_offset,
+                 ext_of(r));
+    } else {
+        snprintf(name, size, "%08llu.%s", (unsigned long long)pos + 1, ext_of(r));
+    }
+}
+
+/* Sends one finished image (symbol or page) to its container. */
+static int emit(run *r, yima_job *job, uint64_t pos, const yima_field *code, const yima_buf *img,
+                yima_err *err)
+{
+    char name[160], path[4096];
+    file_name(r, pos, code, name, sizeof name);
+    job->stat[ST_FILES]++;
+    if (r->opt.pack == YIMA_PACK_TAR)
+        return yr_tar_member(name, img->data, img->len, &job->out, err);
+    if (r->opt.pack != YIMA_PACK_DIR)
+        return yima_buf_append(&job->out, img->data, img->len)
+                   ? yima_err_set(err, YIMA_E_NOMEM, "out of memory")
+                   : YIMA_OK;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", r->opt.dir, name) >= sizeof path)
+        return yima_err_set(err, YIMA_E_USAGE, "--dir path too long");
+    yima_out *out;
+    int rc = yima_out_open(&out, path, r->opt.force, 0, err);
+    if (!rc && (rc = yima_out_write(out, img->data, img->len, err)))
+        yima_out_abort(out);
+    else if (!rc)
+        rc = yima_out_commit(out, NULL, err);
+    return rc;
+}
+
+static void free_page(worker *w, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        QRcode_free(w->qrs[i]);
+        w->qrs[i] = NULL;
+    }
+}
+
+/* Emits the sheet page holding the n symbols collected in w. */
+static int flush_page(run *r, worker *w, yima_job *job, uint64_t page, unsigned n, yima_err *err)
+{
+    int rc;
+    if (r->opt.pack == YIMA_PACK_PDF) {
+        uint64_t first = YR_PDF_FIRST_PAGE_OBJ + page * YR_PDF_OBJS_PER_PAGE(r->per_page);
+        unsigned nobj; /* offsets come back relative to the job's output */
+        if (yima_buf_reserve(&job->aux, YR_PDF_OBJS_PER_PAGE(n) * sizeof(uint64_t)))
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+        uint64_t *rel = (uint64_t *)(job->aux.data + job->aux.len);
+        rc = yr_pdf_page(&r->opt, w->qrs, w->texts, w->tlens, n, first, &job->out, rel, &nobj,
+                         err);
+        job->aux.len += nobj * sizeof(uint64_t);
+        job->stat[ST_FILES]++;
+    } else {
+        w->img.len = 0;
+        yima_field none = {NULL, 0};
+        rc = yr_png_page(&r->opt, w->qrs, w->texts, w->tlens, n, &w->bm, &w->img, err);
+        if (!rc)
+            rc = emit(r, job, page, &none, &w->img, err);
+    }
+    free_page(w, n);
+    return rc;
+}
+
+/* The readable line: the code when the row holds a well-formed yima code,
+ * else the whole payload (a URL or a text that merely contains letters). */
+static yima_field label_text(const run *r, const yima_row *row, yima_field payload)
+{
+    yima_code_info info;
+    int wanted = r->opt.text || r->opt.pack == YIMA_PACK_ZPL;
+    if (!wanted)
+        return (yima_field){NULL, 0};
+    if (row->code.ptr && row->code.len < YIMA_CODE_MAX &&
+        yima_code_parse(row->code.ptr, row->code.len, &info) == YIMA_S_OK)
+        return row->code;
+    return payload;
+}
+
+/* Renders one row: straight to an image, or into the current sheet page. */
+static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uint64_t pos,
+                      const char *src, uint64_t lineno, yima_err *err)
+{
+    yima_field pl, text;
+    QRcode *qr;
+    if (!row_payload(row, &pl))
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: row has no payload", src,
+                            (unsigned long long)lineno);
+    text = label_text(r, row, pl);
+    if (yr_encode(pl.ptr, pl.len, r->version, r->opt.ecc, &qr))
+        return yima_err_set(err, YIMA_E_DATA,
+                            "%s:%llu: payload of %zu bytes does not fit QR version %d-%s (the "
+                            "version the first payload set; use --version)",
+                            src, (unsigned long long)lineno, pl.len, r->version,
+                            yima_ecc_name(r->opt.ecc));
+    job->stat[ST_SYMBOLS]++;
+    if (r->per_page) {
+        unsigned k = (unsigned)(pos % r->per_page);
+        w->qrs[k] = qr;
+        w->texts[k] = (char *)text.ptr;
+        w->tlens[k] = text.len;
+        return k + 1 == r->per_page ? flush_page(r, w, job, pos / r->per_page, k + 1, err) : 0;
+    }
+    int rc = YIMA_OK;
+    w->img.len = 0;
+    if (r->opt.pack == YIMA_PACK_ZPL)
+        rc = yr_zpl_label(&r->opt, pl.ptr, pl.len, r->version, text.ptr, text.len, &job->out, err);
+    else if (!(rc = yr_image(&r->opt, qr, text.ptr, text.len, &w->bm, &w->img, err)))
+        rc = emit(r, job, pos, &row->code, &w->img, err);
+    QRcode_free(qr);
+    return rc;
+}
+
+static int wk(void *ctx, void *state, yima_job *job, yima_err *err)
+{
+    run *r = ctx;
+    worker *w = state;
+    size_t file = job->stat[ST_FILE];
+    const char *src = source_name(r, file);
+    char *p = (char *)job->in.data, *end = p + job->in.len;
+    uint64_t pos = job->stat[ST_FIRST_ROW], lineno = job->start;
+    int rc = w && w->qrs ? 0 : yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    for (char *nl; !rc && p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (*p == SOURCE_MARK) {
+            char *q;
+            file = strtoull(p + 1, &q, 10);
+            lineno = strtoull(q + 1, NULL, 10);
+            src = source_name(r, file);
+            continue;
+        }
+        yima_row row;
+        rc = yima_rowparser_parse(r->parsers[file], p, (size_t)(nl - p), &row, src, lineno, err);
+        if (!rc && !row.is_header)
+            rc = render_row(r, w, job, &row, pos++, src, lineno, err);
+        lineno++;
+    }
+    if (!rc && r->per_page && pos % r->per_page) /* the last, partly filled page */
+        rc = flush_page(r, w, job, pos / r->per_page, (unsigned)(pos % r->per_page), err);
+    if (rc && r->per_page)
+        free_page(w, r->per_page);
+    return rc;
+}
+
+/* ---- write stage --------------------------------------------------------- */
+
+static int wr(void *ctx, yima_job *job, yima_err *err)
+{
+    run *r = ctx;
+    int rc = YIMA_OK;
+    const uint64_t *rel = (const uint64_t *)job->aux.data;
+    for (size_t i = 0; i < job->aux.len / sizeof *rel && !rc; i++) {
+        uint64_t abs = r->bytes + rel[i];
+        rc = yima_buf_append(&r->offs, &abs, sizeof abs);
+    }
+    if (rc)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    if (r->opt.pack == YIMA_PACK_SINGLE && r->files + job->stat[ST_FILES] > 1)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "the input holds more than one %s; use --dir, --tar, --sheet or --zpl",
+                            r->per_page ? "page" : "payload");
+    if (r->out && job->out.len && (rc = yima_out_write(r->out, job->out.data, job->out.len, err)))
+        return rc;
+    r->bytes += job->out.len;
+    r->symbols += job->stat[ST_SYMBOLS];
+    r->files += job->stat[ST_FILES];
+    if (r->opt.progress)
+        r->opt.progress(r->opt.progress_ctx, r->symbols);
+    return YIMA_OK;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static int open_output(run *r, yima_err *err)
+{
+    struct stat st;
+    if (r->opt.pack == YIMA_PACK_DIR) {
+        if (stat(r->opt.dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            return yima_err_set(err, YIMA_E_IO, "%s: not a directory", r->opt.dir);
+        return YIMA_OK;
+    }
+    int rc = yima_out_open(&r->out, r->opt.output, r->opt.force, 0, err);
+    if (!rc && r->opt.pack == YIMA_PACK_PDF) {
+        yima_buf head = {0};
+        uint64_t offs[YR_PDF_FIRST_PAGE_OBJ];
+        rc = yr_pdf_head(&head, offs) || yima_buf_append(&r->offs, offs, sizeof offs)
+                 ? yima_err_set(err, YIMA_E_NOMEM, "out of memory")
+                 : yima_out_write(r->out, head.data, head.len, err);
+        r->bytes = head.len;
+        yima_buf_free(&head);
+    }
+    return rc;
+}
+
+/* Ends the stream: tar end blocks, or the PDF's page tree and xref. */
+static int finish_output(run *r, yima_err *err)
+{
+    yima_buf tail = {0};
+    int rc = YIMA_OK;
+    if (!r->symbols)
+        return yima_err_set(err, YIMA_E_DATA, "%s: no payloads in the input",
+                            source_name(r, r->ninputs ? r->ninputs - 1 : 0));
+    if (r->opt.pack == YIMA_PACK_TAR)
+        rc = yr_tar_end(&tail, err);
+    else if (r->opt.pack == YIMA_PACK_PDF)
+        rc = yr_pdf_tail((const uint64_t *)r->offs.data, r->offs.len / sizeof(uint64_t), r->files,
+                         r->per_page, r->bytes, &tail)
+                 ? yima_err_set(err, YIMA_E_NOMEM, "out of memory")
+                 : YIMA_OK;
+    if (!rc && tail.len)
+        rc = yima_out_write(r->out, tail.data, tail.len, err);
+    yima_buf_free(&tail);
+    if (!rc && r->out) {
+        rc = yima_out_commit(r->out, NULL, err);
+        r->out = NULL;
+    }
+    return rc;
+}
+
+static void run_free(run *r)
+{
+    yima_out_abort(r->out);
+    yima_lines_close(r->lines);
+    for (size_t i = 0; r->parsers && i < r->ninputs; i++)
+        yima_rowparser_free(r->parsers[i]);
+    free(r->parsers);
+    yima_buf_free(&r->pend);
+    yima_buf_free(&r->offs);
+}
+
+int yima_render_run(const yima_render_options *opt, const char *const *inputs, size_t ninputs,
+                    yima_render_result *result, yima_err *err)
+{
+    static const char *const stdin_only[] = {"-"};
+    static const yima_pipeline_ops ops = {rd, wk, wr, worker_init, worker_free};
+    run r = {.opt = *opt, .inputs = ninputs ? inputs : stdin_only, .ninputs = ninputs ? ninputs : 1};
+    int rc = yima_render_check(opt, err);
+    if (rc)
+        return rc;
+    r.per_page = opt->sheet ? opt->sheet->cols * opt->sheet->rows : 0;
+    r.rows_per_job = r.per_page ? r.per_page * ((ROWS_PER_JOB + r.per_page - 1) / r.per_page)
+                                : ROWS_PER_JOB;
+    if (!(r.parsers = calloc(r.ninputs, sizeof *r.parsers)))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    rc = open_output(&r, err);
+    if (!rc)
+        rc = yima_pipeline_run(&ops, &r, opt->threads, err);
+    if (!rc)
+        rc = finish_output(&r, err);
+    if (result) {
+        result->symbols = r.symbols;
+        result->files = r.files;
+        result->version = r.version;
+        result->width = r.width;
+    }
+    run_free(&r);
+    return rc;
+}
