@@ -15,6 +15,7 @@ struct yima_out {
     int fd;
     int is_stdout;
     int direct; /* written in place: stdout, a device or a pipe */
+    int nosync; /* leave durability to a later yima_sync_dir */
     int force;
     char *path, *tmp;
     uint64_t bytes;
@@ -143,7 +144,7 @@ int yima_out_commit(yima_out *o, unsigned char hash[YIMA_HASH_BYTES], yima_err *
         return rc;
     }
     int rc = YIMA_OK;
-    if (fsync(o->fd) != 0 || close(o->fd) != 0)
+    if ((!o->nosync && fsync(o->fd) != 0) || close(o->fd) != 0)
         rc = yima_err_set(err, YIMA_E_IO, "%s: cannot flush to disk: %s", o->path,
                           strerror(errno));
     /* Without --force, never replace a file that appeared while we ran. */
@@ -152,7 +153,7 @@ int yima_out_commit(yima_out *o, unsigned char hash[YIMA_HASH_BYTES], yima_err *
                           "%s: cannot move into place: %s", o->path, strerror(errno));
     if (rc) {
         unlink(o->tmp);
-    } else {
+    } else if (!o->nosync) {
         sync_parent_dir(o->path);
     }
     out_free(o);
@@ -168,6 +169,23 @@ void yima_out_abort(yima_out *o)
     if (o->tmp)
         unlink(o->tmp);
     out_free(o);
+}
+
+void yima_out_set_sync(yima_out *o, int sync)
+{
+    o->nosync = !sync;
+}
+
+int yima_sync_dir(const char *dir, yima_err *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return yima_err_set(err, YIMA_E_IO, "%s: %s", dir, strerror(errno));
+    int rc = syncfs(fd) == 0 ? YIMA_OK
+                             : yima_err_set(err, YIMA_E_IO, "%s: cannot flush to disk: %s", dir,
+                                            strerror(errno));
+    close(fd);
+    return rc;
 }
 
 int yima_out_is_stdout(const yima_out *o) { return o->is_stdout; }

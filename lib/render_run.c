@@ -261,6 +261,8 @@ static int emit(run *r, yima_job *job, uint64_t pos, const yima_field *code, con
         return yima_err_set(err, YIMA_E_USAGE, "--dir path too long");
     yima_out *out;
     int rc = yima_out_open(&out, path, r->opt.force, 0, err);
+    if (!rc)
+        yima_out_set_sync(out, 0); /* one sync of the whole directory at the end */
     if (!rc && (rc = yima_out_write(out, img->data, img->len, err)))
         yima_out_abort(out);
     else if (!rc)
@@ -448,6 +450,8 @@ static int finish_output(run *r, yima_err *err)
     if (!rc && tail.len)
         rc = yima_out_write(r->out, tail.data, tail.len, err);
     yima_buf_free(&tail);
+    if (!rc && r->opt.pack == YIMA_PACK_DIR)
+        rc = yima_sync_dir(r->opt.dir, err);
     if (!rc && r->out) {
         rc = yima_out_commit(r->out, NULL, err);
         r->out = NULL;

@@ -35,6 +35,12 @@ YIMA_API int yima_out_write(yima_out *out, const void *data, size_t len, yima_er
  * BLAKE2b-256 of all bytes written. Frees out. */
 YIMA_API int yima_out_commit(yima_out *out, unsigned char hash[YIMA_HASH_BYTES],
                              yima_err *err);
+/* Skips the fsync of this file and its directory at commit: for runs that
+ * write many files and make them durable once, with yima_sync_dir. */
+YIMA_API void yima_out_set_sync(yima_out *out, int sync);
+/* Flushes the file system holding dir to disk (one syncfs for many files). */
+YIMA_API int yima_sync_dir(const char *dir, yima_err *err);
+
 /* Discards the temp file and frees out; NULL is accepted. */
 YIMA_API void yima_out_abort(yima_out *out);
 YIMA_API int yima_out_is_stdout(const yima_out *out);
