@@ -4,26 +4,9 @@
 # to its payload with zbar (PNG, PBM, SVG, PDF and PNG pages), outputs are
 # byte-identical for any -j, golden files pin every format, option errors
 # are clear. YIMA_UPDATE_GOLDEN=1 rewrites the goldens (review the diff!).
-set -euo pipefail
-
-Y=${YIMA_BIN:?YIMA_BIN must name the yima binary}
+source "$(dirname "$0")/testlib.bash"
+set -e
 V=${YIMA_VECTORS:?YIMA_VECTORS must name tests/vectors}/render
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() {
-    echo "FAIL: $*" >&2
-    fail=$((fail + 1))
-}
-# check NAME COMMAND...: one test, passing when COMMAND succeeds.
-check() {
-    local name=$1
-    shift
-    if "$@"; then ok; else bad "$name"; fi
-}
 
 # decode FILE...: the payloads zbar reads, one per line, in argument order.
 decode() { zbarimg -q --raw "$@" 2>/dev/null; }
@@ -208,13 +191,4 @@ check "| head: exit 0" test "$rc" = 0
 check "| head: nothing on stderr" test ! -s "$T/err"
 check "--help goes to stdout" bash -c "'$Y' render --help | grep -q -- '--sheet COLSxROWS'"
 
-# The man page documents every option --help lists, and the same synopsis.
-M=${YIMA_TESTS:?}/../man/yima-render.1
-for o in $("$Y" render --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-    check "man page documents $o" grep -q -- "B.*${o//-/\\\\-}" "$M"
-done
-check "man SYNOPSIS matches --help" grep -q 'yima render \[OPTIONS\] \[FILE...\]' \
-    <("$Y" render --help)
-
-echo "render: $pass passed, $fail failed"
-test "$fail" = 0
+finish render
