@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,4 +148,22 @@ int print_help(const char *text)
 {
     fputs(text, stdout);
     return EXIT_OK;
+}
+
+int parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts, const char *help, option_fn fn, void *ctx)
+{
+    int c;
+    optind = 1;
+    opterr = 0; /* one message of our own instead of getopt's */
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == 'h')
+            return print_help(help);
+        if (c == '?' || c == ':')
+            return usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
+        int rc = fn(ctx, c, optarg);
+        if (rc)
+            return rc;
+    }
+    return -1;
 }

@@ -52,6 +52,15 @@ void progress_init(progress *p, const char *what, uint64_t total, int quiet);
 void progress_update(void *p, uint64_t done);
 void progress_end(progress *p);
 
+/* The getopt_long loop of every subcommand: -h/--help prints help to stdout,
+ * an unknown option is a usage error, every other option goes to fn (which
+ * returns 0 or an exit status). Returns -1 when all options were taken and
+ * the command should run, else the exit status to return now. */
+struct option;
+typedef int (*option_fn)(void *ctx, int c, const char *arg);
+int parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts, const char *help, option_fn fn, void *ctx);
+
 /* Prints help text to stdout (asked for) and returns 0. */
 int print_help(const char *text);
 

@@ -70,8 +70,9 @@ static int named(const char *opt, const char *value, int parsed)
     return 0;
 }
 
-static int parse_option(gen_cli *g, int c, const char *arg)
+static int parse_option(void *ctx, int c, const char *arg)
 {
+    gen_cli *g = ctx;
     yima_gen_options *o = &g->o;
     switch (c) {
     case 'k': g->key_path = arg; return 0;
@@ -141,14 +142,10 @@ int cmd_gen(int argc, char **argv)
     gen_cli g = {.alphabet = -1, .auth = -1, .header = -1};
     yima_gen_options_init(&g.o);
     g.o.threads = yima_cpu_count();
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "k:b:n:l:a:t:f:o:j:qh", longopts, NULL)) != -1) {
-        if (c == 'h')
-            return print_help(help);
-        if (c == '?' || parse_option(&g, c, optarg))
-            return c == '?' ? usage_error("gen", "bad option") : EXIT_USAGE;
-    }
+    int status = parse_options("gen", argc, argv, "k:b:n:l:a:t:f:o:j:qh", longopts, help,
+                               parse_option, &g);
+    if (status >= 0)
+        return status;
     if (optind < argc)
         return usage_error("gen", "unexpected argument '%s'", argv[optind]);
     if (check_cli(&g))

@@ -13,6 +13,23 @@ static const char help[] =
     "      --force         replace existing key files\n"
     "  -h, --help          show this help\n";
 
+typedef struct keygen_cli {
+    const char *base, *seed_file;
+    int id, force;
+} keygen_cli;
+
+static int parse_option(void *ctx, int c, const char *arg)
+{
+    keygen_cli *k = ctx;
+    switch (c) {
+    case 'o': k->base = arg; return 0;
+    case 'I': return opt_int("keygen", "--id", arg, 0, YIMA_KEY_ID_MAX, &k->id);
+    case 'F': k->force = 1; return 0;
+    case 'S': k->seed_file = arg; return 0;
+    default: return usage_error("keygen", "unknown option");
+    }
+}
+
 int cmd_keygen(int argc, char **argv)
 {
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
@@ -21,33 +38,21 @@ int cmd_keygen(int argc, char **argv)
                                              {"seed-file", required_argument, NULL, 'S'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *base = "brand", *seed_file = NULL;
-    int id = YIMA_KEY_ID_AUTO, force = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': base = optarg; break;
-        case 'I':
-            if (opt_int("keygen", "--id", optarg, 0, YIMA_KEY_ID_MAX, &id))
-                return EXIT_USAGE;
-            break;
-        case 'F': force = 1; break;
-        case 'S': seed_file = optarg; break;
-        case 'h': return print_help(help);
-        default: return usage_error("keygen", "unknown option");
-        }
-    }
+    keygen_cli k = {.base = "brand", .id = YIMA_KEY_ID_AUTO};
+    int status = parse_options("keygen", argc, argv, "o:h", longopts, help, parse_option, &k);
+    if (status >= 0)
+        return status;
     if (optind < argc)
         return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
     yima_err err = {0};
     yima_key *key = NULL;
-    int rc = seed_file ? yima_key_from_seed_file(&key, seed_file, id, &err)
-                       : yima_key_generate(&key, id, &err);
+    int rc = k.seed_file ? yima_key_from_seed_file(&key, k.seed_file, k.id, &err)
+                         : yima_key_generate(&key, k.id, &err);
     if (!rc)
-        rc = yima_key_save(key, base, force, &err);
+        rc = yima_key_save(key, k.base, k.force, &err);
     if (!rc)
         fprintf(stderr, "yima keygen: key id %d: secret %s.key (keep it safe), public %s.pub\n",
-                yima_key_id(key), base, base);
+                yima_key_id(key), k.base, k.base);
     yima_key_free(key);
     return rc ? report_error("keygen", &err) : EXIT_OK;
 }

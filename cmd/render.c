@@ -86,8 +86,9 @@ static int named(const char *opt, const char *value, int parsed)
     return parsed < 0 ? usage_error("render", "%s: unknown value '%s'", opt, value) : 0;
 }
 
-static int parse_option(render_cli *r, int c, const char *arg)
+static int parse_option(void *ctx, int c, const char *arg)
 {
+    render_cli *r = ctx;
     yima_render_options *o = &r->o;
     uint64_t cols, rows;
     switch (c) {
@@ -173,14 +174,10 @@ int cmd_render(int argc, char **argv)
     render_cli r = {.sheet = {.page_w = 210, .page_h = 297, .left = -1, .top = -1}};
     yima_render_options_init(&r.o);
     r.o.threads = yima_cpu_count();
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "e:s:m:tf:o:d:n:j:qh", longopts, NULL)) != -1) {
-        if (c == 'h')
-            return print_help(help);
-        if (c == '?' || parse_option(&r, c, optarg))
-            return c == '?' ? usage_error("render", "bad option") : EXIT_USAGE;
-    }
+    int status = parse_options("render", argc, argv, "e:s:m:tf:o:d:n:j:qh", longopts, help,
+                               parse_option, &r);
+    if (status >= 0)
+        return status;
     if (resolve_module(&r) || resolve_pack(&r))
         return EXIT_USAGE;
     yima_err err = {0};

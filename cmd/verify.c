@@ -55,8 +55,9 @@ static int add_key(verify_cli *v, const char *path, int secret)
     return rc ? report_error("verify", &v->err) : 0;
 }
 
-static int parse_option(verify_cli *v, int c, const char *arg)
+static int parse_option(void *ctx, int c, const char *arg)
 {
+    verify_cli *v = ctx;
     switch (c) {
     case 'p': return add_key(v, arg, 0);
     case 'k': return add_key(v, arg, 1);
@@ -122,19 +123,14 @@ static int run(verify_cli *v, int argc, char **argv)
 int cmd_verify(int argc, char **argv)
 {
     verify_cli v = {.ring = yima_keyring_create()};
-    int c, rc = v.ring ? 0 : EXIT_IO;
+    if (!v.ring)
+        return EXIT_IO;
     yima_verify_options_init(&v.o);
     v.o.threads = yima_cpu_count();
-    optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "p:k:l:t:o:j:qh", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            yima_keyring_free(v.ring);
-            return print_help(help);
-        }
-        rc = c == '?' ? usage_error("verify", "bad option") : parse_option(&v, c, optarg);
-    }
-    if (!rc)
-        rc = run(&v, argc, argv);
+    int status = parse_options("verify", argc, argv, "p:k:l:t:o:j:qh", longopts, help,
+                               parse_option, &v);
+    if (status < 0)
+        status = run(&v, argc, argv);
     yima_keyring_free(v.ring);
-    return rc;
+    return status;
 }
