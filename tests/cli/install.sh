@@ -33,10 +33,11 @@ int main(void)
 }
 C
 lib=$(dirname "$pc")
-check "builds against the shared library" cc use.c -o use $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs yima)
+CFLAGS=${YIMA_TEST_CFLAGS:-} # a sanitized library needs a sanitized program
+check "builds against the shared library" cc $CFLAGS use.c -o use $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs yima)
 check "program runs" env LD_LIBRARY_PATH="$lib" ./use
 check "version agrees" test "$(LD_LIBRARY_PATH="$lib" ./use | cut -d' ' -f1)" = "$($Y --version | cut -d' ' -f2)"
-check "builds against the static library" cc use.c -o use-static "$lib/libyima.a" \
+check "builds against the static library" cc $CFLAGS use.c -o use-static "$lib/libyima.a" \
   $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs --static yima | sed 's/-lyima//')
 check "static program runs" ./use-static
 finish install
