@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* yima link: the aggregation store. Parses options and calls yima_link_*. */
 #include <getopt.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 #include "common.h"
@@ -198,6 +199,9 @@ int cmd_link(int argc, char **argv)
     int c, rc = 0, writes = 0;
     yima_link *s = NULL;
     yima_err err;
+    /* The process is ours: no global allocation statistics, whose lock
+     * SQLite would otherwise take on every malloc and free. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     yima_link_import_options_init(&a.imp);
     yima_link_export_options_init(&a.exp);
     a.imp.threads = yima_cpu_count();

@@ -412,11 +412,19 @@ int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, con
         return -yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     int rc = seen_before(&a, id, id_len);
     if (rc == 0) {
-        /* The savepoint makes the event all or nothing inside the batch. */
-        rc = lk_exec(s, "SAVEPOINT ev", err) ? -YIMA_E_STORE : dispatch(&a, id, id_len);
-        if (rc != 0)
-            sqlite3_exec(s->db, "ROLLBACK TO ev", NULL, NULL, NULL);
-        if (sqlite3_exec(s->db, "RELEASE ev", NULL, NULL, NULL) != SQLITE_OK && rc >= 0)
+        /* The savepoint makes the event all or nothing inside the batch.
+         * PACK and COMMISSION check everything before their first write,
+         * so only an error, which rolls back the whole batch, can stop
+         * them halfway: they go without, sparing SQLite a copy of every
+         * page they touch (the index pages of random codes, mostly). */
+        int sp = ev->type != LK_PACK && ev->type != LK_COMMISSION;
+        if (sp && lk_run(s, Q_SAVEPOINT))
+            rc = -lk_db_error(s, "SAVEPOINT", err);
+        else
+            rc = dispatch(&a, id, id_len);
+        if (sp && rc != 0)
+            lk_run(s, Q_ROLLBACK_TO);
+        if (sp && lk_run(s, Q_RELEASE) && rc >= 0)
             rc = -lk_db_error(s, "RELEASE", err);
         rc = rc == 0 ? 1 : rc == 1 ? 0 : rc;
     } else if (rc == 1) {

@@ -17,7 +17,8 @@ enum { LK_SEEN = 0, LK_ACTIVE = 1, LK_DECOMMISSIONED = 2, LK_REPLACED = 3 };
 enum {
     Q_CODE_GET, Q_CODE_ADD, Q_CODE_PARENT, Q_CODE_COMMISSION, Q_CODE_STATE, Q_CHILD_COUNT,
     Q_CHILDREN, Q_REPARENT, Q_REPLACE_NEW, Q_EVENT_GET, Q_EVENT_ADD, Q_EVCODE_ADD,
-    Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q__COUNT
+    Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q_SAVEPOINT, Q_ROLLBACK_TO,
+    Q_RELEASE, Q__COUNT
 };
 
 struct yima_link {
@@ -28,6 +29,9 @@ struct yima_link {
     sqlite3_stmt *q[Q__COUNT];
 };
 
+/* Runs statement q (no bindings) to completion: 0, or -1 with the error in
+ * the database handle. */
+int lk_run(yima_link *s, int q);
 /* Sets err from the database's last error: YIMA_E_STORE "store: what: msg". */
 int lk_db_error(yima_link *s, const char *what, yima_err *err);
 int lk_exec(yima_link *s, const char *sql, yima_err *err);

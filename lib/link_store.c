@@ -6,8 +6,9 @@
 #include <time.h>
 #include "link_internal.h"
 
-/* Schema 1. Documented in yima-link(1), SCHEMA; keep the two in step. */
-static const char schema_v1[] =
+/* The current schema (2). Documented in yima-link(1), SCHEMA; keep the two
+ * in step. */
+static const char schema_now[] =
     "CREATE TABLE codes("
     " id INTEGER PRIMARY KEY,"
     " code TEXT NOT NULL UNIQUE,"      /* canonical text: upper case, no aliases */
@@ -31,6 +32,7 @@ static const char schema_v1[] =
     " info TEXT);"                     /* DECOMMISSION reason */
     "CREATE INDEX events_subject ON events(subject);"
     "CREATE INDEX events_time ON events(time);"
+    "CREATE INDEX events_other ON events(other) WHERE other IS NOT NULL;"
     "CREATE TABLE event_codes("        /* children of PACK/UNPACK; REPLACE: old code and
                                         * the children it handed over */
     " seq INTEGER NOT NULL REFERENCES events(seq),"
@@ -40,6 +42,12 @@ static const char schema_v1[] =
     "CREATE INDEX event_codes_code ON event_codes(code);"
     "CREATE TABLE rejects("            /* refused event ids, so a re-run skips them */
     " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;";
+
+/* Upgrade steps; upgrade[v] takes a store from schema v to v + 1. */
+static const char *const upgrade[] = {
+    [0] = schema_now, /* an empty file: the current schema at once */
+    [1] = "CREATE INDEX events_other ON events(other) WHERE other IS NOT NULL;", /* trace */
+};
 
 static const char *const stmt_sql[Q__COUNT] = {
     [Q_CODE_GET] = "SELECT id, level, state, parent FROM codes WHERE code = ?1",
@@ -63,6 +71,9 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_PAYLOAD] = "UPDATE codes SET payload = ?2 WHERE id = ?1 AND payload IS NULL",
     [Q_EVCODE_CHILDREN] = "INSERT INTO event_codes(seq, code, prev_parent) "
                           "SELECT ?1, id, parent FROM codes WHERE parent = ?2",
+    [Q_SAVEPOINT] = "SAVEPOINT ev",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO ev",
+    [Q_RELEASE] = "RELEASE ev",
 };
 
 int lk_db_error(yima_link *s, const char *what, yima_err *err)
@@ -83,6 +94,13 @@ sqlite3_stmt *lk_stmt(yima_link *s, int q)
     sqlite3_reset(s->q[q]);
     sqlite3_clear_bindings(s->q[q]);
     return s->q[q];
+}
+
+int lk_run(yima_link *s, int q)
+{
+    int rc = sqlite3_step(lk_stmt(s, q));
+    sqlite3_reset(s->q[q]);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int lk_begin(yima_link *s, yima_err *err)
@@ -153,13 +171,13 @@ static int migrate(yima_link *s, const char *path, yima_err *err)
         return yima_err_set(err, YIMA_E_STORE, tables ? "%s: store schema %d needs an upgrade; "
                             "open it for writing (import) once" : "%s: not a yima store (empty)",
                             path, version);
-    /* version 0 is an empty file; future upgrades chain here: 1 -> 2 ... */
+    /* All steps in one transaction with the version bump. */
     char sql[96];
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d; PRAGMA application_id=%d;",
              YIMA_LINK_SCHEMA, YIMA_LINK_APP_ID);
     int rc = lk_begin(s, err);
-    if (!rc)
-        rc = lk_exec(s, schema_v1, err);
+    for (int v = version; !rc && v < YIMA_LINK_SCHEMA; v = v ? v + 1 : YIMA_LINK_SCHEMA)
+        rc = lk_exec(s, upgrade[v], err);
     if (!rc)
         rc = lk_exec(s, sql, err);
     if (!rc)
@@ -193,6 +211,10 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
     }
     sqlite3_busy_timeout(s->db, 10000);
     sqlite3_extended_result_codes(s->db, 1);
+    /* More and larger lookaside slots: fewer trips to malloc per row. */
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 512, 2048);
+    if ((rc = lk_exec(s, "PRAGMA mmap_size=1073741824", err)))
+        goto fail;
     if (mode == YIMA_LINK_WRITE &&
         (rc = lk_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                          "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"

@@ -106,13 +106,28 @@ static void test_schema(void **state)
     s = open_store("schema.db", YIMA_LINK_READ);
     assert_int_equal(yima_link_schema_found(s), YIMA_LINK_SCHEMA);
     yima_link_close(s);
-    /* A store from a newer yima is refused with both versions named. */
+    /* A schema 1 store (no events_other index): read needs the upgrade,
+     * a writer makes it. */
     sqlite3 *db;
+    sqlite3_stmt *st;
     path(p, "schema.db");
     assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL);
+    sqlite3_exec(db, "DROP INDEX events_other; PRAGMA user_version=1", NULL, NULL, NULL);
     sqlite3_close(db);
     yima_err err;
+    assert_int_equal(yima_link_open(&s, p, YIMA_LINK_READ, &err), YIMA_E_STORE);
+    assert_non_null(strstr(err.msg, "needs an upgrade"));
+    s = open_store("schema.db", YIMA_LINK_WRITE);
+    assert_int_equal(yima_link_schema_found(s), 1);
+    yima_link_close(s);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE name = "
+                                            "'events_other'", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_finalize(st);
+    /* A store from a newer yima is refused with both versions named. */
+    sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL);
+    sqlite3_close(db);
     assert_int_equal(yima_link_open(&s, p, YIMA_LINK_WRITE, &err), YIMA_E_STORE);
     assert_non_null(strstr(err.msg, "schema 99 is newer"));
     /* Some other SQLite database is not taken over. */
