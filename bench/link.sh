@@ -72,7 +72,7 @@ log "import: sig, $((SIGCASES * 24)) links, $T threads"
 awk "$topack" sig.tsv | awk -F'\t' 'NF == 26' >sigev.tsv
 sigcodes=$(awk -F'\t' '{ n += NF - 1 } END { print n }' sigev.tsv)
 t3=$(now)
-"$Y" link -s sig.db -p k/brand.pub -T "$T" --pack 24,60 --bulk -q import sigev.tsv 2>/dev/null
+"$Y" link -s sig.db -p k/brand.pub -j "$T" --pack 24,60 --bulk -q import sigev.tsv 2>/dev/null
 t4=$(now)
 verify=$("$B/bench/bench_sodium" verify "$T" 5s 2>/dev/null | sed -n 's/.* rate=\([0-9]*\).*/\1/p' ||
     true)

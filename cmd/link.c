@@ -39,7 +39,7 @@ static const char help[] =
     "      --rejects FILE       rejected events: LINE, reason, event    [Default: stderr]\n"
     "      --source NAME        event id prefix of lines without @id    [Default: file name]\n"
     "      --id ID              event id of a hand command              [Default: random]\n"
-    "  -T, --threads N          threads verifying codes (0 = all cores) [Default: 0]\n"
+    "  -j, --threads N          threads verifying codes (0 = all cores) [Default: 0]\n"
     "      --json               trace and stats as JSON                 [Default: text]\n"
     "  -f, --format FMT         export format: tsv or epcis             [Default: tsv]\n"
     "  -o, --output FILE        export file, written atomically         [Default: stdout]\n"
@@ -59,7 +59,7 @@ static const struct option longopts[] = {
     {"pack", 1, 0, O_PACK}, {"max", 0, 0, O_MAX}, {"move", 0, 0, O_MOVE},
     {"require-commissioned", 0, 0, O_REQ}, {"sync", 1, 0, O_SYNC}, {"batch", 1, 0, O_BATCH},
     {"realtime", 0, 0, O_RT}, {"bulk", 0, 0, O_BULK}, {"rejects", 1, 0, O_REJECTS},
-    {"source", 1, 0, O_SOURCE}, {"id", 1, 0, O_ID}, {"threads", 1, 0, 'T'},
+    {"source", 1, 0, O_SOURCE}, {"id", 1, 0, O_ID}, {"threads", 1, 0, 'j'},
     {"json", 0, 0, O_JSON}, {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'},
     {"force", 0, 0, O_FORCE}, {"from", 1, 0, O_FROM}, {"to", 1, 0, O_TO}, {"lot", 1, 0, O_LOT},
     {"subtree", 1, 0, O_SUBTREE}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
@@ -90,8 +90,9 @@ static int opt_time(const char *opt, const char *text, int64_t *ms)
     return 0;
 }
 
-static int parse_opt(args *a, int c, const char *v)
+static int parse_opt(void *ctx, int c, const char *v)
 {
+    args *a = ctx;
     uint64_t n, m;
     switch (c) {
     case 's': a->store = v; return 0;
@@ -116,7 +117,7 @@ static int parse_opt(args *a, int c, const char *v)
     case O_REJECTS: a->imp.rejects = v; return 0;
     case O_SOURCE: a->imp.source = v; return 0;
     case O_ID: a->id = v; return 0;
-    case 'T': return opt_threads("link", v, &a->imp.threads);
+    case 'j': return opt_threads("link", v, &a->imp.threads);
     case O_JSON: a->json = 1; return 0;
     case 'f':
         if (strcmp(v, "tsv") && strcmp(v, "epcis"))
@@ -196,7 +197,7 @@ static int is_command(const char *c, int *writes)
 int cmd_link(int argc, char **argv)
 {
     args a = {0};
-    int c, rc = 0, writes = 0;
+    int rc = 0, writes = 0;
     yima_link *s = NULL;
     yima_err err;
     /* The process is ours: no global allocation statistics, whose lock
@@ -206,10 +207,12 @@ int cmd_link(int argc, char **argv)
     yima_link_export_options_init(&a.exp);
     a.imp.threads = yima_cpu_count();
     a.ring = yima_keyring_create();
-    while (!rc && (c = getopt_long(argc, argv, "s:p:k:t:T:f:o:qh", longopts, NULL)) != -1)
-        rc = c == 'h' ? (yima_keyring_free(a.ring), print_help(help), -1) : parse_opt(&a, c, optarg);
-    if (rc)
-        return rc < 0 ? EXIT_OK : (yima_keyring_free(a.ring), rc);
+    int status = parse_options("link", argc, argv, "s:p:k:t:j:f:o:qh", longopts, help, parse_opt,
+                               &a);
+    if (status >= 0) {
+        yima_keyring_free(a.ring);
+        return status;
+    }
     if (optind >= argc || !is_command(argv[optind], &writes))
         rc = usage_error("link", optind < argc ? "unknown command '%s'" : "no command%s",
                          optind < argc ? argv[optind] : "");
