@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The core benchmark suite in one command:  bash bench/run.sh [--quick]
+# Every suite (core, render, link) in one run:  bash bench/run.sh all [--quick]
 #
 # Measures yima gen/verify against their peers side by side in this one run
 # on this one machine, alternating the runs (A, B, A, B, ...) and keeping the
@@ -25,7 +26,7 @@ case "${1:-}" in
   --quick) quick=1 ;;
   "") ;;
   -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "usage: bash bench/run.sh [--quick]" >&2; exit 2 ;;
+  *) echo "usage: bash bench/run.sh [all] [--quick]" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
