@@ -55,6 +55,49 @@ static int header_columns(yima_rowparser *p, char *line, size_t len, char sep, y
     return YIMA_OK;
 }
 
+/* A gen row without its header (a later shard): "INDEX<sep>LEVEL<sep>...".
+ * Returns the separator, or 0. */
+static char headerless_separator(const char *line, size_t len)
+{
+    size_t i = 0;
+    while (i < len && line[i] >= '0' && line[i] <= '9')
+        i++;
+    if (i == 0 || i == len || (line[i] != '\t' && line[i] != ','))
+        return 0;
+    char sep = line[i++];
+    static const char *const levels[] = {"item", "case", "pallet"};
+    for (int l = 0; l < 3; l++) {
+        size_t n = strlen(levels[l]);
+        if (len - i > n && strncmp(line + i, levels[l], n) == 0 && line[i + n] == sep)
+            return sep;
+    }
+    return 0;
+}
+
+/* gen's columns by count: index level serial code payload [inner] [case pallet]. */
+static int implied_columns(yima_rowparser *p, const char *line, size_t len, char sep,
+                           yima_err *err)
+{
+    int n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += line[i] == sep; /* payloads are quoted only if they hold a comma */
+    if (n < 5 || n > 8 || memchr(line, '"', len))
+        return yima_err_set(err, YIMA_E_DATA,
+                            "first line looks like gen output without a header, but has %d "
+                            "fields; add the header row",
+                            n);
+    for (int c = 0; c < 5; c++)
+        p->col[c] = c;
+    if (n == 6 || n == 8)
+        p->col[COL_INNER] = 5;
+    if (n >= 7) {
+        p->col[COL_CASE] = n - 2;
+        p->col[COL_PALLET] = n - 1;
+    }
+    p->ncols = n;
+    return YIMA_OK;
+}
+
 int yima_rowparser_create(yima_rowparser **out, const char *first, size_t len,
                           const char *template_text, yima_err *err)
 {
@@ -75,8 +118,13 @@ int yima_rowparser_create(yima_rowparser **out, const char *first, size_t len,
         p->fmt = first[5] == '\t' ? YIMA_ROWS_TSV : YIMA_ROWS_CSV;
     else
         p->fmt = YIMA_ROWS_TXT;
-    if (p->fmt == YIMA_ROWS_TSV || p->fmt == YIMA_ROWS_CSV)
+    char bare = p->fmt == YIMA_ROWS_TXT ? headerless_separator(first, len) : 0;
+    if (bare) {
+        p->fmt = bare == '\t' ? YIMA_ROWS_TSV : YIMA_ROWS_CSV;
+        rc = implied_columns(p, first, len, bare, err);
+    } else if (p->fmt == YIMA_ROWS_TSV || p->fmt == YIMA_ROWS_CSV) {
         rc = header_columns(p, copy, len, first[5], err);
+    }
     if (!rc && template_text && !(rc = yima_template_check(template_text, err))) {
         const char *slot = strstr(template_text, "{code}");
         p->prefix = strndup(template_text, (size_t)(slot - template_text));

@@ -4,7 +4,8 @@
  * (txt, csv, tsv, jsonl) or a bare code or payload, split into fields.
  *
  * gen's columns, in order: index level serial code payload [inner] [case pallet]
- * csv and tsv start with that header row; jsonl uses the same names as keys.
+ * csv and tsv start with that header row (a later shard has none: its columns
+ * follow from their count); jsonl uses the same names as keys.
  *
  * A parser is built once from the first line of the input (which decides the
  * format and, for csv/tsv, the columns) and is then read-only: many threads
