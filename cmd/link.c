@@ -33,7 +33,7 @@ static const char help[] =
     "      --require-commissioned  children must be commissioned first  [Default: off]\n"
     "      --sync MODE          normal (batched commits) or full (fsync each event)\n"
     "                                                                   [Default: normal]\n"
-    "      --batch N            events per commit with --sync normal    [Default: 10000]\n"
+    "      --batch N            events per commit with --sync normal    [Default: 100000]\n"
     "      --realtime, --bulk   apply each line as it arrives, or in blocks\n"
     "                                                 [Default: realtime if stdin is a pipe]\n"
     "      --rejects FILE       rejected events: LINE, reason, event    [Default: stderr]\n"

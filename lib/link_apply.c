@@ -13,6 +13,7 @@ typedef struct known {
     int64_t id;      /* 0: not in the store yet */
     int level, state;
     int64_t parent;  /* 0: none */
+    int64_t h;       /* lk_code_hash of the text */
 } known;
 
 typedef struct applier {
@@ -48,10 +49,13 @@ static int step_done(applier *a, sqlite3_stmt *st, const char *what)
 static int lookup(applier *a, const lk_code *c, known *k)
 {
     sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_GET);
+    int64_t h = lk_code_hash(c->text, c->len);
     sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, h);
     int rc = sqlite3_step(st);
     memset(k, 0, sizeof *k);
     k->level = c->level;
+    k->h = h;
     if (rc == SQLITE_ROW) {
         k->id = sqlite3_column_int64(st, 0);
         k->level = sqlite3_column_int(st, 1);
@@ -77,6 +81,7 @@ static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
     st = lk_stmt(a->s, Q_CODE_ADD);
     sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, c->level);
+    sqlite3_bind_int64(st, 5, k->h);
     if (parent)
         sqlite3_bind_int64(st, 3, parent);
     if (c->payload)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "internal.h"
+#include <sodium.h>
 #include "link_internal.h"
 #include "yima/pipeline.h"
 
@@ -210,21 +211,32 @@ static int check_levels(const lk_event *ev, char *reason, size_t rsize)
     return 0;
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
+static void digest_field(crypto_generichash_state *st, const void *data, size_t n)
 {
-    const unsigned char *b = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    return (h ^ 0xff) * 0x100000001b3ULL; /* field separator */
+    /* Length-prefixed, so no two different events hash the same fields. */
+    unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                            (unsigned char)(n >> 8), (unsigned char)n};
+    crypto_generichash_update(st, len, sizeof len);
+    crypto_generichash_update(st, data, n);
 }
 
+/* The event's content: a re-run with the same id and digest is skipped, the
+ * same id with another digest is a clash. BLAKE2b-64 over type and fields;
+ * stored, so it must never change. */
 static uint64_t digest(const lk_event *ev)
 {
-    uint64_t h = fnv(0xcbf29ce484222325ULL, &ev->type, sizeof ev->type);
+    crypto_generichash_state st;
+    unsigned char type = (unsigned char)ev->type, out[8];
+    uint64_t h = 0;
+    crypto_generichash_init(&st, NULL, 0, sizeof out);
+    crypto_generichash_update(&st, &type, 1);
     for (int i = 0; i < ev->ncodes; i++)
-        h = fnv(h, ev->codes[i].text, ev->codes[i].len);
+        digest_field(&st, ev->codes[i].text, ev->codes[i].len);
     for (int i = 0; i < 3; i++)
-        h = fnv(h, ev->arg[i] ? ev->arg[i] : "", ev->arg[i] ? ev->arg_len[i] : 0);
+        digest_field(&st, ev->arg[i] ? ev->arg[i] : "", ev->arg[i] ? ev->arg_len[i] : 0);
+    crypto_generichash_final(&st, out, sizeof out);
+    for (int i = 7; i >= 0; i--)
+        h = h << 8 | out[i];
     return h;
 }
 

@@ -15,7 +15,7 @@
  * holding it), or the lot's codes and every container above them. */
 static const char sql_events[] =
     "WITH RECURSIVE "
-    " down(id) AS (SELECT id FROM codes WHERE code = ?4 "
+    " down(id) AS (SELECT id FROM codes WHERE h = yima_code_hash(?4) AND code = ?4"
     "  UNION SELECT c.id FROM codes c JOIN down ON c.parent = down.id), "
     " up(id) AS (SELECT id FROM codes WHERE lot = ?3 "
     "  UNION SELECT c.parent FROM codes c JOIN up ON c.id = up.id WHERE c.parent IS NOT NULL), "

@@ -32,6 +32,8 @@ struct yima_link {
 /* Runs statement q (no bindings) to completion: 0, or -1 with the error in
  * the database handle. */
 int lk_run(yima_link *s, int q);
+/* The lookup key of a canonical code text (codes.h; yima_code_hash() in SQL). */
+int64_t lk_code_hash(const char *text, size_t len);
 /* Sets err from the database's last error: YIMA_E_STORE "store: what: msg". */
 int lk_db_error(yima_link *s, const char *what, yima_err *err);
 int lk_exec(yima_link *s, const char *sql, yima_err *err);

@@ -4,22 +4,35 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sodium.h>
 #include "link_internal.h"
 
-/* The current schema (2). Documented in yima-link(1), SCHEMA; keep the two
+/* The codes table and its indexes, shared by the schema and its upgrade.
+ * h is lk_code_hash(code): codes are found by it (then the text compared)
+ * rather than by a UNIQUE index on the 27-character text, because that
+ * index, twice as wide and hit at random by every new code, was most of a
+ * bulk import's B-tree work and commit traffic. The writer keeps code
+ * unique: it looks a code up before adding it. */
+#define CODES_TABLE(name)                                                                   \
+    "CREATE TABLE " name "("                                                                \
+    " id INTEGER PRIMARY KEY,"                                                              \
+    " code TEXT NOT NULL,"             /* canonical text: upper case, no aliases */         \
+    " level INTEGER NOT NULL,"         /* 0 item, 1 case, 2 pallet */                       \
+    " state INTEGER NOT NULL DEFAULT 0," /* 0 seen 1 commissioned 2 decommissioned 3 replaced */ \
+    " parent INTEGER REFERENCES codes(id),"                                                 \
+    " product TEXT, lot TEXT, expiry TEXT,"                                                 \
+    " payload TEXT,"                   /* as first read, when given as a payload */         \
+    " replaced_by INTEGER REFERENCES codes(id),"                                            \
+    " h INTEGER NOT NULL);"            /* lk_code_hash(code), the lookup key */
+#define CODES_INDEXES                                                                       \
+    "CREATE INDEX codes_h ON codes(h);"                                                     \
+    "CREATE INDEX codes_parent ON codes(parent) WHERE parent IS NOT NULL;"                  \
+    "CREATE INDEX codes_lot ON codes(lot) WHERE lot IS NOT NULL;"
+
+/* The current schema (3). Documented in yima-link(1), SCHEMA; keep the two
  * in step. */
 static const char schema_now[] =
-    "CREATE TABLE codes("
-    " id INTEGER PRIMARY KEY,"
-    " code TEXT NOT NULL UNIQUE,"      /* canonical text: upper case, no aliases */
-    " level INTEGER NOT NULL,"         /* 0 item, 1 case, 2 pallet */
-    " state INTEGER NOT NULL DEFAULT 0," /* 0 seen, 1 commissioned, 2 decommissioned, 3 replaced */
-    " parent INTEGER REFERENCES codes(id),"
-    " product TEXT, lot TEXT, expiry TEXT,"
-    " payload TEXT,"                   /* as first read, when given as a payload */
-    " replaced_by INTEGER REFERENCES codes(id));"
-    "CREATE INDEX codes_parent ON codes(parent) WHERE parent IS NOT NULL;"
-    "CREATE INDEX codes_lot ON codes(lot) WHERE lot IS NOT NULL;"
+    CODES_TABLE("codes") CODES_INDEXES
     "CREATE TABLE events("
     " seq INTEGER PRIMARY KEY,"        /* order of application */
     " id TEXT NOT NULL UNIQUE,"        /* @ID, JSON id, or SOURCE:LINE */
@@ -47,11 +60,19 @@ static const char schema_now[] =
 static const char *const upgrade[] = {
     [0] = schema_now, /* an empty file: the current schema at once */
     [1] = "CREATE INDEX events_other ON events(other) WHERE other IS NOT NULL;", /* trace */
+    /* SQLite cannot drop a UNIQUE constraint: rebuild codes, same ids. */
+    [2] = CODES_TABLE("codes_v3")
+          "INSERT INTO codes_v3(id, code, level, state, parent, product, lot, expiry, payload,"
+          " replaced_by, h) SELECT id, code, level, state, parent, product, lot, expiry,"
+          " payload, replaced_by, yima_code_hash(code) FROM codes;"
+          "DROP TABLE codes;"
+          "ALTER TABLE codes_v3 RENAME TO codes;" CODES_INDEXES,
 };
 
 static const char *const stmt_sql[Q__COUNT] = {
-    [Q_CODE_GET] = "SELECT id, level, state, parent FROM codes WHERE code = ?1",
-    [Q_CODE_ADD] = "INSERT INTO codes(code, level, parent, payload) VALUES(?1, ?2, ?3, ?4)",
+    [Q_CODE_GET] = "SELECT id, level, state, parent FROM codes WHERE h = ?2 AND code = ?1",
+    [Q_CODE_ADD] = "INSERT INTO codes(code, level, parent, payload, h) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_CODE_PARENT] = "UPDATE codes SET parent = ?2 WHERE id = ?1",
     [Q_CODE_COMMISSION] = "UPDATE codes SET state = 1, product = ?2, lot = ?3, expiry = ?4 "
                           "WHERE id = ?1",
@@ -75,6 +96,28 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_ROLLBACK_TO] = "ROLLBACK TO ev",
     [Q_RELEASE] = "RELEASE ev",
 };
+
+int64_t lk_code_hash(const char *text, size_t len)
+{
+    /* SipHash-2-4 under a fixed, public key: an index key, not a secret.
+     * Stored in codes.h, so key and byte order must never change. */
+    static const unsigned char key[crypto_shorthash_KEYBYTES] = "yima-link-code1";
+    unsigned char out[crypto_shorthash_BYTES];
+    uint64_t h = 0;
+    crypto_shorthash(out, (const unsigned char *)text, len, key);
+    for (int i = 7; i >= 0; i--)
+        h = h << 8 | out[i];
+    return (int64_t)h;
+}
+
+/* yima_code_hash(text) in SQL, for the upgrade and lookups by code text. */
+static void sql_code_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    if (text)
+        sqlite3_result_int64(ctx, lk_code_hash(text, (size_t)sqlite3_value_bytes(argv[0])));
+}
 
 int lk_db_error(yima_link *s, const char *what, yima_err *err)
 {
@@ -210,6 +253,9 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_create_function(s->db, "yima_code_hash", 1,
+                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                            sql_code_hash, NULL, NULL);
     sqlite3_extended_result_codes(s->db, 1);
     /* More and larger lookaside slots: fewer trips to malloc per row. */
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 512, 2048);

@@ -139,6 +139,56 @@ static void test_schema(void **state)
     assert_non_null(strstr(err.msg, "not a yima store"));
 }
 
+/* Schema 2 to 3: codes rebuilt without the UNIQUE text index, same ids,
+ * and the codes already there are still found by their text. */
+static void test_schema2_upgrade(void **state)
+{
+    (void)state;
+    char p[512], text[1024];
+    yima_link_import_options o;
+    yima_link *s = open_store("v2.db", YIMA_LINK_WRITE);
+    options(&o);
+    snprintf(text, sizeof text, "PACK\t%s\t%s\t%s\t%s\n", C(0), I(0), I(1), I(2));
+    assert_int_equal(import_text(s, &o, text).applied, 1);
+    yima_link_close(s);
+    sqlite3 *db;
+    path(p, "v2.db");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "CREATE TABLE c2(id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
+        " level INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+        " parent INTEGER REFERENCES codes(id), product TEXT, lot TEXT, expiry TEXT,"
+        " payload TEXT, replaced_by INTEGER REFERENCES codes(id));"
+        "INSERT INTO c2 SELECT id, code, level, state, parent, product, lot, expiry, payload,"
+        " replaced_by FROM codes;"
+        "DROP TABLE codes; ALTER TABLE c2 RENAME TO codes;"
+        "CREATE INDEX codes_parent ON codes(parent) WHERE parent IS NOT NULL;"
+        "CREATE INDEX codes_lot ON codes(lot) WHERE lot IS NOT NULL;"
+        "PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store("v2.db", YIMA_LINK_WRITE);
+    assert_int_equal(yima_link_schema_found(s), 2);
+    char *t = trace(s, C(0));
+    assert_non_null(t);
+    assert_non_null(strstr(t, I(2)));
+    /* I(0) is known to be in C(0), so another case cannot take it. */
+    snprintf(text, sizeof text, "PACK\t%s\t%s\t%s\t%s\n", C(1), I(0), I(3), I(4));
+    assert_int_equal(import_text(s, &o, text).rejected, 1);
+    yima_link_close(s);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), count(h), (SELECT count(*) FROM "
+                                            "sqlite_schema WHERE tbl_name = 'codes' AND name "
+                                            "LIKE 'sqlite_autoindex%') FROM codes", -1, &st,
+                                        NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 4);
+    assert_int_equal(sqlite3_column_int(st, 1), 4);
+    assert_int_equal(sqlite3_column_int(st, 2), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /* Every bad line is refused with its reason; the good ones around it apply. */
 static void test_rejects(void **state)
 {
@@ -319,6 +369,7 @@ int main(int argc, char **argv)
         return 3;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_schema2_upgrade),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_hand_station),
         cmocka_unit_test(test_ids_and_times),

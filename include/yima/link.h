@@ -31,7 +31,7 @@ extern "C" {
 /* PRAGMA user_version of the stores this library writes. Older stores are
  * upgraded in place (in one transaction) when opened for writing; a newer
  * store is refused with YIMA_E_STORE naming both versions. */
-#define YIMA_LINK_SCHEMA 2
+#define YIMA_LINK_SCHEMA 3
 /* PRAGMA application_id of a yima store ("YIMA"). */
 #define YIMA_LINK_APP_ID 0x59494D41
 
@@ -77,7 +77,7 @@ typedef struct yima_link_import_options {
     const char *rejects;       /* file for rejected events, or NULL for stderr */
     int force;                 /* replace an existing rejects file */
     int realtime;              /* -1 auto (stdin pipe or terminal), 0 bulk, 1 line by line */
-    uint64_t batch;            /* events per commit in bulk mode [10000] */
+    uint64_t batch;            /* events per commit in bulk mode [100000] */
     int threads;               /* >= 1 */
     yima_progress_fn progress; /* lines done, from the writer thread; may be NULL */
     void *progress_ctx;
