@@ -21,6 +21,23 @@
 #   BENCH_TMP     where the key and code files go        [Default: a new dir in $TMPDIR or /tmp]
 set -euo pipefail
 
+if [[ "${1:-}" == all ]]; then
+  shift
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  build=${YIMA_BUILD:-$root/bench-build}
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DYIMA_BUILD_TESTS=OFF \
+    -DYIMA_BUILD_BENCH=ON >/dev/null
+  cmake --build "$build" -j "$(nproc)" >/dev/null
+  echo "## core: gen and verify"
+  YIMA_BUILD=$build bash "$root/bench/run.sh" "$@"
+  echo "## render"
+  if [[ "${1:-}" == --quick ]]; then bash "$root/bench/render.sh" "$build" 2000 100
+  else bash "$root/bench/render.sh" "$build"; fi
+  echo "## link"
+  bash "$root/bench/link.sh" "$build" "$@"
+  exit 0
+fi
+
 quick=0
 case "${1:-}" in
   --quick) quick=1 ;;
