@@ -6,8 +6,11 @@
 #include "manifest.h"
 #include "yima/io.h"
 
-#define BLOCK_ITEMS 65536
-#define SIG_JOB_ITEMS 4096 /* ~50 ms of signing: keeps every core busy to the end */
+/* Items per job and per gzip member. Small enough that the widest rows
+ * (sig codes with parents and payloads, ~600 bytes) keep a job near 2.5 MB,
+ * so memory stays far under 64 MB; large enough that job hand-offs cost
+ * nothing next to the work, and ~50 ms of signing keeps every core busy. */
+#define BLOCK_ITEMS 4096
 
 void yima_gen_options_init(yima_gen_options *opt)
 {
@@ -19,23 +22,12 @@ void yima_gen_options_init(yima_gen_options *opt)
     opt->header = 1;
 }
 
-/* Items per job. A multiple of the pallet size, so that jobs (and so gzip
- * members) start at the same absolute indexes in a sharded run. */
+/* A multiple of the pallet size, so that jobs (and so gzip members) start
+ * at the same absolute indexes in a sharded run. */
 static uint64_t block_items(const yima_gen_options *opt)
 {
     uint64_t unit = opt->pack_case ? opt->pack_case * opt->pack_pallet : 1;
     return (BLOCK_ITEMS + unit - 1) / unit * unit;
-}
-
-/* Items per pipeline job. Plain output's bytes do not depend on it, so sig
- * codes (a signature each) get jobs small enough to share out evenly; gzip
- * output keeps one member per block. */
-static uint64_t job_items(const yima_gen_options *opt)
-{
-    uint64_t unit = opt->pack_case ? opt->pack_case * opt->pack_pallet : 1;
-    if (yima_path_is_gzip(opt->output) || yima_codec_get(opt->codec, YIMA_P_AUTH) != YIMA_AUTH_SIG)
-        return block_items(opt);
-    return (SIG_JOB_ITEMS + unit - 1) / unit * unit;
 }
 
 int yima_gen_shard(yima_gen_options *opt, unsigned k, unsigned n, yima_err *err)
@@ -185,7 +177,7 @@ int yima_gen_run(const yima_gen_options *opt, yima_gen_result *res, yima_err *er
     yima_ledger_range ranges[3];
     char reservation[17];
     memset(res, 0, sizeof *res);
-    g.block = job_items(opt);
+    g.block = block_items(opt);
     int rc = check_capacity(opt, err);
     if (!rc)
         rc = yima_gen_rows_init(&g.rows, opt, err);

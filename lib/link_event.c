@@ -302,6 +302,15 @@ static int set_time(lk_event *ev, const char *s, size_t n, char *reason, size_t 
     return 0;
 }
 
+/* Ids travel in TSV exports and reject files: no tabs, newlines or the like. */
+static int has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 1;
+    return 0;
+}
+
 /* Leading "@ID" and TIME fields, then TYPE. Returns the index of the first
  * argument, or -1. */
 static int head(const yima_field *f, int n, lk_event *ev, char *reason, size_t rsize)
@@ -410,8 +419,9 @@ static int json_event(lk_parser *p, json_t *obj, lk_event *ev, char *reason, siz
                         lk_type_name(ev->type));
     }
     if ((v = json_object_get(obj, "id"))) {
-        if (json_field(p, v, &f) || f.len == 0)
-            return fail(reason, rsize, "\"id\" must be a non-empty string or number");
+        if (json_field(p, v, &f) || f.len == 0 || has_control(f.ptr, f.len))
+            return fail(reason, rsize,
+                        "\"id\" must be a non-empty string or number without control characters");
         ev->id = f.ptr;
         ev->id_len = f.len;
     }

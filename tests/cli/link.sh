@@ -78,6 +78,9 @@ printf '{"type":"UNPACK","parent":"%s","children":["%s"]}\n' "$CASE" "$SPARE" >"
 expect 0 sh -c 'cat "$1" | "$2" link -s "$3" -k "$4" --sync full import -' _ "$T/ev.json" "$Y" "$S" "$T/brand.key"
 expect 0 "$Y" link -s "$S" trace --json "$SPARE"
 has "$T/out" '"up":\[\]'
+printf '{"id":"a\\tb","type":"DECOMMISSION","code":"%s"}\n' "$SPARE" >"$T/badid.json"
+expect 1 "$Y" link -s "$S" "${K[@]}" import "$T/badid.json"
+has "$T/err" "without control characters"
 
 # Export: TSV re-imports; EPCIS validates against the GS1 schema.
 expect 0 "$Y" link -s "$S" export -o "$T/log.tsv"
