@@ -146,6 +146,16 @@ sed -n 3p m.txt | tr '01' 'OL' > alias.txt; sed -n 3p m.txt >> alias.txt
 expect_exit "clone typed with aliases" 1 $Y verify -k brand.key alias.txt -o al.txt -q
 contains "alias clone is a duplicate" al.txt "alias.txt:2	DUPLICATE"
 
+# --- memory: constant in the count, under 64 MB even for the widest rows
+wide() { /usr/bin/time -f %M -o "$1" env ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4" \
+  $Y gen -k brand.key -b 13 -n "$2" -a mac --pack 24,60 --inner -f jsonl \
+  -t 'HTTPS://V.EXAMPLE.CN/{code}' --no-ledger -q --force -o wide.jsonl.gz; }
+wide rss-small 200000 && wide rss-large 2000000
+check "memory does not grow with the count" test "$(cat rss-large)" -lt $(($(cat rss-small) + 16384))
+if [ -z "${YIMA_TEST_CFLAGS:-}" ]; then # under a sanitizer RSS measures the sanitizer
+  check "memory under 64 MB" test "$(cat rss-large)" -lt 65536
+fi
+
 # --- progress: on a terminal only, silenced by -q
 script -qec "$Y gen -k brand.key -b 10 -n 400000 -a mac --no-ledger -o tty.txt" /dev/null > tty.out
 contains "progress on a terminal" tty.out "400000/400000 items (100.0%)"
