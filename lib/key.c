@@ -134,20 +134,14 @@ int yima_key_save(const yima_key *key, const char *base, int force, yima_err *er
     return write_key_file(path, text, force, 0, err);
 }
 
-/* Reads a small key file into buf (NUL-terminated); checks secrecy if asked. */
-static int read_key_file(const char *path, char *buf, size_t cap, int secret, yima_err *err)
+/* Reads a small key file into buf (NUL-terminated) and reports its mode. */
+static int read_key_file(const char *path, char *buf, size_t cap, unsigned *mode, yima_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return yima_err_set(err, YIMA_E_KEY, "%s: cannot open key: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) == 0 && secret && (st.st_mode & 077)) {
-        close(fd);
-        return yima_err_set(err, YIMA_E_KEY_PERM,
-                            "%s: secret key has mode %04o, readable by group or others; "
-                            "run 'chmod 600 %s'",
-                            path, (unsigned)(st.st_mode & 07777), path);
-    }
+    *mode = fstat(fd, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0777;
     ssize_t n = read(fd, buf, cap - 1);
     int saved = errno;
     close(fd);
@@ -157,6 +151,17 @@ static int read_key_file(const char *path, char *buf, size_t cap, int secret, yi
         return yima_err_set(err, YIMA_E_KEY, "%s: too large to be a yima key", path);
     buf[n] = '\0';
     return YIMA_OK;
+}
+
+/* A secret that group or others can read is refused: it may already be copied. */
+static int check_secret_mode(const char *path, unsigned mode, yima_err *err)
+{
+    if (!(mode & 077))
+        return YIMA_OK;
+    return yima_err_set(err, YIMA_E_KEY_PERM,
+                        "%s: secret key has mode %04o, readable by group or others; "
+                        "run 'chmod 600 %s'",
+                        path, mode, path);
 }
 
 /* Finds "name value" on its own line; returns the value's length or -1. */
@@ -224,13 +229,16 @@ static int load_secret_text(yima_key **out, const char *text, const char *path, 
 int yima_key_load_secret(yima_key **out, const char *path, yima_err *err)
 {
     char text[KEY_FILE_MAX];
-    int rc = read_key_file(path, text, sizeof text, 1, err);
+    unsigned mode;
+    int rc = read_key_file(path, text, sizeof text, &mode, err);
     if (!rc && strncmp(text, SECRET_MAGIC "\n", sizeof SECRET_MAGIC) != 0)
         rc = yima_err_set(err, YIMA_E_KEY,
                           strncmp(text, PUBLIC_MAGIC, sizeof PUBLIC_MAGIC - 1) == 0
                               ? "%s:1: this is a public key; a secret key (.key) is needed"
                               : "%s:1: not a yima secret key (expected '" SECRET_MAGIC "')",
                           path);
+    if (!rc)
+        rc = check_secret_mode(path, mode, err);
     if (!rc)
         rc = load_secret_text(out, text, path, err);
     sodium_memzero(text, sizeof text);
@@ -243,9 +251,14 @@ int yima_key_from_seed_file(yima_key **out, const char *path, int key_id, yima_e
     unsigned char seed[32];
     size_t got = 0;
     const char *hex = NULL;
-    int rc = read_key_file(path, text, sizeof text, 1, err);
-    if (rc)
+    unsigned mode;
+    int rc = read_key_file(path, text, sizeof text, &mode, err);
+    if (!rc)
+        rc = check_secret_mode(path, mode, err);
+    if (rc) {
+        sodium_memzero(text, sizeof text);
         return rc;
+    }
     int len = key_field(text, "seed", &hex);
     if (len < 0) {
         hex = text + strspn(text, " \t\r\n");
@@ -263,7 +276,8 @@ int yima_key_from_seed_file(yima_key **out, const char *path, int key_id, yima_e
 int yima_key_load_public(yima_key **out, const char *path, yima_err *err)
 {
     char text[KEY_FILE_MAX];
-    int rc = read_key_file(path, text, sizeof text, 0, err);
+    unsigned mode;
+    int rc = read_key_file(path, text, sizeof text, &mode, err);
     if (rc)
         return rc;
     if (strncmp(text, SECRET_MAGIC "\n", sizeof SECRET_MAGIC) == 0) {

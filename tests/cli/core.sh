@@ -15,6 +15,8 @@ cp brand.key loose.key && chmod 644 loose.key
 expect_exit "loose secret key refused" 3 $Y gen -k loose.key -n 1 2>err
 contains "loose key message" err "chmod 600"
 if grep -q "$(sed -n 's/^seed //p' brand.key)" err; then bad "secret seed printed"; else ok; fi
+expect_exit "public key given as the secret" 3 $Y gen -k brand.pub -n 1 2>err
+contains "public key named as such" err "this is a public key"
 
 # --- a million codes: all verify, all distinct
 check "gen 1M mac" $Y gen -k brand.key -b 1 -n 1000000 -a mac -o m.txt -q
