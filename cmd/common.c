@@ -100,7 +100,7 @@ int refuse_binary_tty(const char *cmd, const char *path, int force)
 {
     int to_stdout = !path || !strcmp(path, "-");
     if (to_stdout && !force && isatty(STDOUT_FILENO))
-        return usage_error(cmd, "refusing to write binary data to a terminal (use -f to force)");
+        return usage_error(cmd, "refusing to write binary data to a terminal (redirect it, or use --force)");
     return 0;
 }
 

@@ -25,6 +25,7 @@ static const char help[] =
     "  -t, --template T        payload template with {code}       [Default: the bare code]\n"
     "  -f, --format F          txt, csv, tsv or jsonl             [Default: txt]\n"
     "  -o, --output FILE       output; FILE.gz is gzip            [Default: stdout]\n"
+    "  -z, --gzip              gzip the output, e.g. to a pipe    [Default: by the .gz name]\n"
     "      --manifest FILE     signed manifest                    [Default: OUTPUT.manifest]\n"
     "      --header yes|no     csv/tsv header row                 [Default: yes, but not in\n"
     "                          shards after the first or ranges not starting at 0]\n"
@@ -57,6 +58,7 @@ static const struct option longopts[] = {
     {"inner", no_argument, NULL, O_INNER},        {"pack", required_argument, NULL, O_PACK},
     {"template", required_argument, NULL, 't'},   {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},     {"manifest", required_argument, NULL, O_MANIFEST},
+    {"gzip", no_argument, NULL, 'z'},
     {"header", required_argument, NULL, O_HEADER}, {"ledger", required_argument, NULL, O_LEDGER},
     {"no-ledger", no_argument, NULL, O_NO_LEDGER}, {"force", no_argument, NULL, O_FORCE},
     {"gzip-level", required_argument, NULL, O_GZIP_LEVEL},
@@ -92,6 +94,7 @@ static int parse_option(void *ctx, int c, const char *arg)
     case 't': o->template_text = arg; return 0;
     case 'f': return named("--format", arg, (int)(o->format = yima_outfmt_parse(arg)));
     case 'o': o->output = arg; return 0;
+    case 'z': o->gzip = 1; return 0;
     case O_MANIFEST: o->manifest = arg; return 0;
     case O_HEADER:
         g->header = !strcmp(arg, "yes") ? 1 : !strcmp(arg, "no") ? 0 : -2;
@@ -142,13 +145,16 @@ int cmd_gen(int argc, char **argv)
     gen_cli g = {.alphabet = -1, .auth = -1, .header = -1};
     yima_gen_options_init(&g.o);
     g.o.threads = yima_cpu_count();
-    int status = parse_options("gen", argc, argv, "k:b:n:l:a:t:f:o:j:qh", longopts, help,
+    int status = parse_options("gen", argc, argv, "k:b:n:l:a:t:f:o:zj:qh", longopts, help,
                                parse_option, &g);
     if (status >= 0)
         return status;
     if (optind < argc)
         return usage_error("gen", "unexpected argument '%s'", argv[optind]);
     if (check_cli(&g))
+        return EXIT_USAGE;
+    if ((g.o.gzip || yima_path_is_gzip(g.o.output)) &&
+        refuse_binary_tty("gen", g.o.output, g.o.force))
         return EXIT_USAGE;
     yima_err err = {0};
     yima_key *key = NULL;

@@ -24,7 +24,7 @@ int yima_gen_rows_init(yima_rowfmt_state *s, const yima_gen_options *opt, yima_e
 {
     memset(s, 0, sizeof *s);
     s->opt = opt;
-    s->gzip = yima_path_is_gzip(opt->output);
+    s->gzip = opt->gzip || yima_path_is_gzip(opt->output);
     s->prefix = s->suffix = ""; /* no template: the payload is the bare code */
     if (opt->template_text) {
         int rc = yima_template_check(opt->template_text, err);

@@ -37,6 +37,7 @@ typedef struct yima_gen_options {
     const char *manifest;       /* manifest path; NULL = "<output>.manifest" for files */
     const char *ledger;         /* ledger path; NULL = no ledger */
     int force;                  /* replace outputs; re-issue ledger ranges */
+    int gzip;                   /* gzip the output even without a .gz name (pipes) */
     int gzip_level;             /* 1..9 for .gz outputs [6] */
     int threads;                /* >= 1 */
     yima_progress_fn progress;  /* called from the writer with rows written */

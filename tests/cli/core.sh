@@ -71,6 +71,10 @@ for k in 1 2 3; do
 done
 cat sh1.tsv.gz sh2.tsv.gz sh3.tsv.gz > shards.tsv.gz
 check "gzip shards concatenate to one run" cmp -s shards.tsv.gz j1.a.tsv.gz
+$Y gen -k brand.key -b 6 -n 150000 -a mac --pack 24,60 --inner -f tsv -z --no-ledger -q > piped.gz
+check "gzip to a pipe is the same stream" cmp -s piped.gz j1.a.tsv.gz
+script -qec "$Y gen -k brand.key -b 6 -n 10 -a mac -z --no-ledger -q" /dev/null > ttygz.out
+contains "no gzip to a terminal" ttygz.out "refusing to write binary data to a terminal"
 expect_exit "a headerless later shard verifies, inner pairs included" 0 \
   $Y verify -k brand.key sh2.tsv.gz -q -o /dev/null
 zcat sh2.tsv.gz | awk -F'\t' 'BEGIN{OFS="\t"} NR==1{keep=$6} NR==2{$6=keep} {print}' > sh2-swapped.tsv
