@@ -10,7 +10,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include "render_internal.h"
 #include "yima/code.h"
@@ -75,14 +74,6 @@ static int next_line(run *r, char **line, size_t *len, uint64_t *lineno, yima_er
     *lineno = r->pend_line++;
     r->pend_pos += *len + (nl != NULL);
     return 1;
-}
-
-static int is_header(const yima_rowparser *p, const char *line, size_t len)
-{
-    yima_rowfmt f = yima_rowparser_format(p);
-    if (f != YIMA_ROWS_CSV && f != YIMA_ROWS_TSV)
-        return 0;
-    return len > 5 && !strncasecmp(line, "index", 5) && (line[5] == ',' || line[5] == '\t');
 }
 
 static int row_payload(const yima_row *row, yima_field *payload)
@@ -162,7 +153,7 @@ static int take_line(run *r, yima_job *job, char *line, size_t len, uint64_t lin
     job->count++;
     if (yima_buf_append(&job->in, line, len) || yima_buf_append(&job->in, "\n", 1))
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-    if (is_header(*p, line, len))
+    if (yima_rowparser_is_header(*p, line, len))
         return 0;
     if (!r->version && (rc = fix_version(r, line, len, lineno, err)))
         return rc;

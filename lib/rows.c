@@ -245,6 +245,10 @@ static int parse_delimited(const yima_rowparser *p, char *line, size_t len, yima
 {
     yima_field f[MAX_COLS];
     char sep = p->fmt == YIMA_ROWS_TSV ? '\t' : ',';
+    if (yima_rowparser_is_header(p, line, len)) {
+        row->is_header = 1;
+        return YIMA_OK;
+    }
     int n = split_fields(line, len, sep, f, MAX_COLS);
     if (n < 0)
         return yima_err_set(err, YIMA_E_DATA, "%s:%llu: unbalanced quotes or too many fields",
@@ -252,10 +256,6 @@ static int parse_delimited(const yima_rowparser *p, char *line, size_t len, yima
     if (n != p->ncols)
         return yima_err_set(err, YIMA_E_DATA, "%s:%llu: expected %d fields, found %d (truncated?)",
                             src, (unsigned long long)ln, p->ncols, n);
-    if (f[0].len == 5 && strncasecmp(f[0].ptr, "index", 5) == 0) {
-        row->is_header = 1;
-        return YIMA_OK;
-    }
     row->code = column(p, f, COL_CODE);
     row->payload = column(p, f, COL_PAYLOAD);
     row->inner = column(p, f, COL_INNER);
@@ -319,16 +319,12 @@ static int parse_jsonl(const yima_rowparser *p, char *line, size_t len, yima_row
     return YIMA_OK;
 }
 
-static int check_text(char *line, size_t *len, const char *src, uint64_t ln, yima_err *err)
+int yima_line_check(const char *line, size_t len, const char *src, uint64_t ln, yima_err *err)
 {
-    while (*len > 0 && (line[*len - 1] == '\r' || line[*len - 1] == ' '))
-        (*len)--;
-    if (*len == 0)
-        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: empty line", src, (unsigned long long)ln);
-    if (*len > YIMA_LINE_MAX)
+    if (len > YIMA_LINE_MAX)
         return yima_err_set(err, YIMA_E_DATA, "%s:%llu: line longer than %d bytes", src,
                             (unsigned long long)ln, YIMA_LINE_MAX);
-    for (size_t i = 0; i < *len; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
         if ((c < 0x20 && c != '\t') || c == 0x7f)
             return yima_err_set(err, YIMA_E_DATA,
@@ -336,6 +332,23 @@ static int check_text(char *line, size_t *len, const char *src, uint64_t ln, yim
                                 (unsigned long long)ln, c, i + 1);
     }
     return YIMA_OK;
+}
+
+static int check_text(char *line, size_t *len, const char *src, uint64_t ln, yima_err *err)
+{
+    while (*len > 0 && (line[*len - 1] == '\r' || line[*len - 1] == ' '))
+        (*len)--;
+    if (*len == 0)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: empty line", src, (unsigned long long)ln);
+    return yima_line_check(line, *len, src, ln, err);
+}
+
+int yima_rowparser_is_header(const yima_rowparser *p, const char *line, size_t len)
+{
+    char sep = p->fmt == YIMA_ROWS_TSV ? '\t' : ',';
+    if (p->fmt != YIMA_ROWS_TSV && p->fmt != YIMA_ROWS_CSV)
+        return 0;
+    return len > 5 && strncasecmp(line, "index", 5) == 0 && line[5] == sep;
 }
 
 int yima_rowparser_parse(const yima_rowparser *p, char *line, size_t len, yima_row *row,

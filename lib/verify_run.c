@@ -96,23 +96,6 @@ static uint32_t pool_add(yima_buf *pool, const char *s, size_t n)
     return off;
 }
 
-/* Input that is not a list of codes at all stops the run (exit 3) rather
- * than producing a result per line. */
-static int check_line(const char *line, size_t len, const char *src, uint64_t ln, yima_err *err)
-{
-    if (len > YIMA_LINE_MAX)
-        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: line longer than %d bytes", src,
-                            (unsigned long long)ln, YIMA_LINE_MAX);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if (c == 0 || (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
-            return yima_err_set(err, YIMA_E_DATA,
-                                "%s:%llu: binary data (byte 0x%02x at column %zu), not codes", src,
-                                (unsigned long long)ln, c, i + 1);
-    }
-    return YIMA_OK;
-}
-
 static void verify_row(const verify_run *v, const yima_row *row, record *r)
 {
     yima_code_info info;
@@ -141,7 +124,9 @@ static int verify_line(verify_run *v, yima_job *job, char *line, size_t len, uin
     yima_row row;
     yima_err perr = {0};
     record r = {.line = job->stat[0] << LINE_BITS | ln};
-    int rc = check_line(line, len, src, ln, err);
+    /* Input that is not text at all stops the run (exit 3) rather than
+     * giving a result per line; a CRLF line ending is just text. */
+    int rc = yima_line_check(line, len && line[len - 1] == '\r' ? len - 1 : len, src, ln, err);
     if (rc)
         return rc;
     if (yima_buf_reserve(&job->out, 2 * len + sizeof perr.msg) ||

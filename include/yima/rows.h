@@ -55,6 +55,15 @@ YIMA_API int yima_rowparser_parse(const yima_rowparser *parser, char *line, size
                                   yima_row *row, const char *source, uint64_t lineno,
                                   yima_err *err);
 
+/* 1 if line is the csv/tsv header row of gen output, which readers skip. */
+YIMA_API int yima_rowparser_is_header(const yima_rowparser *parser, const char *line, size_t len);
+
+/* Checks that a line (trailing CR removed) is text at all: at most
+ * YIMA_LINE_MAX bytes and no control bytes but tab. YIMA_E_DATA naming
+ * source:lineno otherwise. */
+YIMA_API int yima_line_check(const char *line, size_t len, const char *source, uint64_t lineno,
+                             yima_err *err);
+
 /* Splits a template at "{code}"; YIMA_E_USAGE if it has no such slot. */
 YIMA_API int yima_template_check(const char *template_text, yima_err *err);
 
