@@ -2,24 +2,15 @@
 # SPDX-License-Identifier: MIT
 # yima link from the command line: a line session, exit statuses, rejects,
 # EPCIS export checked against the official GS1 schema.
-set -euo pipefail
-Y=${YIMA_BIN:?}
+source "$(dirname "$0")/testlib.bash"
+set -e
 SCHEMA=${YIMA_SHARED:?}/reference/epcis/EPCIS-JSON-Schema.json
 # The fixture writer lives beside the other test programs.
 FIXTURE=$(dirname "$Y")/tests/test_link
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-# expect STATUS CMD...: runs CMD, checks its exit status.
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >"$T/out" 2>"$T/err" || got=$?
-    if [ "$got" = "$want" ]; then ok; else bad "$* -> $got, want $want: $(head -3 "$T/err")"; fi
-}
+# expect STATUS CMD...: CMD's exit status, output kept in $T/out and $T/err.
+expect() { local want=$1; shift; expect_status "$*" "$want" "$@"; }
+# has FILE PATTERN: FILE matches the grep pattern.
 has() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; fi; }
 field() { sed -n "${1}p" "$T/day.tsv" | cut -f"$2"; }
 
@@ -107,5 +98,4 @@ n=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))
 [ "$n" -ge 1501 ] && ok || bad "pallet export has $n events"
 expect 3 "$Y" link -s "$S" export -o "$T/log.tsv"    # exists: no --force
 
-echo "link: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish link
