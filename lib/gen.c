@@ -4,7 +4,7 @@
 #include "gen_rows.h"
 #include "ledger.h"
 #include "manifest.h"
-#include "yima/io.h"
+#include "io.h"
 
 /* Items per job and per gzip member. Small enough that the widest rows
  * (sig codes with parents and payloads, ~600 bytes) keep a job near 2.5 MB,

@@ -2,8 +2,8 @@
 #include <string.h>
 #include <strings.h>
 #include "gen_rows.h"
-#include "yima/io.h"
-#include "yima/rows.h"
+#include "io.h"
+#include "rows.h"
 
 static const char *const outfmt_names[] = {"txt", "csv", "tsv", "jsonl"};
 

@@ -4,7 +4,7 @@
 #define YIMA_GEN_ROWS_H
 
 #include "yima/gen.h"
-#include "yima/pipeline.h"
+#include "pipeline.h"
 
 typedef struct yima_rowfmt_state {
     const yima_gen_options *opt;

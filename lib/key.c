@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "internal.h"
-#include "yima/io.h"
+#include "io.h"
 
 #define KDF_CONTEXT "yimakey1"
 #define SECRET_MAGIC "yima-secret-key 1"

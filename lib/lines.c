@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "yima/io.h"
+#include "io.h"
 
 struct yima_lines {
     gzFile gz;

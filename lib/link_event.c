@@ -7,7 +7,7 @@
 #include "internal.h"
 #include <sodium.h>
 #include "link_internal.h"
-#include "yima/pipeline.h"
+#include "pipeline.h"
 
 struct lk_parser {
     const yima_keyring *ring;

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "link_internal.h"
-#include "yima/io.h"
+#include "io.h"
 
 /* ?1 from, ?2 to, ?3 lot, ?4 subtree code. sel is the codes an event must
  * touch: the subtree (and, with a lot too, only its codes of that lot or

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "link_internal.h"
-#include "yima/io.h"
+#include "io.h"
 
 #define BLOCK_BYTES (256 * 1024)
 #define REASON_MAX 400

@@ -5,8 +5,9 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include "yima/code.h"
 #include "yima/link.h"
-#include "yima/rows.h"
+#include "rows.h"
 
 /* Event types; the numbers are stored in events.type. */
 enum { LK_COMMISSION = 1, LK_PACK = 2, LK_UNPACK = 3, LK_REPLACE = 4, LK_DECOMMISSION = 5 };

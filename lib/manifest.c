@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <sodium.h>
 #include "manifest.h"
-#include "yima/io.h"
+#include "io.h"
 #include "yima/verify.h"
 
 #define SIGN_PREFIX "yima-manifest-1\n"

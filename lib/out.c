@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include <zlib.h>
-#include "yima/io.h"
+#include "io.h"
 
 struct yima_out {
     int fd;

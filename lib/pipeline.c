@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "yima/pipeline.h"
+#include "pipeline.h"
 
 int yima_buf_reserve(yima_buf *buf, size_t extra)
 {

@@ -16,22 +16,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "yima/errors.h"
+#include "yima/common.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* A growable byte buffer. */
-typedef struct yima_buf {
-    unsigned char *data;
-    size_t len, cap;
-} yima_buf;
-
-/* Makes room for extra more bytes; YIMA_OK or YIMA_E_NOMEM. */
-YIMA_API int yima_buf_reserve(yima_buf *buf, size_t extra);
-YIMA_API int yima_buf_append(yima_buf *buf, const void *data, size_t len);
-YIMA_API void yima_buf_free(yima_buf *buf);
 
 #define YIMA_JOB_STATS 8
 
@@ -60,13 +46,7 @@ typedef struct yima_pipeline_ops {
 
 /* Runs the pipeline on threads threads (>= 1). Stops at the first error,
  * which it returns (from any stage) with err set. */
-YIMA_API int yima_pipeline_run(const yima_pipeline_ops *ops, void *ctx, int threads,
+int yima_pipeline_run(const yima_pipeline_ops *ops, void *ctx, int threads,
                                yima_err *err);
 
-/* Number of online CPUs, at least 1. */
-YIMA_API int yima_cpu_count(void);
-
-#ifdef __cplusplus
-}
-#endif
 #endif

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include "render_internal.h"
 #include "yima/code.h"
-#include "yima/io.h"
-#include "yima/rows.h"
+#include "io.h"
+#include "rows.h"
 
 #define ROWS_PER_JOB 128
 /* A job's lines can span inputs: a line starting with this byte (which no

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <strings.h>
 #include <jansson.h>
-#include "yima/io.h"
-#include "yima/rows.h"
+#include "io.h"
+#include "rows.h"
 
 enum { COL_INDEX, COL_LEVEL, COL_SERIAL, COL_CODE, COL_PAYLOAD, COL_INNER, COL_CASE, COL_PALLET,
        COL__COUNT };

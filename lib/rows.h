@@ -18,9 +18,6 @@
 #include <stdint.h>
 #include "yima/errors.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
 
 typedef enum { YIMA_ROWS_TXT, YIMA_ROWS_CSV, YIMA_ROWS_TSV, YIMA_ROWS_JSONL } yima_rowfmt;
 
@@ -43,31 +40,28 @@ typedef struct yima_rowparser yima_rowparser;
  * "HTTPS://V.EXAMPLE.CN/{code}" used to cut the code out of payloads;
  * without one a code is the longest run of letters and digits after the
  * URL's host. */
-YIMA_API int yima_rowparser_create(yima_rowparser **parser, const char *first_line, size_t len,
+int yima_rowparser_create(yima_rowparser **parser, const char *first_line, size_t len,
                                    const char *template_text, yima_err *err);
-YIMA_API void yima_rowparser_free(yima_rowparser *parser);
-YIMA_API yima_rowfmt yima_rowparser_format(const yima_rowparser *parser);
+void yima_rowparser_free(yima_rowparser *parser);
+yima_rowfmt yima_rowparser_format(const yima_rowparser *parser);
 
 /* Splits one line (no newline; may be modified in place: unquoting and
  * JSON unescaping). On a malformed line returns YIMA_E_DATA with err naming
  * source:lineno and what is wrong. */
-YIMA_API int yima_rowparser_parse(const yima_rowparser *parser, char *line, size_t len,
+int yima_rowparser_parse(const yima_rowparser *parser, char *line, size_t len,
                                   yima_row *row, const char *source, uint64_t lineno,
                                   yima_err *err);
 
 /* 1 if line is the csv/tsv header row of gen output, which readers skip. */
-YIMA_API int yima_rowparser_is_header(const yima_rowparser *parser, const char *line, size_t len);
+int yima_rowparser_is_header(const yima_rowparser *parser, const char *line, size_t len);
 
 /* Checks that a line (trailing CR removed) is text at all: at most
  * YIMA_LINE_MAX bytes and no control bytes but tab. YIMA_E_DATA naming
  * source:lineno otherwise. */
-YIMA_API int yima_line_check(const char *line, size_t len, const char *source, uint64_t lineno,
+int yima_line_check(const char *line, size_t len, const char *source, uint64_t lineno,
                              yima_err *err);
 
 /* Splits a template at "{code}"; YIMA_E_USAGE if it has no such slot. */
-YIMA_API int yima_template_check(const char *template_text, yima_err *err);
+int yima_template_check(const char *template_text, yima_err *err);
 
-#ifdef __cplusplus
-}
-#endif
 #endif

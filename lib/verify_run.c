@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "seen.h"
-#include "yima/io.h"
-#include "yima/rows.h"
+#include "io.h"
+#include "rows.h"
 #include "yima/verify.h"
 
 #define BLOCK_BYTES (1 << 20)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "io.h"
 #include "testutil.h"
 
 typedef struct order_ctx {

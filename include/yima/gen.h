@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "yima/code.h"
+#include "yima/common.h"
 #include "yima/errors.h"
 
 #ifdef __cplusplus
@@ -19,8 +20,6 @@ typedef enum { YIMA_OUT_TXT, YIMA_OUT_CSV, YIMA_OUT_TSV, YIMA_OUT_JSONL } yima_o
 
 YIMA_API const char *yima_outfmt_name(yima_outfmt fmt);
 YIMA_API int yima_outfmt_parse(const char *name); /* -1 if unknown */
-
-typedef void (*yima_progress_fn)(void *ctx, uint64_t done);
 
 typedef struct yima_gen_options {
     const yima_codec *codec;    /* key and format; must hold the secret key */

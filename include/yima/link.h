@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "yima/errors.h"
-#include "yima/gen.h"
+#include "yima/common.h"
 #include "yima/key.h"
 
 #ifdef __cplusplus

@@ -26,8 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "yima/errors.h"
-#include "yima/gen.h"
-#include "yima/pipeline.h"
+#include "yima/common.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,9 +6,10 @@
 #define YIMA_VERIFY_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "yima/code.h"
 #include "yima/errors.h"
-#include "yima/gen.h"
+#include "yima/common.h"
 
 #ifdef __cplusplus
 extern "C" {

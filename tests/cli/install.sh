@@ -14,6 +14,15 @@ for page in yima.1 yima-keygen.1 yima-gen.1 yima-verify.1; do
   check "man page $page" test -f "$P/share/man/man1/$page"
 done
 check "man page yima-codes.5" test -f "$P/share/man/man5/yima-codes.5"
+# Every installed header compiles on its own (it includes what it uses),
+# and none of the library's private plumbing is installed.
+for h in "$P"/include/yima/*.h; do
+  check "header $(basename "$h") stands alone" sh -c \
+    "echo '#include <yima/$(basename "$h")>' | cc -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -I'$P/include' -x c -"
+done
+for h in io.h pipeline.h rows.h; do
+  check "private header $h not installed" test ! -e "$P/include/yima/$h"
+done
 pc=$(dirname "$(ls "$P"/lib*/pkgconfig/yima.pc)")
 cat > use.c <<'C'
 #include <stdio.h>
