@@ -187,7 +187,8 @@ yima_status yima_code_verify_pair(const yima_keyring *ring, const char *outer, s
 
 static const char *const status_names[YIMA_S__COUNT] = {
     "OK",          "MALFORMED",   "BAD_CHECK",   "UNKNOWN_KEY",   "BAD_SIGNATURE", "BAD_MAC",
-    "BAD_SERIAL",  "WRONG_LEVEL", "NEED_SECRET", "PAIR_MISMATCH", "DUPLICATE",
+    "BAD_SERIAL",  "WRONG_LEVEL", "NEED_SECRET", "PAIR_MISMATCH", "DUPLICATE", "OUT_OF_SCOPE",
+    "NOT_ISSUED",
 };
 static const char *const level_names[] = {"item", "case", "pallet"};
 static const char *const auth_names[] = {"none", "mac", "sig"};

@@ -97,6 +97,8 @@ typedef enum {
     YIMA_S_NEED_SECRET = 8,   /* mac/none/inner code checked with a public key only */
     YIMA_S_PAIR_MISMATCH = 9, /* inner code does not belong to this outer code */
     YIMA_S_DUPLICATE = 10,    /* seen before in the same input */
+    YIMA_S_OUT_OF_SCOPE = 11, /* a scoped key's code of a batch outside its scope */
+    YIMA_S_NOT_ISSUED = 12,   /* genuine-looking, but the ledger never issued it */
     YIMA_S__COUNT
 } yima_status;
 
@@ -114,6 +116,12 @@ typedef struct yima_code_info {
     int position_known;       /* batch and index decoded (secret key present) */
     uint32_t batch;
     uint64_t index;
+    int format;               /* code format: 1 or 2 */
+    /* Who the code is, whatever its spelling (case, aliases, tag length):
+     * two codes with equal identity are the same code for clone and
+     * redemption checks. Set by yima_code_verify when it returns OK (and for
+     * any status after the key was found); zero otherwise. */
+    unsigned char identity[16];
 } yima_code_info;
 
 /* Structural parse: alphabet, lengths, check character. No key needed. */
