@@ -22,6 +22,27 @@ static yima_status tag_shape_ok(const yima_code_info *info)
     return info->tag_len == 0 ? YIMA_S_OK : YIMA_S_MALFORMED;
 }
 
+/* Reads hdr and len, telling format 1 from format 2 by their marks. */
+static yima_status read_header(yima_alphabet a, yima_u128 hdr, yima_u128 len,
+                               yima_code_info *info)
+{
+    info->format = 1;
+    if (a == YIMA_ALPHABET_BASE32 && hdr >= YIMA_HDR2_BASE32) {
+        info->format = 2;
+        hdr -= YIMA_HDR2_BASE32;
+    } else if (a == YIMA_ALPHABET_DIGITS && len >= YIMA_LEN2_DIGITS) {
+        info->format = 2;
+        len -= YIMA_LEN2_DIGITS;
+    }
+    if (hdr > YIMA_HDR_INNER || !in_bounds(YIMA_P_SERIAL_LEN, a, (int)len))
+        return YIMA_S_MALFORMED;
+    info->inner = hdr == YIMA_HDR_INNER;
+    info->level = info->inner ? YIMA_LEVEL_ITEM : (yima_level)(hdr % 3);
+    info->auth = info->inner ? YIMA_AUTH_MAC : (yima_auth)(hdr / 3);
+    info->serial_len = (int)len;
+    return YIMA_S_OK;
+}
+
 static yima_status parse_as(yima_alphabet a, const char *t, size_t n, yima_code_info *info)
 {
     int kw = yima_kid_width(a), lw = yima_len_width(a);
@@ -38,15 +59,11 @@ static yima_status parse_as(yima_alphabet a, const char *t, size_t n, yima_code_
     yima_read_u128(a, t, kw, &kid);
     yima_read_u128(a, t + kw, 1, &hdr);
     yima_read_u128(a, t + kw + 1, lw, &len);
-    if (kid > YIMA_KEY_ID_MAX || hdr > YIMA_HDR_INNER || !in_bounds(YIMA_P_SERIAL_LEN, a, (int)len))
+    if (kid > YIMA_KEY_ID_MAX || read_header(a, hdr, len, info) != YIMA_S_OK)
         return YIMA_S_MALFORMED;
     info->key_id = (int)kid;
-    info->inner = hdr == YIMA_HDR_INNER;
-    info->level = info->inner ? YIMA_LEVEL_ITEM : (yima_level)(hdr % 3);
-    info->auth = info->inner ? YIMA_AUTH_MAC : (yima_auth)(hdr / 3);
-    info->serial_len = (int)len;
     info->serial_offset = (unsigned)(kw + 1 + lw);
-    long tag = (long)n - (long)(info->serial_offset + len + 1);
+    long tag = (long)n - (long)(info->serial_offset + (unsigned)info->serial_len + 1);
     if (tag < 0)
         return YIMA_S_MALFORMED;
     info->tag_len = (int)tag;
@@ -86,40 +103,53 @@ static void canonical(yima_alphabet a, const char *t, size_t n, char *out)
     }
 }
 
+/* The message the code's tag authenticates, from its canonical body. */
+static size_t tag_msg(const yima_code_info *info, const char *canon, size_t body_len,
+                      unsigned char *msg)
+{
+    return yima_tag_message(info->format, info->alphabet, info->serial_len, info->tag_len, canon,
+                            body_len, msg);
+}
+
 static yima_status check_sig(const yima_key *key, const yima_code_info *info, const char *canon,
                              size_t body_len)
 {
-    unsigned char msg[YIMA_MSG_PREFIX_LEN + YIMA_CODE_MAX], sig[YIMA_SIG_BYTES];
+    unsigned char msg[YIMA_MSG2_HEAD + YIMA_CODE_MAX], sig[YIMA_SIG_BYTES];
     if (yima_read_bytes(info->alphabet, canon + body_len, info->tag_len, sig, YIMA_SIG_BYTES) != 0)
         return YIMA_S_BAD_SIGNATURE;
-    memcpy(msg, YIMA_MSG_PREFIX, YIMA_MSG_PREFIX_LEN);
-    memcpy(msg + YIMA_MSG_PREFIX_LEN, canon, body_len);
-    if (yima_key_verify(key, msg, YIMA_MSG_PREFIX_LEN + body_len, sig) != 0)
-        return YIMA_S_BAD_SIGNATURE;
-    return YIMA_S_OK;
+    size_t mlen = tag_msg(info, canon, body_len, msg);
+    return yima_key_verify(key, msg, mlen, sig) == 0 ? YIMA_S_OK : YIMA_S_BAD_SIGNATURE;
 }
 
-static yima_status check_mac(const yima_key *key, const yima_code_info *info, const char *canon,
-                             size_t body_len)
+static yima_status check_mac(const unsigned char *mac_key, const yima_code_info *info,
+                             const char *canon, size_t body_len)
 {
+    unsigned char msg[YIMA_MSG2_HEAD + YIMA_CODE_MAX];
     char want[YIMA_CODE_MAX];
-    yima_mac_text(key->mac_key, info->alphabet, canon, body_len, info->tag_len, want);
+    size_t mlen = tag_msg(info, canon, body_len, msg);
+    yima_mac_text(mac_key, info->alphabet, msg, mlen, info->tag_len, want);
     return sodium_memcmp(want, canon + body_len, (size_t)info->tag_len) == 0 ? YIMA_S_OK
                                                                             : YIMA_S_BAD_MAC;
 }
 
-/* Inverts the serial to (batch, index); a serial outside capacity is forged. */
-static yima_status recover_position(const yima_key *key, yima_code_info *info, const char *canon)
+/* Inverts the serial to (batch, index) and, in format 2, its check value c.
+ * A serial outside capacity is forged; so is a batch the API cannot carry. */
+static yima_status recover_position(const yima_key *key, yima_code_info *info, const char *canon,
+                                    unsigned *check, unsigned char tweak[8])
 {
     yima_alphabet a = info->alphabet;
     yima_u128 space = yima_u128_pow((unsigned)yima_radix(a), info->serial_len), serial;
-    unsigned char tweak[8] = {'Y', (unsigned char)info->inner, (unsigned char)info->level,
-                              (unsigned char)a, (unsigned char)info->serial_len, 0, 0, 0};
     yima_perm perm;
+    yima_serial_tweak(info->format, info->inner, (int)info->level, a, info->serial_len, tweak);
     yima_perm_init(&perm, info->inner ? key->inner_key : key->perm_key, space, tweak);
     yima_read_u128(a, canon + info->serial_offset, info->serial_len, &serial);
     yima_u128 x = yima_perm_decrypt(&perm, serial);
-    if (x >= space / YIMA_GUESS_FACTOR)
+    *check = 0;
+    if (info->format == 2) {
+        *check = (unsigned)(x % YIMA_GUESS_FACTOR);
+        x /= YIMA_GUESS_FACTOR;
+    }
+    if (x >= space / YIMA_GUESS_FACTOR || (x >> YIMA_BATCH_SHIFT) > UINT32_MAX)
         return YIMA_S_BAD_SERIAL;
     info->batch = (uint32_t)(x >> YIMA_BATCH_SHIFT);
     info->index = (uint64_t)(x & 0xffffffffu);
@@ -127,29 +157,125 @@ static yima_status recover_position(const yima_key *key, yima_code_info *info, c
     return YIMA_S_OK;
 }
 
+/* Format 2, after the position is known: the batch's key checks the tag (mac
+ * and inner codes) and the serial's check value. */
+static yima_status check_batch(const yima_key *key, yima_code_info *info, const char *canon,
+                               size_t body_len, unsigned check, const unsigned char tweak[8])
+{
+    unsigned char bk[YIMA_SIPHASH_KEY];
+    if (yima_key_batch_key(key, info->batch, bk) != 0)
+        return info->auth == YIMA_AUTH_SIG && !info->inner ? YIMA_S_OK : YIMA_S_OUT_OF_SCOPE;
+    yima_status st = YIMA_S_OK;
+    if (info->auth == YIMA_AUTH_MAC || info->inner)
+        st = check_mac(bk, info, canon, body_len);
+    uint64_t x = (uint64_t)info->batch << YIMA_BATCH_SHIFT | info->index;
+    if (st == YIMA_S_OK && yima_check_value(bk, tweak, x) != check)
+        st = YIMA_S_BAD_SERIAL;
+    sodium_memzero(bk, sizeof bk);
+    return st;
+}
+
+/* Secret material: position, then the batch's checks (format 2) or the
+ * brand-wide mac (format 1). */
+static yima_status check_secret(const yima_key *key, yima_code_info *info, const char *canon,
+                                size_t body_len, int sig_ok)
+{
+    unsigned check;
+    unsigned char tweak[8];
+    int tagged = info->auth == YIMA_AUTH_MAC || info->inner;
+    if (info->format == 1 && !key->has_secret)
+        return sig_ok ? YIMA_S_OK : YIMA_S_NEED_SECRET; /* scoped keys are format 2 only */
+    if (info->format == 1 && tagged) {
+        yima_status st = check_mac(key->mac_key, info, canon, body_len);
+        if (st != YIMA_S_OK)
+            return st;
+    }
+    yima_status st = recover_position(key, info, canon, &check, tweak);
+    if (st != YIMA_S_OK || info->format == 1)
+        return st;
+    return check_batch(key, info, canon, body_len, check, tweak);
+}
+
+static yima_status verify_with_key(const yima_key *key, yima_code_info *info, const char *canon,
+                                   size_t body_len)
+{
+    int sig = info->auth == YIMA_AUTH_SIG && !info->inner;
+    if (sig) {
+        yima_status st = check_sig(key, info, canon, body_len);
+        if (st != YIMA_S_OK)
+            return st;
+    }
+    if (!key->has_perm)
+        return sig ? YIMA_S_OK : YIMA_S_NEED_SECRET;
+    return check_secret(key, info, canon, body_len, sig);
+}
+
+/* Who the code is: its key and position when known, else its key and body. */
+static void set_identity(const yima_key *key, yima_code_info *info, const char *canon)
+{
+    unsigned char in[64];
+    size_t n = 0;
+    memcpy(in, key->sign_pk, 32);
+    n = 32;
+    in[n++] = (unsigned char)info->inner;
+    in[n++] = (unsigned char)info->level;
+    if (info->position_known) {
+        in[n++] = 'P';
+        for (int i = 0; i < 4; i++)
+            in[n++] = (unsigned char)(info->batch >> (8 * i));
+        for (int i = 0; i < 8; i++)
+            in[n++] = (unsigned char)(info->index >> (8 * i));
+    } else {
+        yima_u128 serial;
+        yima_read_u128(info->alphabet, canon + info->serial_offset, info->serial_len, &serial);
+        in[n++] = 'S';
+        in[n++] = (unsigned char)info->format;
+        in[n++] = (unsigned char)info->alphabet;
+        in[n++] = (unsigned char)info->serial_len;
+        for (int i = 0; i < 16; i++)
+            in[n++] = (unsigned char)(serial >> (8 * i));
+    }
+    crypto_generichash(info->identity, sizeof info->identity, in, n, NULL, 0);
+}
+
+/* Of two keys' verdicts, the one to report: OK, then what a key that could
+ * check says, then OUT_OF_SCOPE, then NEED_SECRET. */
+static int verdict_rank(yima_status st)
+{
+    switch (st) {
+    case YIMA_S_OK: return 0;
+    case YIMA_S_WRONG_LEVEL: return 1;
+    case YIMA_S_NEED_SECRET: return 4;
+    case YIMA_S_OUT_OF_SCOPE: return 3;
+    default: return 2;
+    }
+}
+
 static yima_status verify_as(const yima_keyring *ring, yima_alphabet a, const char *text,
                              size_t n, int want_level, yima_code_info *info)
 {
     char canon[YIMA_CODE_MAX];
-    yima_status st = parse_as(a, text, n, info);
+    yima_status st = parse_as(a, text, n, info), best_st = YIMA_S_UNKNOWN_KEY;
     if (st != YIMA_S_OK)
         return st;
-    const yima_key *key = yima_keyring_find(ring, info->key_id);
-    if (!key)
-        return YIMA_S_UNKNOWN_KEY;
     canonical(a, text, n, canon);
     size_t body_len = info->serial_offset + (size_t)info->serial_len;
-    if (info->auth == YIMA_AUTH_SIG && !info->inner)
-        st = check_sig(key, info, canon, body_len);
-    else if (!key->has_secret)
-        return YIMA_S_NEED_SECRET;
-    else if (info->auth == YIMA_AUTH_MAC || info->inner)
-        st = check_mac(key, info, canon, body_len);
-    if (st == YIMA_S_OK && key->has_secret)
-        st = recover_position(key, info, canon);
-    if (st == YIMA_S_OK && want_level >= 0 && (int)info->level != want_level)
-        st = YIMA_S_WRONG_LEVEL;
-    return st;
+    yima_code_info parsed = *info, tried;
+    for (const yima_key *key = yima_keyring_find(ring, info->key_id); key;
+         key = yima_keyring_next(key)) {
+        tried = parsed;
+        st = verify_with_key(key, &tried, canon, body_len);
+        if (st == YIMA_S_OK && want_level >= 0 && (int)tried.level != want_level)
+            st = YIMA_S_WRONG_LEVEL;
+        if (best_st == YIMA_S_UNKNOWN_KEY || verdict_rank(st) < verdict_rank(best_st)) {
+            set_identity(key, &tried, canon);
+            best_st = st;
+            *info = tried;
+        }
+        if (st == YIMA_S_OK)
+            break;
+    }
+    return best_st;
 }
 
 yima_status yima_code_verify(const yima_keyring *ring, const char *text, size_t len,

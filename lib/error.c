@@ -36,6 +36,7 @@ const char *yima_strerror(int code)
     case YIMA_E_KEY: return "bad key file";
     case YIMA_E_KEY_PERM: return "secret key readable by others";
     case YIMA_E_KEY_NEED: return "secret key required";
+    case YIMA_E_KEY_SCOPE: return "batch outside the key's scope";
     case YIMA_E_CAPACITY: return "beyond format capacity";
     case YIMA_E_LEDGER: return "range already issued";
     case YIMA_E_MANIFEST: return "manifest mismatch";

@@ -12,16 +12,43 @@ typedef unsigned __int128 yima_u128;
 
 #define YIMA_SIPHASH_KEY 16
 
+/* A batch's own key (format 2): its mac tags and serial check values. */
+typedef struct yima_batch_key {
+    uint32_t batch;
+    unsigned char key[YIMA_SIPHASH_KEY];
+} yima_batch_key;
+
+/* What a key can do follows from what it holds:
+ *   public   sign_pk only: verifies sig codes.
+ *   scoped   sign_pk, perm_key, inner_key and the keys of its batches: decodes
+ *            every serial, verifies and makes mac, none and inner codes of
+ *            its batches (format 2 only); cannot sign.
+ *   secret   the seed and everything derived from it. */
 struct yima_key {
     int id;
-    int has_secret;
+    int has_secret;           /* master seed present */
+    int has_perm;             /* perm_key and inner_key present (secret or scoped) */
     unsigned char seed[32];
     unsigned char sign_sk[64];
     unsigned char sign_pk[32];
     unsigned char perm_key[YIMA_SIPHASH_KEY];
-    unsigned char mac_key[YIMA_SIPHASH_KEY];
+    unsigned char mac_key[YIMA_SIPHASH_KEY];    /* format 1 mac tags */
     unsigned char inner_key[YIMA_SIPHASH_KEY];
+    unsigned char batch_root[YIMA_SIPHASH_KEY]; /* format 2 batch keys derive from it */
+    struct yima_key *next_same_id;            /* keyring chain; owned by the ring */
+    size_t nscope;                            /* scoped keys: batches, sorted */
+    yima_batch_key scope[YIMA_SCOPE_MAX];
 };
+
+/* key.c: helpers shared with key_file.c. */
+yima_key *yima_key_alloc(yima_err *err);  /* zeroed, in sodium_malloc memory */
+int yima_key_set_id(yima_key *key, int key_id, yima_err *err);
+void yima_key_derive(yima_key *key);     /* everything from key->seed */
+void yima_key_scope_sort(yima_key *key); /* sorts the scope, drops repeats */
+
+/* key.c: the format-2 key of batch, from the root (secret keys) or the scope
+ * (scoped keys). 0 on success, -1 if the key holds no key for batch. */
+int yima_key_batch_key(const yima_key *key, uint32_t batch, unsigned char out[YIMA_SIPHASH_KEY]);
 
 /* radix.c: fixed-width big-endian numbers in an alphabet, and Damm checks. */
 extern const char yima_base32_chars[32];
@@ -59,15 +86,29 @@ yima_u128 yima_perm_decrypt(const yima_perm *perm, yima_u128 y);
 
 /* code.c: pieces of the format shared by encoder and verifier. */
 #define YIMA_MSG_PREFIX "YIMA1"
+#define YIMA_MSG_PREFIX2 "YIMA2"
 #define YIMA_MSG_PREFIX_LEN 5
+#define YIMA_MSG2_HEAD 8          /* "YIMA2", alphabet, L, M */
 #define YIMA_HDR_INNER 9
+#define YIMA_HDR2_BASE32 16       /* format 2, base32: hdr = 16 + format-1 hdr */
+#define YIMA_LEN2_DIGITS 50       /* format 2, digits: len field = 50 + L */
 #define YIMA_SIG_BYTES 64
 #define YIMA_MAC_BYTES 16
 int yima_kid_width(yima_alphabet alphabet);
 int yima_len_width(yima_alphabet alphabet);
-/* Writes the width-character mac tag of body (SipHash-128 of prefix || body). */
-void yima_mac_text(const unsigned char *mac_key, yima_alphabet alphabet, const char *body,
-                   size_t body_len, int width, char *out);
+/* Writes the width-character mac tag of msg (SipHash-128, as a number mod R^width). */
+void yima_mac_text(const unsigned char *mac_key, yima_alphabet alphabet, const unsigned char *msg,
+                   size_t msg_len, int width, char *out);
+/* The message a format's tag authenticates: format 1 "YIMA1" || body; format 2
+ * "YIMA2" || alphabet || L || M || body. Returns its length. */
+size_t yima_tag_message(int format, yima_alphabet alphabet, int serial_len, int tag_len,
+                        const char *body, size_t body_len, unsigned char *msg);
+/* The 8-byte tweak of a serial permutation and check value. */
+void yima_serial_tweak(int format, int inner, int level, yima_alphabet alphabet, int serial_len,
+                       unsigned char tweak[8]);
+/* Format 2: the serial check value c in [0, 10^4) of position x. */
+unsigned yima_check_value(const unsigned char batch_key[YIMA_SIPHASH_KEY],
+                          const unsigned char tweak[8], uint64_t x);
 
 /* Parses a decimal unsigned number with overflow checks; 0 on success. */
 int yima_parse_u64(const char *text, uint64_t max, uint64_t *value);

@@ -10,94 +10,10 @@
 #include "internal.h"
 #include "io.h"
 
-#define KDF_CONTEXT "yimakey1"
 #define SECRET_MAGIC "yima-secret-key 1"
 #define PUBLIC_MAGIC "yima-public-key 1"
-#define KEY_FILE_MAX 4096
-
-enum { SUBKEY_SIGN = 1, SUBKEY_PERM = 2, SUBKEY_MAC = 3, SUBKEY_INNER = 4 };
-
-static yima_key *key_alloc(yima_err *err)
-{
-    if (sodium_init() < 0) {
-        yima_err_set(err, YIMA_E_INTERNAL, "libsodium failed to initialise");
-        return NULL;
-    }
-    /* Guarded, locked pages: the seed never reaches swap and is wiped on free. */
-    yima_key *key = sodium_malloc(sizeof *key);
-    if (!key) {
-        yima_err_set(err, YIMA_E_NOMEM, "out of memory for key");
-        return NULL;
-    }
-    memset(key, 0, sizeof *key);
-    return key;
-}
-
-void yima_key_free(yima_key *key)
-{
-    if (key)
-        sodium_free(key); /* sodium_free wipes before unmapping */
-}
-
-static int derive_id(const unsigned char pk[32])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, pk, 32, NULL, 0);
-    return (int)(((unsigned)h[0] << 8 | h[1]) % (YIMA_KEY_ID_MAX + 1));
-}
-
-static int key_set_id(yima_key *key, int key_id, yima_err *err)
-{
-    if (key_id == YIMA_KEY_ID_AUTO)
-        key_id = derive_id(key->sign_pk);
-    if (key_id < 0 || key_id > YIMA_KEY_ID_MAX)
-        return yima_err_set(err, YIMA_E_USAGE, "key id %d out of range 0..%d", key_id,
-                            YIMA_KEY_ID_MAX);
-    key->id = key_id;
-    return YIMA_OK;
-}
-
-static void key_derive(yima_key *key)
-{
-    unsigned char ed_seed[32];
-    crypto_kdf_derive_from_key(ed_seed, sizeof ed_seed, SUBKEY_SIGN, KDF_CONTEXT, key->seed);
-    crypto_sign_seed_keypair(key->sign_pk, key->sign_sk, ed_seed);
-    sodium_memzero(ed_seed, sizeof ed_seed);
-    crypto_kdf_derive_from_key(key->perm_key, sizeof key->perm_key, SUBKEY_PERM, KDF_CONTEXT,
-                               key->seed);
-    crypto_kdf_derive_from_key(key->mac_key, sizeof key->mac_key, SUBKEY_MAC, KDF_CONTEXT,
-                               key->seed);
-    crypto_kdf_derive_from_key(key->inner_key, sizeof key->inner_key, SUBKEY_INNER, KDF_CONTEXT,
-                               key->seed);
-    key->has_secret = 1;
-}
-
-int yima_key_from_seed(yima_key **out, const unsigned char seed[32], int key_id, yima_err *err)
-{
-    yima_key *key = key_alloc(err);
-    if (!key)
-        return err ? err->code : YIMA_E_NOMEM;
-    memcpy(key->seed, seed, 32);
-    key_derive(key);
-    int rc = key_set_id(key, key_id, err);
-    if (rc) {
-        yima_key_free(key);
-        return rc;
-    }
-    *out = key;
-    return YIMA_OK;
-}
-
-int yima_key_generate(yima_key **out, int key_id, yima_err *err)
-{
-    unsigned char seed[32];
-    if (sodium_init() < 0)
-        return yima_err_set(err, YIMA_E_INTERNAL, "libsodium failed to initialise");
-    randombytes_buf(seed, sizeof seed);
-    int rc = yima_key_from_seed(out, seed, key_id, err);
-    sodium_memzero(seed, sizeof seed);
-    return rc;
-}
+#define SCOPED_MAGIC "yima-scoped-key 1"
+#define KEY_FILE_MAX (64 * 1024)
 
 static int write_key_file(const char *path, const char *text, int force, int secret,
                           yima_err *err)
@@ -114,24 +30,64 @@ static int write_key_file(const char *path, const char *text, int force, int sec
     return yima_out_commit(out, NULL, err);
 }
 
-int yima_key_save(const yima_key *key, const char *base, int force, yima_err *err)
+static int save_public(const yima_key *key, const char *base, int force, yima_err *err)
 {
     char path[4096], text[256], hex[65];
-    if (!key->has_secret)
-        return yima_err_set(err, YIMA_E_KEY_NEED, "cannot save a public key as a key pair");
-    if (snprintf(path, sizeof path, "%s.key", base) >= (int)sizeof path)
-        return yima_err_set(err, YIMA_E_USAGE, "key path too long");
-    sodium_bin2hex(hex, sizeof hex, key->seed, 32);
-    snprintf(text, sizeof text, SECRET_MAGIC "\nid %d\nseed %s\n", key->id, hex);
-    int rc = write_key_file(path, text, force, 1, err);
-    sodium_memzero(hex, sizeof hex);
-    sodium_memzero(text, sizeof text);
-    if (rc)
-        return rc;
     snprintf(path, sizeof path, "%s.pub", base);
     sodium_bin2hex(hex, sizeof hex, key->sign_pk, 32);
     snprintf(text, sizeof text, PUBLIC_MAGIC "\nid %d\ned25519 %s\n", key->id, hex);
     return write_key_file(path, text, force, 0, err);
+}
+
+/* A key file's text in sodium_malloc memory, so no copy of a secret is left
+ * behind in freed heap. */
+typedef struct key_text {
+    char *p;
+    size_t len, cap;
+} key_text;
+
+static void kt_line(key_text *t, const char *name, const unsigned char *bin, size_t n)
+{
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, bin, n);
+    t->len += (size_t)snprintf(t->p + t->len, t->cap - t->len, "%s %s\n", name, hex);
+    sodium_memzero(hex, sizeof hex);
+}
+
+static void secret_text(const yima_key *key, key_text *t)
+{
+    char name[32];
+    t->len = (size_t)snprintf(t->p, t->cap, "%s\nid %d\n",
+                              key->has_secret ? SECRET_MAGIC : SCOPED_MAGIC, key->id);
+    if (key->has_secret) {
+        kt_line(t, "seed", key->seed, 32);
+        return;
+    }
+    kt_line(t, "ed25519", key->sign_pk, 32);
+    kt_line(t, "perm", key->perm_key, YIMA_SIPHASH_KEY);
+    kt_line(t, "inner", key->inner_key, YIMA_SIPHASH_KEY);
+    for (size_t i = 0; i < key->nscope; i++) {
+        snprintf(name, sizeof name, "batch %u", (unsigned)key->scope[i].batch);
+        kt_line(t, name, key->scope[i].key, YIMA_SIPHASH_KEY);
+    }
+}
+
+int yima_key_save(const yima_key *key, const char *base, int force, yima_err *err)
+{
+    char path[4096];
+    if (!key->has_perm)
+        return yima_err_set(err, YIMA_E_KEY_NEED, "cannot save a public key as a key pair");
+    if (snprintf(path, sizeof path, "%s.key", base) >= (int)sizeof path)
+        return yima_err_set(err, YIMA_E_USAGE, "key path too long");
+    key_text t = {.cap = 256 + key->nscope * 64};
+    if (!(t.p = sodium_malloc(t.cap)))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory for key file");
+    secret_text(key, &t);
+    int rc = write_key_file(path, t.p, force, 1, err);
+    sodium_free(t.p);
+    if (rc || !key->has_secret)
+        return rc;
+    return save_public(key, base, force, err);
 }
 
 /* Reads a small key file into buf (NUL-terminated) and reports its mode. */
@@ -194,30 +150,119 @@ static int parse_key_id(const char *text, const char *path, int *id, yima_err *e
     return YIMA_OK;
 }
 
-static int parse_hex32(const char *text, const char *name, const char *path, unsigned char *bin,
-                       yima_err *err)
+/* "name <2n hex digits>" into bin[n]. */
+static int parse_hex(const char *text, const char *name, const char *path, unsigned char *bin,
+                     size_t n, yima_err *err)
 {
     const char *v;
     size_t got = 0;
     int len = key_field(text, name, &v);
-    if (len != 64 || sodium_hex2bin(bin, 32, v, 64, NULL, &got, NULL) != 0 || got != 32)
-        return yima_err_set(err, YIMA_E_KEY, "%s: expected '%s' and 64 hex digits", path, name);
+    if (len != (int)(2 * n) || sodium_hex2bin(bin, n, v, 2 * n, NULL, &got, NULL) != 0 ||
+        got != n)
+        return yima_err_set(err, YIMA_E_KEY, "%s: expected '%s' and %zu hex digits", path, name,
+                            2 * n);
     return YIMA_OK;
 }
 
-static int load_secret_text(yima_key **out, const char *text, const char *path, yima_err *err)
+/* One "batch B <32 hex>" line of a scoped key file (line starts after "batch "). */
+static int parse_batch_line(yima_key *key, const char *line, const char *path, yima_err *err)
 {
-    int id, rc = parse_key_id(text, path, &id, err);
+    char num[16];
+    uint64_t batch;
+    size_t got = 0, nlen = strcspn(line, " \r\n");
+    const char *hex = line + nlen + 1;
+    if (key->nscope == YIMA_SCOPE_MAX)
+        return yima_err_set(err, YIMA_E_KEY, "%s: more than %d batches", path, YIMA_SCOPE_MAX);
+    if (nlen == 0 || nlen >= sizeof num || line[nlen] != ' ')
+        return yima_err_set(err, YIMA_E_KEY, "%s: bad 'batch' line", path);
+    memcpy(num, line, nlen);
+    num[nlen] = '\0';
+    yima_batch_key *bk = &key->scope[key->nscope];
+    if (yima_parse_u64(num, UINT32_MAX, &batch) || strcspn(hex, " \r\n") != 32 ||
+        sodium_hex2bin(bk->key, YIMA_SIPHASH_KEY, hex, 32, NULL, &got, NULL) != 0 ||
+        got != YIMA_SIPHASH_KEY)
+        return yima_err_set(err, YIMA_E_KEY, "%s: bad 'batch' line for batch '%s'", path, num);
+    bk->batch = (uint32_t)batch;
+    key->nscope++;
+    return YIMA_OK;
+}
+
+static int parse_scope(yima_key *key, const char *text, const char *path, yima_err *err)
+{
+    int rc = YIMA_OK;
+    for (const char *line = text; *line && !rc; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+        if (strncmp(line, "batch ", 6) == 0)
+            rc = parse_batch_line(key, line + 6, path, err);
+    if (!rc && key->nscope == 0)
+        rc = yima_err_set(err, YIMA_E_KEY, "%s: a scoped key without any 'batch' line", path);
+    yima_key_scope_sort(key);
+    return rc;
+}
+
+typedef enum { KF_SECRET, KF_SCOPED, KF_PUBLIC, KF_OTHER } key_kind;
+
+static key_kind kind_of(const char *text)
+{
+    static const char *const magic[] = {SECRET_MAGIC "\n", SCOPED_MAGIC "\n", PUBLIC_MAGIC "\n"};
+    for (int k = KF_SECRET; k < KF_OTHER; k++)
+        if (strncmp(text, magic[k], strlen(magic[k])) == 0)
+            return (key_kind)k;
+    return KF_OTHER;
+}
+
+/* Parses a key file of any kind; public_only keeps just id and public key. */
+static int parse_key_text(yima_key *key, key_kind kind, const char *text, const char *path,
+                          int public_only, yima_err *err)
+{
+    int id = 0, rc = parse_key_id(text, path, &id, err);
     if (rc)
         return rc;
-    yima_key *key = key_alloc(err);
-    if (!key)
-        return err ? err->code : YIMA_E_NOMEM;
-    rc = parse_hex32(text, "seed", path, key->seed, err);
-    if (!rc) {
-        key_derive(key);
-        rc = key_set_id(key, id, err);
+    key->id = id;
+    if (kind == KF_SECRET) {
+        if ((rc = parse_hex(text, "seed", path, key->seed, 32, err)))
+            return rc;
+        yima_key_derive(key);
+        if (public_only) { /* keep the public key and id, wipe the rest */
+            unsigned char pk[32];
+            memcpy(pk, key->sign_pk, sizeof pk);
+            sodium_memzero(key, sizeof *key);
+            memcpy(key->sign_pk, pk, sizeof pk);
+            key->id = id;
+        }
+        return YIMA_OK;
     }
+    if ((rc = parse_hex(text, "ed25519", path, key->sign_pk, 32, err)) || kind == KF_PUBLIC ||
+        public_only)
+        return rc;
+    key->has_perm = 1;
+    if (!(rc = parse_hex(text, "perm", path, key->perm_key, YIMA_SIPHASH_KEY, err)) &&
+        !(rc = parse_hex(text, "inner", path, key->inner_key, YIMA_SIPHASH_KEY, err)))
+        rc = parse_scope(key, text, path, err);
+    return rc;
+}
+
+/* Reads, checks and parses a key file. want_secret refuses public files and
+ * loose modes; otherwise the result is the public half. */
+static int load_key(yima_key **out, const char *path, int want_secret, yima_err *err)
+{
+    char text[KEY_FILE_MAX];
+    unsigned mode;
+    yima_key *key = NULL;
+    int rc = read_key_file(path, text, sizeof text, &mode, err);
+    key_kind kind = rc ? KF_OTHER : kind_of(text);
+    if (!rc && kind == KF_OTHER)
+        rc = yima_err_set(err, YIMA_E_KEY, "%s:1: not a yima key (expected '%s')", path,
+                          want_secret ? SECRET_MAGIC "' or '" SCOPED_MAGIC : PUBLIC_MAGIC);
+    else if (!rc && want_secret && kind == KF_PUBLIC)
+        rc = yima_err_set(err, YIMA_E_KEY,
+                          "%s:1: this is a public key; a secret key (.key) is needed", path);
+    if (!rc && want_secret)
+        rc = check_secret_mode(path, mode, err);
+    if (!rc && !(key = yima_key_alloc(err)))
+        rc = err ? err->code : YIMA_E_NOMEM;
+    if (!rc)
+        rc = parse_key_text(key, kind, text, path, !want_secret, err);
+    sodium_memzero(text, sizeof text);
     if (rc) {
         yima_key_free(key);
         return rc;
@@ -228,21 +273,12 @@ static int load_secret_text(yima_key **out, const char *text, const char *path, 
 
 int yima_key_load_secret(yima_key **out, const char *path, yima_err *err)
 {
-    char text[KEY_FILE_MAX];
-    unsigned mode;
-    int rc = read_key_file(path, text, sizeof text, &mode, err);
-    if (!rc && strncmp(text, SECRET_MAGIC "\n", sizeof SECRET_MAGIC) != 0)
-        rc = yima_err_set(err, YIMA_E_KEY,
-                          strncmp(text, PUBLIC_MAGIC, sizeof PUBLIC_MAGIC - 1) == 0
-                              ? "%s:1: this is a public key; a secret key (.key) is needed"
-                              : "%s:1: not a yima secret key (expected '" SECRET_MAGIC "')",
-                          path);
-    if (!rc)
-        rc = check_secret_mode(path, mode, err);
-    if (!rc)
-        rc = load_secret_text(out, text, path, err);
-    sodium_memzero(text, sizeof text);
-    return rc;
+    return load_key(out, path, 1, err);
+}
+
+int yima_key_load_public(yima_key **out, const char *path, yima_err *err)
+{
+    return load_key(out, path, 0, err);
 }
 
 int yima_key_from_seed_file(yima_key **out, const char *path, int key_id, yima_err *err)
@@ -271,111 +307,4 @@ int yima_key_from_seed_file(yima_key **out, const char *path, int key_id, yima_e
     sodium_memzero(text, sizeof text);
     sodium_memzero(seed, sizeof seed);
     return rc;
-}
-
-int yima_key_load_public(yima_key **out, const char *path, yima_err *err)
-{
-    char text[KEY_FILE_MAX];
-    unsigned mode;
-    int rc = read_key_file(path, text, sizeof text, &mode, err);
-    if (rc)
-        return rc;
-    if (strncmp(text, SECRET_MAGIC "\n", sizeof SECRET_MAGIC) == 0) {
-        sodium_memzero(text, sizeof text);
-        return yima_key_load_secret(out, path, err);
-    }
-    if (strncmp(text, PUBLIC_MAGIC "\n", sizeof PUBLIC_MAGIC) != 0)
-        return yima_err_set(err, YIMA_E_KEY, "%s:1: not a yima key (expected '" PUBLIC_MAGIC "')",
-                            path);
-    int id;
-    if ((rc = parse_key_id(text, path, &id, err)))
-        return rc;
-    yima_key *key = key_alloc(err);
-    if (!key)
-        return err ? err->code : YIMA_E_NOMEM;
-    if ((rc = parse_hex32(text, "ed25519", path, key->sign_pk, err))) {
-        yima_key_free(key);
-        return rc;
-    }
-    key->id = id;
-    *out = key;
-    return YIMA_OK;
-}
-
-int yima_key_id(const yima_key *key)
-{
-    return key->id;
-}
-
-int yima_key_has_secret(const yima_key *key)
-{
-    return key->has_secret;
-}
-
-const unsigned char *yima_key_public(const yima_key *key)
-{
-    return key->sign_pk;
-}
-
-int yima_key_sign(const yima_key *key, const void *msg, size_t len, unsigned char sig[64],
-                  yima_err *err)
-{
-    if (!key->has_secret)
-        return yima_err_set(err, YIMA_E_KEY_NEED, "signing needs the secret key");
-    crypto_sign_detached(sig, NULL, msg, len, key->sign_sk);
-    return YIMA_OK;
-}
-
-int yima_key_verify(const yima_key *key, const void *msg, size_t len, const unsigned char sig[64])
-{
-    return crypto_sign_verify_detached(sig, msg, len, key->sign_pk) == 0 ? 0 : -1;
-}
-
-struct yima_keyring {
-    yima_key *by_id[YIMA_KEY_ID_MAX + 1];
-    size_t count;
-};
-
-yima_keyring *yima_keyring_create(void)
-{
-    return calloc(1, sizeof(yima_keyring));
-}
-
-int yima_keyring_add(yima_keyring *ring, yima_key *key, yima_err *err)
-{
-    yima_key **slot = &ring->by_id[key->id];
-    if (*slot && memcmp((*slot)->sign_pk, key->sign_pk, 32) != 0) {
-        int id = key->id;
-        yima_key_free(key);
-        return yima_err_set(err, YIMA_E_KEY, "two different keys share key id %d", id);
-    }
-    if (*slot && (*slot)->has_secret >= key->has_secret) {
-        yima_key_free(key); /* same key again: keep the richer copy */
-        return YIMA_OK;
-    }
-    if (*slot)
-        yima_key_free(*slot);
-    else
-        ring->count++;
-    *slot = key;
-    return YIMA_OK;
-}
-
-const yima_key *yima_keyring_find(const yima_keyring *ring, int key_id)
-{
-    return key_id >= 0 && key_id <= YIMA_KEY_ID_MAX ? ring->by_id[key_id] : NULL;
-}
-
-size_t yima_keyring_size(const yima_keyring *ring)
-{
-    return ring->count;
-}
-
-void yima_keyring_free(yima_keyring *ring)
-{
-    if (!ring)
-        return;
-    for (int i = 0; i <= YIMA_KEY_ID_MAX; i++)
-        yima_key_free(ring->by_id[i]);
-    free(ring);
 }

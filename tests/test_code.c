@@ -106,17 +106,16 @@ static void test_permutation_inverts(void **state)
         assert_int_equal(hit[y], 1);
 }
 
-/* Frozen vectors: the fixed key must reproduce these codes exactly. */
-static void test_known_answer_vectors(void **state)
+/* Frozen vectors: the fixed key must reproduce these codes exactly, and
+ * verify them. A key that cannot sign (scoped) verifies the sig rows instead. */
+static int check_vectors(const char *file, int format, const yima_key *key, yima_keyring *ring)
 {
-    (void)state;
     char path[512], line[1024], alpha[16], auth[8], level[8], kind[8], want[YIMA_CODE_MAX];
     unsigned batch;
     unsigned long long index;
-    snprintf(path, sizeof path, "%s/codes.tsv", getenv("YIMA_VECTORS"));
+    snprintf(path, sizeof path, "%s/%s", getenv("YIMA_VECTORS"), file);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
-    yima_key *key = test_key(0x42, 7);
     yima_err err = {0};
     int n = 0;
     while (fgets(line, sizeof line, f)) {
@@ -127,18 +126,53 @@ static void test_known_answer_vectors(void **state)
                          7);
         yima_codec *c = test_codec(key, (yima_alphabet)yima_alphabet_parse(alpha),
                                    (yima_auth)yima_auth_parse(auth));
+        assert_int_equal(yima_codec_set(c, YIMA_P_FORMAT, format, &err), YIMA_OK);
         char got[YIMA_CODE_MAX];
-        size_t len = strcmp(kind, "inner") == 0
-                         ? yima_codec_encode_inner(c, batch, index, got, &err)
-                         : yima_codec_encode(c, (yima_level)yima_level_parse(level), batch, index,
-                                             got, &err);
-        assert_true(len > 0);
-        assert_string_equal(got, want);
+        int inner = strcmp(kind, "inner") == 0;
+        size_t len = inner ? yima_codec_encode_inner(c, batch, index, got, &err)
+                           : yima_codec_encode(c, (yima_level)yima_level_parse(level), batch,
+                                               index, got, &err);
+        if (len == 0 && !inner && strcmp(auth, "sig") == 0 && !yima_key_has_secret(key))
+            assert_int_equal(err.code, YIMA_E_KEY_NEED);
+        else
+            assert_string_equal(got, want);
+        yima_code_info info;
+        assert_int_equal(yima_code_verify(ring, want, strlen(want), -1, &info), YIMA_S_OK);
+        assert_int_equal(info.format, format);
+        assert_true(info.position_known);
+        assert_int_equal(info.batch, batch);
+        assert_int_equal(info.index, index);
         yima_codec_free(c);
         n++;
     }
     fclose(f);
-    assert_true(n >= 36);
+    yima_keyring_free(ring);
+    return n;
+}
+
+static void test_known_answer_vectors(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    assert_true(check_vectors("codes.tsv", 1, key, test_ring(0x42, 7, 1)) >= 36);
+    assert_true(check_vectors("codes2.tsv", 2, key, test_ring(0x42, 7, 1)) >= 48);
+    yima_key_free(key);
+}
+
+/* The frozen scoped key file (batches 1 and 1048575 of the fixed key) loads,
+ * makes the same format-2 mac, none and inner codes and verifies all. */
+static void test_scoped_key_vectors(void **state)
+{
+    (void)state;
+    yima_key *key = test_vector_scoped_key();
+    yima_keyring *ring = yima_keyring_create();
+    yima_err err = {0};
+    assert_int_equal(yima_keyring_add(ring, test_vector_scoped_key(), &err), YIMA_OK);
+    assert_true(yima_key_is_scoped(key));
+    assert_false(yima_key_has_secret(key));
+    assert_int_equal(yima_key_scope_count(key), 2);
+    assert_int_equal(yima_key_scope_batch(key, 1), 1048575);
+    assert_true(check_vectors("codes2.tsv", 2, key, ring) >= 48);
     yima_key_free(key);
 }
 
@@ -306,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_radix_round_trip),
         cmocka_unit_test(test_permutation_inverts),
         cmocka_unit_test(test_known_answer_vectors),
+        cmocka_unit_test(test_scoped_key_vectors),
         cmocka_unit_test(test_tamper_every_character),
         cmocka_unit_test(test_other_key_and_levels),
         cmocka_unit_test(test_inner_pairing),

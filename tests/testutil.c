@@ -34,6 +34,13 @@ static yima_key *public_half(const yima_key *key)
     return pub;
 }
 
+yima_key *test_public_key(unsigned char seed_byte, int key_id)
+{
+    yima_key *key = test_key(seed_byte, key_id), *pub = public_half(key);
+    yima_key_free(key);
+    return pub;
+}
+
 yima_keyring *test_ring(unsigned char seed_byte, int key_id, int secret)
 {
     yima_keyring *ring = yima_keyring_create();
@@ -57,4 +64,23 @@ yima_codec *test_codec(const yima_key *key, yima_alphabet alphabet, yima_auth au
     assert_int_equal(yima_codec_set(c, YIMA_P_ALPHABET, (int)alphabet, &err), YIMA_OK);
     assert_int_equal(yima_codec_set(c, YIMA_P_AUTH, (int)auth, &err), YIMA_OK);
     return c;
+}
+
+yima_key *test_vector_scoped_key(void)
+{
+    char src[512], dst[] = "/tmp/yima-scoped-XXXXXX", buf[4096];
+    snprintf(src, sizeof src, "%s/scoped-1-1048575.key", getenv("YIMA_VECTORS"));
+    FILE *in = fopen(src, "r");
+    assert_non_null(in);
+    size_t n = fread(buf, 1, sizeof buf, in);
+    fclose(in);
+    int fd = mkstemp(dst); /* mode 0600, as a secret must be */
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, n), (ssize_t)n);
+    close(fd);
+    yima_key *key = NULL;
+    yima_err err = {0};
+    assert_int_equal(yima_key_load_secret(&key, dst, &err), YIMA_OK);
+    unlink(dst);
+    return key;
 }

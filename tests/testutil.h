@@ -16,6 +16,10 @@ yima_key *test_key(unsigned char seed_byte, int key_id);
  * public half as read from a .pub file. */
 yima_keyring *test_ring(unsigned char seed_byte, int key_id, int secret);
 /* A codec over key with the given alphabet and auth. */
+/* The public half of test_key(seed_byte, key_id), loaded from a .pub file. */
+yima_key *test_public_key(unsigned char seed_byte, int key_id);
+/* The frozen scoped key tests/vectors/scoped-1-1048575.key, loaded. */
+yima_key *test_vector_scoped_key(void);
 yima_codec *test_codec(const yima_key *key, yima_alphabet alphabet, yima_auth auth);
 
 #endif

@@ -4,16 +4,22 @@
  *
  *   code   = kid hdr len serial tag check          (one alphabet throughout)
  *   kid    key id 0..999: 2 chars base32, 3 chars digits
- *   hdr    1 char: auth*3 + level for outer codes (0..8); 9 for inner codes
- *   len    serial length L: 1 char base32, 2 chars digits
- *   serial L chars: the keyed permutation of x = batch * 2^32 + index
+ *   hdr    1 char: auth*3 + level for outer codes (0..8); 9 for inner codes;
+ *          format 2 in base32 adds 16
+ *   len    serial length L: 1 char base32, 2 chars digits; format 2 in
+ *          digits adds 50
+ *   serial L chars: format 1, the keyed permutation of x = batch * 2^32 + index;
+ *          format 2, of x * 10^4 + c, c a check value under the batch's key
  *   tag    sig: Ed25519 signature, 512-bit big-endian integer, 103 base32 / 155 digits
  *          mac and inner: SipHash-128 tag as big-endian integer mod R^M, M chars
  *          none: empty
  *   check  1 char: Damm check over every character before it
  * Numbers are written big-endian in radix R (32 or 10), zero-padded to
- * their fixed width. The tag authenticates "YIMA1" followed by the body
- * (kid hdr len serial) in canonical upper case, so the level is bound.
+ * their fixed width. Format 1 tags authenticate "YIMA1" || body; format 2
+ * tags authenticate "YIMA2" || alphabet || L || M || body, so no length or
+ * alphabet can change without the tag failing. Format 2 mac tags and check
+ * values use a key of their batch, so a scoped key (a line PC's) can only
+ * make and check codes of its own batches.
  *
  * A codec holds a key plus the format parameters of one batch. It is
  * immutable once configured and may be used from many threads at once.
@@ -43,6 +49,7 @@ typedef enum {
     YIMA_P_AUTH,       /* yima_auth                      [default sig] */
     YIMA_P_SERIAL_LEN, /* serial chars                   [default 14 base32, 20 digits] */
     YIMA_P_MAC_LEN,    /* mac/inner tag chars, >= 40 bits [default 8 base32, 13 digits] */
+    YIMA_P_FORMAT,     /* code format 1 or 2                [default 2] */
     YIMA_P__COUNT
 } yima_param;
 
@@ -57,16 +64,24 @@ YIMA_API int yima_param_default(yima_param param, yima_alphabet alphabet);
 
 typedef struct yima_codec yima_codec;
 
-/* The codec borrows key, which must outlive it. Returns NULL on no memory. */
+/* The codec borrows key, which must outlive it. Returns NULL on no memory.
+ * Parameters start at the defaults: base32, sig, format 2. */
 YIMA_API yima_codec *yima_codec_create(const yima_key *key);
 YIMA_API void yima_codec_free(yima_codec *codec);
-/* Setting the alphabet resets the lengths to that alphabet's defaults. */
+/* Setting the alphabet resets the serial and mac lengths to that alphabet's
+ * defaults; no other parameter changes another. */
 YIMA_API int yima_codec_set(yima_codec *codec, yima_param param, int value, yima_err *err);
 YIMA_API int yima_codec_get(const yima_codec *codec, yima_param param);
 /* The key the codec was made with. */
 YIMA_API const yima_key *yima_codec_key(const yima_codec *codec);
 /* Where the serial sits in this codec's codes: offset and length. */
 YIMA_API size_t yima_codec_serial_offset(const yima_codec *codec);
+
+/* Format 2: prepares the keys of batch, the batch a run encodes, so that
+ * encoding it costs nothing extra (other batches still encode, deriving
+ * their keys per code). YIMA_E_KEY_SCOPE if a scoped key does not cover
+ * batch, YIMA_E_KEY_NEED if the key cannot make codes of this format. */
+YIMA_API int yima_codec_set_batch(yima_codec *codec, uint32_t batch, yima_err *err);
 
 /* Number of codes batch can hold at one level (0 if the batch is beyond
  * the format). Capacity: batch * 2^32 + index < R^L / 10^4. */

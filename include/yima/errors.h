@@ -23,6 +23,7 @@ typedef enum {
     YIMA_E_KEY = 400,       /* key file unreadable or malformed */
     YIMA_E_KEY_PERM = 401,  /* secret key readable by group or others */
     YIMA_E_KEY_NEED = 402,  /* operation needs the secret key */
+    YIMA_E_KEY_SCOPE = 403, /* a scoped key used outside its batches */
     YIMA_E_CAPACITY = 500,  /* batch or index beyond the format's capacity */
     YIMA_E_LEDGER = 501,    /* range already issued */
     YIMA_E_MANIFEST = 600,  /* manifest signature or content mismatch */
