@@ -20,6 +20,7 @@ static const char help[] =
     "      --alphabet A        base32 or digits                   [Default: base32]\n"
     "      --serial-len N      serial characters                  [Default: 14 base32, 20 digits]\n"
     "      --mac-len N         mac tag characters (>= 40 bits)    [Default: 8 base32, 13 digits]\n"
+    "      --code-format N     code format 1 (0.1's) or 2         [Default: 2]\n"
     "      --inner             add a hidden inner (redemption) code to each item\n"
     "      --pack CASE,PALLET  pre-assign the hierarchy, e.g. 24,60\n"
     "  -t, --template T        payload template with {code}       [Default: the bare code]\n"
@@ -42,11 +43,11 @@ typedef struct gen_cli {
     uint64_t count, shard_k, shard_n, batch;
     int have_count, have_range, no_ledger, quiet, header;
     yima_gen_options o;
-    int alphabet, auth, serial_len, mac_len;
+    int alphabet, auth, serial_len, mac_len, code_format;
 } gen_cli;
 
 enum { O_RANGE = 256, O_SHARD, O_ALPHABET, O_SERIAL_LEN, O_MAC_LEN, O_INNER, O_PACK, O_MANIFEST,
-       O_HEADER, O_LEDGER, O_NO_LEDGER, O_FORCE, O_GZIP_LEVEL };
+       O_HEADER, O_LEDGER, O_NO_LEDGER, O_FORCE, O_GZIP_LEVEL, O_CODE_FORMAT };
 
 static const struct option longopts[] = {
     {"key", required_argument, NULL, 'k'},        {"batch", required_argument, NULL, 'b'},
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
     {"auth", required_argument, NULL, 'a'},       {"alphabet", required_argument, NULL, O_ALPHABET},
     {"serial-len", required_argument, NULL, O_SERIAL_LEN},
     {"mac-len", required_argument, NULL, O_MAC_LEN},
+    {"code-format", required_argument, NULL, O_CODE_FORMAT},
     {"inner", no_argument, NULL, O_INNER},        {"pack", required_argument, NULL, O_PACK},
     {"template", required_argument, NULL, 't'},   {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},     {"manifest", required_argument, NULL, O_MANIFEST},
@@ -89,6 +91,7 @@ static int parse_option(void *ctx, int c, const char *arg)
     case O_ALPHABET: return named("--alphabet", arg, g->alphabet = yima_alphabet_parse(arg));
     case O_SERIAL_LEN: return opt_int("gen", "--serial-len", arg, 1, 64, &g->serial_len);
     case O_MAC_LEN: return opt_int("gen", "--mac-len", arg, 1, 64, &g->mac_len);
+    case O_CODE_FORMAT: return opt_int("gen", "--code-format", arg, 1, 2, &g->code_format);
     case O_INNER: o->inner = 1; return 0;
     case O_PACK: return opt_pair("gen", "--pack", arg, ',', 1u << 20, &o->pack_case, &o->pack_pallet);
     case 't': o->template_text = arg; return 0;
@@ -120,6 +123,10 @@ static int configure_codec(gen_cli *g, yima_codec *codec, yima_err *err)
         rc = yima_codec_set(codec, YIMA_P_SERIAL_LEN, g->serial_len, err);
     if (!rc && g->mac_len > 0)
         rc = yima_codec_set(codec, YIMA_P_MAC_LEN, g->mac_len, err);
+    if (!rc && g->code_format > 0)
+        rc = yima_codec_set(codec, YIMA_P_FORMAT, g->code_format, err);
+    if (!rc) /* the run's batch keys, once, and a scoped key's scope checked up front */
+        rc = yima_codec_set_batch(codec, (uint32_t)g->batch, err);
     return rc;
 }
 
