@@ -256,11 +256,11 @@ static int key_can_make(const yima_codec *c, int inner, yima_err *err)
 
 static int scope_error(const yima_key *k, uint32_t batch, yima_err *err)
 {
-    size_t n = yima_key_scope_count(k);
+    char scope[128];
+    yima_key_scope_describe(k, scope, sizeof scope);
     return yima_err_set(err, YIMA_E_KEY_SCOPE,
-                        "batch %u is outside the scope of key %d (%zu batch%s, %u to %u)", batch,
-                        k->id, n, n == 1 ? "" : "es", yima_key_scope_batch(k, 0),
-                        yima_key_scope_batch(k, n - 1));
+                        "batch %u is outside the scope of line key %d (batches %s)", batch, k->id,
+                        scope);
 }
 
 int yima_codec_set_batch(yima_codec *c, uint32_t batch, yima_err *err)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Key material: derivation from the seed, batch keys, scoped keys, keyrings. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -192,6 +193,19 @@ const unsigned char *yima_key_public(const yima_key *key) { return key->sign_pk;
 uint32_t yima_key_scope_batch(const yima_key *key, size_t i)
 {
     return i < key->nscope ? key->scope[i].batch : 0;
+}
+
+void yima_key_scope_describe(const yima_key *key, char *buf, size_t cap)
+{
+    size_t len = 0, i;
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    for (i = 0; i < key->nscope && len + 24 < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%u", i ? "," : "",
+                                (unsigned)key->scope[i].batch);
+    if (i < key->nscope && len + 1 < cap)
+        snprintf(buf + len, cap - len, ",... (%zu batches)", key->nscope);
 }
 
 int yima_key_sign(const yima_key *key, const void *msg, size_t len, unsigned char sig[64],

@@ -86,6 +86,9 @@ YIMA_API int yima_key_has_secret(const yima_key *key);
 YIMA_API int yima_key_is_scoped(const yima_key *key);
 YIMA_API size_t yima_key_scope_count(const yima_key *key);
 YIMA_API uint32_t yima_key_scope_batch(const yima_key *key, size_t i);
+/* Writes the scope for messages, "5,7" or "5,7,9,... (1024 batches)", NUL
+ * terminated, into buf[cap]; "" for keys that are not scoped. */
+YIMA_API void yima_key_scope_describe(const yima_key *key, char *buf, size_t cap);
 /* 1 if the key can make or check format-2 codes of batch (secret: any). */
 YIMA_API int yima_key_covers_batch(const yima_key *key, uint32_t batch);
 /* The 32-byte Ed25519 public key. */
