@@ -305,13 +305,15 @@ static const unsigned char *batch_key_for(const yima_codec *c, uint32_t batch,
     return scratch;
 }
 
-/* The serial of position x: format 1 permutes x, format 2 x * 10^4 + c. */
+/* The serial of position x: format 1 permutes x, format 2 x * 10^4 + c,
+ * where c is the batch's check value for none codes, which have no tag, and
+ * 0 for the others, whose tag already authenticates the position. */
 static yima_u128 make_serial(const yima_codec *c, const yima_perm *perm, const unsigned char *bk,
-                             uint64_t x)
+                             int tagged, uint64_t x)
 {
     if (c->param[YIMA_P_FORMAT] != 2)
         return yima_perm_encrypt(perm, x);
-    unsigned check = yima_check_value(bk, perm->tweak, x);
+    unsigned check = tagged ? 0 : yima_check_value(bk, perm->tweak, x);
     return yima_perm_encrypt(perm, (yima_u128)x * YIMA_GUESS_FACTOR + check);
 }
 
@@ -342,8 +344,8 @@ size_t yima_codec_encode(const yima_codec *c, yima_level level, uint32_t batch, 
     yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
     const unsigned char *bk = format == 2 ? batch_key_for(c, batch, scratch) : NULL;
     uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
-    size_t n = write_body(c, (int)auth * 3 + (int)level, make_serial(c, &c->outer[level], bk, x),
-                          out);
+    yima_u128 serial = make_serial(c, &c->outer[level], bk, auth != YIMA_AUTH_NONE, x);
+    size_t n = write_body(c, (int)auth * 3 + (int)level, serial, out);
     n = add_tag(c, auth, format == 2 ? bk : c->key->mac_key, out, n);
     sodium_memzero(scratch, sizeof scratch);
     return n;
@@ -358,7 +360,7 @@ size_t yima_codec_encode_inner(const yima_codec *c, uint32_t batch, uint64_t ind
     int format = c->param[YIMA_P_FORMAT];
     const unsigned char *bk = format == 2 ? batch_key_for(c, batch, scratch) : NULL;
     uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
-    size_t n = write_body(c, YIMA_HDR_INNER, make_serial(c, &c->inner, bk, x), out);
+    size_t n = write_body(c, YIMA_HDR_INNER, make_serial(c, &c->inner, bk, 1, x), out);
     n = add_tag(c, YIMA_AUTH_MAC, format == 2 ? bk : c->key->mac_key, out, n);
     sodium_memzero(scratch, sizeof scratch);
     return n;

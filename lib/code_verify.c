@@ -157,19 +157,22 @@ static yima_status recover_position(const yima_key *key, yima_code_info *info, c
     return YIMA_S_OK;
 }
 
-/* Format 2, after the position is known: the batch's key checks the tag (mac
- * and inner codes) and the serial's check value. */
+/* Format 2, after the position is known: tagged codes carry check value 0
+ * and their tag under the batch's key (mac and inner); none codes carry the
+ * batch's check value. A sig code's signature already decided. */
 static yima_status check_batch(const yima_key *key, yima_code_info *info, const char *canon,
                                size_t body_len, unsigned check, const unsigned char tweak[8])
 {
+    int sig = info->auth == YIMA_AUTH_SIG && !info->inner, none = info->auth == YIMA_AUTH_NONE;
     unsigned char bk[YIMA_SIPHASH_KEY];
+    if (sig)
+        return check == 0 ? YIMA_S_OK : YIMA_S_BAD_SERIAL;
     if (yima_key_batch_key(key, info->batch, bk) != 0)
-        return info->auth == YIMA_AUTH_SIG && !info->inner ? YIMA_S_OK : YIMA_S_OUT_OF_SCOPE;
-    yima_status st = YIMA_S_OK;
-    if (info->auth == YIMA_AUTH_MAC || info->inner)
-        st = check_mac(bk, info, canon, body_len);
+        return YIMA_S_OUT_OF_SCOPE;
     uint64_t x = (uint64_t)info->batch << YIMA_BATCH_SHIFT | info->index;
-    if (st == YIMA_S_OK && yima_check_value(bk, tweak, x) != check)
+    yima_status st = none ? (yima_check_value(bk, tweak, x) == check ? YIMA_S_OK : YIMA_S_BAD_SERIAL)
+                          : check_mac(bk, info, canon, body_len);
+    if (st == YIMA_S_OK && !none && check != 0)
         st = YIMA_S_BAD_SERIAL;
     sodium_memzero(bk, sizeof bk);
     return st;
