@@ -141,6 +141,8 @@ for ((r = 1; r <= reps; r++)); do
   progress "gen sig $r/$reps ($n_sig codes, $threads threads)"
   fresh "$tmp/sig.txt"
   run gsig "$n_sig" "${gen[@]}" -a sig -n "$n_sig" -o "$tmp/sig.txt"
+  fresh "$tmp/sig1.txt"
+  run gsig1 "$n_sig" "${gen[@]}" -a sig --code-format 1 -n "$n_sig" -o "$tmp/sig1.txt"
   sodium ssig sign "$threads" "$n_sig"
   (( quick )) || sodium ssig1 sign 1 $((n_sig / threads))
 done
@@ -150,19 +152,28 @@ for ((r = 1; r <= reps; r++)); do
   progress "gen mac $r/$reps ($n_mac codes)"
   fresh "$tmp/mac.txt"
   run gmac "$n_mac" "${gen[@]}" -a mac -n "$n_mac" -o "$tmp/mac.txt"
+  fresh "$tmp/mac1.txt"
+  run gmac1 "$n_mac" "${gen[@]}" -a mac --code-format 1 -n "$n_mac" -o "$tmp/mac1.txt"
   fresh "$tmp/naive.txt"
   run naive "$n_mac" "${naive[@]}" "$n_mac" "$tmp/naive.txt"
 done
-rm -f "$tmp/mac.txt" "$tmp/naive.txt"
+head -n "$n_ver" "$tmp/mac.txt" >"$tmp/vmac.txt"
+head -n "$n_ver" "$tmp/mac1.txt" >"$tmp/vmac1.txt"
+rm -f "$tmp/mac.txt" "$tmp/mac1.txt" "$tmp/naive.txt"
 
 # --- 3. verify (sig codes) vs raw crypto_sign_verify_detached x threads ------
 head -n "$n_ver" "$tmp/sig.txt" >"$tmp/ver.txt"
+head -n "$n_ver" "$tmp/sig1.txt" >"$tmp/ver1.txt"
 n_ver=$(wc -l <"$tmp/ver.txt")
+verify_k=("$yima" verify -k "$tmp/brand.key" -j "$threads" -q)
 for ((r = 1; r <= reps; r++)); do
   progress "verify $r/$reps ($n_ver codes, $threads threads)"
   run ver "$n_ver" "${verify[@]}" "$tmp/ver.txt" >/dev/null
   sodium sver verify "$threads" "$n_ver"
   run vernd "$n_ver" "${verify[@]}" --no-duplicates "$tmp/ver.txt" >/dev/null
+  run ver1 "$n_ver" "${verify[@]}" "$tmp/ver1.txt" >/dev/null
+  run vmac "$n_ver" "${verify_k[@]}" "$tmp/vmac.txt" >/dev/null
+  run vmac1 "$n_ver" "${verify_k[@]}" "$tmp/vmac1.txt" >/dev/null
   (( quick )) || sodium sver1 verify 1 $((n_ver / threads))
 done
 
@@ -178,6 +189,10 @@ rm -f "$tmp/rss.txt"
 r_sig=$(ratio "$gsig_w" "$ssig_w")
 r_mac=$(ratio "$gmac_w" "$naive_w")
 r_ver=$(ratio "$ver_w" "$sver_w")
+r_f2sig=$(ratio "$gsig_w" "$gsig1_w")
+r_f2mac=$(ratio "$gmac_w" "$gmac1_w")
+r_f2ver=$(ratio "$ver_w" "$ver1_w")
+r_f2vmac=$(ratio "$vmac_w" "$vmac1_w")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 pyver=$("$python" -c 'import sys; print(sys.version.split()[0])')
 row() { local cells="|" c; for c; do cells+=" ${c# } |"; done; echo "${cells//  |/ |}"; }
@@ -201,6 +216,14 @@ row " verify -p, $n_ver sig codes (default: duplicate check on) vs crypto_sign_v
     " $(si "$ver_w") " " $(si "$sver_w") " " $r_ver " " >= 0.9 " " $(met "$r_ver" 0.9 ge) "
 row " peak RSS, gen --auth mac, $n_rss codes to a file " " $rss_mb MB " "" "" " <= 64 MB " \
     " $(met "$rss_mb" 64 le) "
+row " format 2 vs format 1: gen --auth sig " " $(si "$gsig_w") " " $(si "$gsig1_w") " \
+    " $r_f2sig " " >= 0.95 " " $(met "$r_f2sig" 0.95 ge) "
+row " format 2 vs format 1: gen --auth mac " " $(si "$gmac_w") " " $(si "$gmac1_w") " \
+    " $r_f2mac " " >= 0.95 " " $(met "$r_f2mac" 0.95 ge) "
+row " format 2 vs format 1: verify -p, sig codes " " $(si "$ver_w") " " $(si "$ver1_w") " \
+    " $r_f2ver " " >= 0.95 " " $(met "$r_f2ver" 0.95 ge) "
+row " format 2 vs format 1: verify -k, mac codes " " $(si "$vmac_w") " " $(si "$vmac1_w") " \
+    " $r_f2vmac " " >= 0.95 " " $(met "$r_f2vmac" 0.95 ge) "
 echo
 echo "Diagnostics (no targets). CPU rates are codes per CPU second (user + system) of the"
 echo "whole process; their ratio is yima's CPU cost against the peer's, whatever else the"

@@ -11,7 +11,11 @@ int report_error(const char *cmd, const yima_err *err)
 {
     if (err->code == YIMA_E_PIPE)
         return EXIT_OK; /* the reader stopped early (| head): not our failure */
-    fprintf(stderr, "yima %s: error %d: %s\n", cmd, err->code, err->msg);
+    /* The library never names options; the tool says which one helps. */
+    const char *hint = err->code == YIMA_E_EXISTS   ? " (--force replaces it)"
+                       : err->code == YIMA_E_LEDGER ? " (--force issues it again)"
+                                                    : "";
+    fprintf(stderr, "yima %s: error %d: %s%s\n", cmd, err->code, err->msg, hint);
     return yima_exit_status(err->code);
 }
 

@@ -55,23 +55,23 @@ static int check_sheet(const yima_render_options *opt, yima_err *err)
     const yima_sheet *s = opt->sheet;
     double left, top;
     if (!s->cols || !s->rows || s->cols > 1000 || s->rows > 1000)
-        return yima_err_set(err, YIMA_E_USAGE, "--sheet %ux%u: need 1..1000 columns and rows",
+        return yima_err_set(err, YIMA_E_USAGE, "a sheet of %ux%u labels: need 1..1000 columns and rows",
                             s->cols, s->rows);
     if (s->page_w <= 0 || s->page_h <= 0 || s->page_w > 5000 || s->page_h > 5000 ||
         s->pitch_x <= 0 || s->pitch_y <= 0)
-        return yima_err_set(err, YIMA_E_USAGE, "--page-mm and --pitch-mm need sizes above 0 mm");
+        return yima_err_set(err, YIMA_E_USAGE, "page and label pitch need sizes above 0 mm");
     yr_sheet_origin(s, &left, &top);
     /* A centred grid needs just its own size; a placed one its offset too. */
     double need_w = (s->left > 0 ? s->left : 0) + s->cols * s->pitch_x;
     double need_h = (s->top > 0 ? s->top : 0) + s->rows * s->pitch_y;
     if (left < 0 || top < 0 || need_w > s->page_w + 1e-9 || need_h > s->page_h + 1e-9)
         return yima_err_set(err, YIMA_E_USAGE,
-                            "--sheet %ux%u at pitch %gx%g mm needs %.1fx%.1f mm but the page is "
+                            "a sheet of %ux%u labels at pitch %gx%g mm needs %.1fx%.1f mm but the page is "
                             "%gx%g mm",
                             s->cols, s->rows, s->pitch_x, s->pitch_y, need_w, need_h, s->page_w,
                             s->page_h);
     if (opt->pack == YIMA_PACK_ZPL)
-        return yima_err_set(err, YIMA_E_USAGE, "--sheet and --zpl cannot be combined");
+        return yima_err_set(err, YIMA_E_USAGE, "sheets and ZPL cannot be combined");
     if (opt->pack != YIMA_PACK_PDF && opt->format != YIMA_IMG_PNG)
         return yima_err_set(err, YIMA_E_USAGE, "sheet pages are PDF or PNG, not %s",
                             yima_imgfmt_name(opt->format));
@@ -83,21 +83,21 @@ int yima_render_check(const yima_render_options *opt, yima_err *err)
     if ((unsigned)opt->ecc > YIMA_ECC_H)
         return yima_err_set(err, YIMA_E_USAGE, "unknown error correction level %d", opt->ecc);
     if (opt->version < 0 || opt->version > YIMA_QR_VERSION_MAX)
-        return yima_err_set(err, YIMA_E_USAGE, "--version %d is out of range 1..40", opt->version);
+        return yima_err_set(err, YIMA_E_USAGE, "QR version %d is out of range 1..40", opt->version);
     if (opt->scale < 1 || opt->scale > YIMA_RENDER_SCALE_MAX)
-        return yima_err_set(err, YIMA_E_USAGE, "--scale %d is out of range 1..%d", opt->scale,
+        return yima_err_set(err, YIMA_E_USAGE, "scale %d is out of range 1..%d", opt->scale,
                             YIMA_RENDER_SCALE_MAX);
     if (opt->margin < 0 || opt->margin > YIMA_RENDER_MARGIN_MAX)
-        return yima_err_set(err, YIMA_E_USAGE, "--margin %d is out of range 0..%d", opt->margin,
+        return yima_err_set(err, YIMA_E_USAGE, "margin %d is out of range 0..%d", opt->margin,
                             YIMA_RENDER_MARGIN_MAX);
     if (opt->dpi < 0 || opt->dpi > 10000)
-        return yima_err_set(err, YIMA_E_USAGE, "--dpi %d is out of range 1..10000", opt->dpi);
+        return yima_err_set(err, YIMA_E_USAGE, "resolution %d dpi is out of range 1..10000", opt->dpi);
     if ((unsigned)opt->format > YIMA_IMG_PBM || (unsigned)opt->pack > YIMA_PACK_ZPL)
         return yima_err_set(err, YIMA_E_USAGE, "unknown image format or packing");
     if (opt->pack == YIMA_PACK_DIR && (!opt->dir || !*opt->dir))
-        return yima_err_set(err, YIMA_E_USAGE, "--dir needs a directory");
+        return yima_err_set(err, YIMA_E_USAGE, "a directory output needs a directory name");
     if (opt->pack == YIMA_PACK_PDF && !opt->sheet)
-        return yima_err_set(err, YIMA_E_USAGE, "PDF output needs --sheet COLSxROWS");
+        return yima_err_set(err, YIMA_E_USAGE, "PDF output needs a sheet layout (columns and rows)");
     return opt->sheet ? check_sheet(opt, err) : YIMA_OK;
 }
 
@@ -111,7 +111,7 @@ int yr_check_label(const yima_render_options *opt, int width, yima_err *err)
     if (w > opt->sheet->pitch_x + 1e-9 || h > opt->sheet->pitch_y + 1e-9)
         return yima_err_set(err, YIMA_E_USAGE,
                             "a version %d symbol is %.1fx%.1f mm with its quiet zone, larger than "
-                            "the %gx%g mm label pitch (use a smaller --module-mm or --margin)",
+                            "the %gx%g mm label pitch (a smaller module or margin fits)",
                             (width - 17) / 4, w, h, opt->sheet->pitch_x, opt->sheet->pitch_y);
     return YIMA_OK;
 }

@@ -104,7 +104,7 @@ static int fix_version(run *r, const char *line, size_t len, uint64_t lineno, yi
                                   "at ECC %s", src, (unsigned long long)lineno, pl.len,
                                   yima_ecc_name(r->opt.ecc))
                    : yima_err_set(err, YIMA_E_USAGE,
-                                  "--version %d is too small for the first payload (%s:%llu "
+                                  "QR version %d is too small for the first payload (%s:%llu "
                                   "needs version %d at ECC %s)", r->opt.version, src,
                                   (unsigned long long)lineno, need, yima_ecc_name(r->opt.ecc));
     }
@@ -249,7 +249,7 @@ static int emit(run *r, yima_job *job, uint64_t pos, const yima_field *code, con
                    ? yima_err_set(err, YIMA_E_NOMEM, "out of memory")
                    : YIMA_OK;
     if ((size_t)snprintf(path, sizeof path, "%s/%s", r->opt.dir, name) >= sizeof path)
-        return yima_err_set(err, YIMA_E_USAGE, "--dir path too long");
+        return yima_err_set(err, YIMA_E_USAGE, "%s: directory path too long", r->opt.dir);
     yima_out *out;
     int rc = yima_out_open(&out, path, r->opt.force, 0, err);
     if (!rc)
@@ -321,7 +321,7 @@ static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uin
     if (yr_encode(pl.ptr, pl.len, r->version, r->opt.ecc, &qr))
         return yima_err_set(err, YIMA_E_DATA,
                             "%s:%llu: payload of %zu bytes does not fit QR version %d-%s (the "
-                            "version the first payload set; use --version)",
+                            "version the first payload set; give a larger version)",
                             src, (unsigned long long)lineno, pl.len, r->version,
                             yima_ecc_name(r->opt.ecc));
     job->stat[ST_SYMBOLS]++;
@@ -388,7 +388,7 @@ static int wr(void *ctx, yima_job *job, yima_err *err)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     if (r->opt.pack == YIMA_PACK_SINGLE && r->files + job->stat[ST_FILES] > 1)
         return yima_err_set(err, YIMA_E_USAGE,
-                            "the input holds more than one %s; use --dir, --tar, --sheet or --zpl",
+                            "the input holds more than one %s, and one image holds one; write a directory, a tar stream, sheets or ZPL",
                             r->per_page ? "page" : "payload");
     if (r->out && job->out.len && (rc = yima_out_write(r->out, job->out.data, job->out.len, err)))
         return rc;
