@@ -210,12 +210,12 @@ static void test_option_checks(void **state)
         const char *msg;
     } rows[] = {
         {0, 0, NULL, YIMA_PACK_SINGLE, YIMA_OK, NULL},
-        {1, 41, NULL, YIMA_PACK_SINGLE, YIMA_E_USAGE, "--version 41"},
-        {2, 0, NULL, YIMA_PACK_SINGLE, YIMA_E_USAGE, "--scale 0"},
-        {3, 101, NULL, YIMA_PACK_SINGLE, YIMA_E_USAGE, "--margin 101"},
+        {1, 41, NULL, YIMA_PACK_SINGLE, YIMA_E_USAGE, "QR version 41"},
+        {2, 0, NULL, YIMA_PACK_SINGLE, YIMA_E_USAGE, "scale 0"},
+        {3, 101, NULL, YIMA_PACK_SINGLE, YIMA_E_USAGE, "margin 101"},
         {4, 7, NULL, YIMA_PACK_SINGLE, YIMA_E_USAGE, "error correction"},
-        {0, 0, NULL, YIMA_PACK_PDF, YIMA_E_USAGE, "needs --sheet"},
-        {0, 0, NULL, YIMA_PACK_DIR, YIMA_E_USAGE, "--dir needs"},
+        {0, 0, NULL, YIMA_PACK_PDF, YIMA_E_USAGE, "needs a sheet layout"},
+        {0, 0, NULL, YIMA_PACK_DIR, YIMA_E_USAGE, "needs a directory name"},
         {0, 0, &fits, YIMA_PACK_PDF, YIMA_OK, NULL},
         {0, 0, &wide, YIMA_PACK_PDF, YIMA_E_USAGE, "needs 240.0x296.0 mm"},
         {0, 0, &placed, YIMA_PACK_PDF, YIMA_E_USAGE, "needs 215.0x296.0 mm"},
