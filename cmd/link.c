@@ -7,21 +7,13 @@
 #include "common.h"
 #include "yima/link.h"
 
-static const char help[] =
+/* The usage line and the options; the commands between them come from the
+ * table at the end of this file. */
+static const char help_usage[] =
     "Usage: yima link -s STORE COMMAND [OPTIONS] [ARGS]\n"
-    "Records which codes went into which case and pallet; see yima-link(1).\n"
-    "\n"
-    "Commands:\n"
-    "  import [FILE...]                   apply line events (TSV or JSON lines; - is stdin)\n"
-    "  commission CODE PRODUCT LOT [EXPIRY]\n"
-    "  pack PARENT CHILD...               put children into a case or pallet\n"
-    "  unpack PARENT [CHILD...]           take out the children named, or all\n"
-    "  replace OLD NEW                    a new label takes over an old one's place\n"
-    "  decommission CODE [REASON]\n"
-    "  trace CODE                         chain up, contents down, history\n"
-    "  stats                              counts by level and state, last event\n"
-    "  export                             the event log as TSV or EPCIS 2.0 JSON-LD\n"
-    "\n"
+    "Records which codes went into which case and pallet; see yima-link(1).\n";
+
+static const char help_options[] =
     "Options:\n"
     "  -s, --store FILE         the store (SQLite, WAL mode)              [Default: none]\n"
     "  -p, --public FILE        public key: verifies sig codes; repeatable [Default: none]\n"
@@ -76,11 +68,17 @@ static int add_key(args *a, const char *path, int secret)
 {
     yima_key *key;
     yima_err err;
-    int rc = secret ? yima_key_load_secret(&key, path, &err) : yima_key_load_public(&key, path, &err);
-    if (!rc && (rc = yima_keyring_add(a->ring, key, &err)))
+    int rc = secret ? yima_key_load_secret(&key, path, &err)
+                    : yima_key_load_public(&key, path, &err);
+    if (rc)
+        return report_error("link", &err);
+    /* The ring owns the key once added; when adding fails, we still do. */
+    if ((rc = yima_keyring_add(a->ring, key, &err))) {
         yima_key_free(key);
-    a->nkeys += !rc;
-    return rc ? report_error("link", &err) : 0;
+        return report_error("link", &err);
+    }
+    a->nkeys++;
+    return 0;
 }
 
 static int opt_time(const char *opt, const char *text, int64_t *ms)
@@ -135,14 +133,39 @@ static int parse_opt(void *ctx, int c, const char *v)
     }
 }
 
-static int do_import(yima_link *s, args *a, char **files, int n)
+/* Refused events on stderr, unless --rejects takes them. */
+static void print_reject(void *ctx, const yima_link_reject *r)
+{
+    (void)ctx;
+    fprintf(stderr, "yima link: %s:%llu: rejected: %s\n", r->source,
+            (unsigned long long)r->line, r->reason);
+}
+
+/* A refused hand event or an unknown code is a bad code (exit 1), not an
+ * I/O or data error. */
+static int data_error(int rc, const yima_err *err)
+{
+    if (rc == YIMA_E_DATA) {
+        report_error("link", err);
+        return EXIT_BAD;
+    }
+    return rc ? report_error("link", err) : EXIT_OK;
+}
+
+typedef struct link_command link_command;
+typedef int (*link_fn)(yima_link *s, args *a, const link_command *c, char **argv, int argc);
+
+static int do_import(yima_link *s, args *a, const link_command *c, char **files, int n)
 {
     yima_link_summary sum;
     yima_err err;
     progress p;
+    (void)c;
     progress_init(&p, "lines", 0, a->quiet);
     a->imp.progress = progress_update;
     a->imp.progress_ctx = &p;
+    if (!a->imp.rejects)
+        a->imp.on_reject = print_reject;
     int rc = yima_link_import(s, &a->imp, (const char *const *)files, n, &sum, &err);
     progress_end(&p);
     fprintf(stderr, "yima link: %llu events: %llu applied, %llu skipped (already in the store), "
@@ -153,53 +176,127 @@ static int do_import(yima_link *s, args *a, char **files, int n)
     return sum.rejected ? EXIT_BAD : EXIT_OK;
 }
 
-static int run(yima_link *s, args *a, const char *cmd, char **rest, int n)
+/* The subcommands, in the order --help lists them. writes: opens the store
+ * for writing and needs a key; min/max: argument counts (-1 any). */
+struct link_command {
+    const char *name;
+    link_fn fn;
+    int writes, min, max;
+    const char *args, *summary;
+};
+
+/* A hand command is one event: its name is the event type. */
+static int do_event(yima_link *s, args *a, const link_command *c, char **argv, int n)
 {
     yima_err err;
-    int rc;
-    if (!strcmp(cmd, "import"))
-        return do_import(s, a, rest, n);
-    if (!strcmp(cmd, "trace")) {
-        if (n != 1)
-            return usage_error("link", "trace takes one CODE");
-        rc = yima_link_trace(s, rest[0], a->imp.template_text, a->json, stdout, &err);
-        return rc == YIMA_E_DATA ? (report_error("link", &err), EXIT_BAD)
-                                 : rc ? report_error("link", &err) : EXIT_OK;
-    }
-    if (!strcmp(cmd, "stats"))
-        rc = yima_link_stats(s, a->json, stdout, &err);
-    else if (!strcmp(cmd, "export"))
-        rc = yima_link_export(s, &a->exp, NULL, &err);
-    else {
-        /* A hand command is one event: its name is the event type. */
-        char *fields[n + 1];
-        fields[0] = (char *)cmd;
-        memcpy(fields + 1, rest, (size_t)n * sizeof *rest);
-        rc = yima_link_apply(s, &a->imp, a->id, (const char *const *)fields, n + 1, &err);
-        if (rc == YIMA_E_DATA)
-            return report_error("link", &err), EXIT_BAD;
-    }
+    const char *fields[n + 1];
+    fields[0] = c->name;
+    memcpy(fields + 1, argv, (size_t)n * sizeof *argv);
+    return data_error(yima_link_apply(s, &a->imp, a->id, fields, n + 1, &err), &err);
+}
+
+static int do_trace(yima_link *s, args *a, const link_command *c, char **argv, int n)
+{
+    yima_err err;
+    (void)c, (void)n;
+    int rc = yima_link_trace(s, argv[0], a->imp.template_text, a->json, stdout, &err);
+    return data_error(rc, &err);
+}
+
+static int do_stats(yima_link *s, args *a, const link_command *c, char **argv, int n)
+{
+    yima_err err;
+    (void)c, (void)argv, (void)n;
+    return yima_link_stats(s, a->json, stdout, &err) ? report_error("link", &err) : EXIT_OK;
+}
+
+static int do_export(yima_link *s, args *a, const link_command *c, char **argv, int n)
+{
+    yima_err err;
+    (void)c, (void)argv, (void)n;
+    int rc = yima_link_export(s, &a->exp, NULL, &err);
+    /* The library names no options; the subtree root is ours to name. */
+    if (rc == YIMA_E_USAGE && a->exp.subtree && !strncmp(err.msg, "subtree root: ", 14))
+        return usage_error("link", "--subtree: %s", err.msg + 14);
     return rc ? report_error("link", &err) : EXIT_OK;
 }
 
-static int is_command(const char *c, int *writes)
+static const link_command commands[] = {
+    {"import", do_import, 1, 0, -1, "[FILE...]",
+     "apply line events (TSV or JSON lines; - is stdin)"},
+    {"commission", do_event, 1, 3, 4, "CODE PRODUCT LOT [EXPIRY]",
+     "a code comes alive for a product and lot"},
+    {"pack", do_event, 1, 2, -1, "PARENT CHILD...", "put children into a case or pallet"},
+    {"unpack", do_event, 1, 1, -1, "PARENT [CHILD...]", "take out the children named, or all"},
+    {"replace", do_event, 1, 2, 2, "OLD NEW", "a new label takes over an old one's place"},
+    {"decommission", do_event, 1, 1, 2, "CODE [REASON]", "take a code out of use"},
+    {"trace", do_trace, 0, 1, 1, "CODE", "chain up, contents down, history"},
+    {"stats", do_stats, 0, 0, 0, "", "counts by level and state, last event"},
+    {"export", do_export, 0, 0, 0, "", "the event log as TSV or EPCIS 2.0 JSON-LD"},
+};
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+static const link_command *find_command(const char *name)
 {
-    static const char *const cmds[] = {"import", "commission", "pack", "unpack", "replace",
-                                       "decommission", "trace", "stats", "export"};
-    for (int i = 0; i < 9; i++)
-        if (!strcmp(c, cmds[i])) {
-            *writes = i < 6;
-            return 1;
-        }
-    return 0;
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(name, commands[i].name))
+            return &commands[i];
+    return NULL;
+}
+
+/* Usage, the command table, then the options. */
+static void build_help(char *out, size_t size)
+{
+    size_t n = (size_t)snprintf(out, size, "%s\nCommands:\n", help_usage);
+    for (size_t i = 0; i < NCOMMANDS && n < size; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);
+        if (strlen(head) > 34) /* the summary goes under it */
+            n += (size_t)snprintf(out + n, size - n, "  %s\n%37s", head, "");
+        else
+            n += (size_t)snprintf(out + n, size - n, "  %-35s", head);
+        if (n < size)
+            n += (size_t)snprintf(out + n, size - n, "%s\n", commands[i].summary);
+    }
+    if (n < size)
+        snprintf(out + n, size - n, "\n%s", help_options);
+}
+
+/* The command named on the command line, checked against its arguments,
+ * the store and the keys; NULL after printing a usage error. */
+static const link_command *pick_command(const args *a, int argc, char **argv)
+{
+    if (optind >= argc) {
+        usage_error("link", "no command");
+        return NULL;
+    }
+    const link_command *c = find_command(argv[optind]);
+    int n = argc - optind - 1;
+    if (!c)
+        usage_error("link", "unknown command '%s'", argv[optind]);
+    else if (c->max == 0 && n > 0)
+        usage_error("link", "%s takes no arguments", c->name);
+    else if (n < c->min || (c->max >= 0 && n > c->max))
+        usage_error("link", "%s takes %s (too %s arguments)", c->name, c->args,
+                    n < c->min ? "few" : "many");
+    else if (!a->store)
+        usage_error("link", "no store given (-s FILE)");
+    else if (c->writes && !a->nkeys)
+        usage_error("link", "%s needs a key to verify codes (-p brand.pub or -k brand.key)",
+                    c->name);
+    else
+        return c;
+    return NULL;
 }
 
 int cmd_link(int argc, char **argv)
 {
     args a = {0};
-    int rc = 0, writes = 0;
+    int rc;
     yima_link *s = NULL;
     yima_err err;
+    char help[8192];
+    build_help(help, sizeof help);
     /* The process is ours: no global allocation statistics, whose lock
      * SQLite would otherwise take on every malloc and free. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -207,25 +304,18 @@ int cmd_link(int argc, char **argv)
     yima_link_export_options_init(&a.exp);
     a.imp.threads = yima_cpu_count();
     a.ring = yima_keyring_create();
-    int status = parse_options("link", argc, argv, "s:p:k:t:j:f:o:qh", longopts, help, parse_opt,
-                               &a);
-    if (status >= 0) {
-        yima_keyring_free(a.ring);
-        return status;
-    }
-    if (optind >= argc || !is_command(argv[optind], &writes))
-        rc = usage_error("link", optind < argc ? "unknown command '%s'" : "no command%s",
-                         optind < argc ? argv[optind] : "");
-    else if (!a.store)
-        rc = usage_error("link", "no store given (-s FILE)");
-    else if (writes && !a.nkeys)
-        rc = usage_error("link", "%s needs a key to verify codes (-p brand.pub or -k brand.key)",
-                         argv[optind]);
-    else if ((rc = yima_link_open(&s, a.store, writes ? YIMA_LINK_WRITE : YIMA_LINK_READ, &err)))
-        rc = report_error("link", &err);
-    if (!rc) {
-        a.imp.ring = a.ring;
-        rc = run(s, &a, argv[optind], argv + optind + 1, argc - optind - 1);
+    rc = parse_options("link", argc, argv, "s:p:k:t:j:f:o:qh", longopts, help, parse_opt, &a);
+    if (rc < 0) {
+        const link_command *c = pick_command(&a, argc, argv);
+        if (!c)
+            rc = EXIT_USAGE;
+        else if ((rc = yima_link_open(&s, a.store, c->writes ? YIMA_LINK_WRITE : YIMA_LINK_READ,
+                                      &err)))
+            rc = report_error("link", &err);
+        else {
+            a.imp.ring = a.ring;
+            rc = c->fn(s, &a, c, argv + optind + 1, argc - optind - 1);
+        }
     }
     yima_link_close(s);
     yima_keyring_free(a.ring);

@@ -207,14 +207,14 @@ static int pack_check(applier *a)
         if ((rc = dead(a, i, role)))
             return rc;
         if (a->rules->require_commissioned && k->state != LK_ACTIVE)
-            return reject(a, "child %d '%s' is not commissioned (--require-commissioned)", i,
+            return reject(a, "child %d '%s' is not commissioned (required before packing)", i,
                           code_text(a, i));
         if (k->parent && k->parent == a->k[0].id)
             return reject(a, "child %d '%s' is already in this %s", i, code_text(a, i),
                           yima_level_name(ev->codes[0].level));
         if (k->parent && !a->rules->move) {
             text_of(a, k->parent, other, sizeof other);
-            return reject(a, "child %d '%s' is already in %s '%s'; UNPACK it first or use --move",
+            return reject(a, "child %d '%s' is already in %s '%s'; UNPACK it first, or allow moves",
                           i, code_text(a, i), yima_level_name(ev->codes[0].level), other);
         }
     }

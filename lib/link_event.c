@@ -124,7 +124,7 @@ static const char *status_hint(yima_status s)
     case YIMA_S_BAD_MAC: return " (forged or damaged: mac does not verify)";
     case YIMA_S_BAD_CHECK: return " (a typo: check character wrong)";
     case YIMA_S_UNKNOWN_KEY: return " (no key with this id was given)";
-    case YIMA_S_NEED_SECRET: return " (mac and none codes need the secret key, -k)";
+    case YIMA_S_NEED_SECRET: return " (mac and none codes need the secret key)";
     default: return "";
     }
 }

@@ -313,7 +313,7 @@ static int subtree_code(const yima_link_export_options *opt, char *out, size_t s
     if (rc)
         return rc;
     if (lk_code_lookup_text(p, opt->subtree, strlen(opt->subtree), &c, reason, sizeof reason))
-        rc = yima_err_set(err, YIMA_E_USAGE, "--subtree: %s", reason);
+        rc = yima_err_set(err, YIMA_E_USAGE, "subtree root: %s", reason);
     else
         snprintf(out, size, "%.*s", (int)c.len, c.text);
     lk_parser_free(p);

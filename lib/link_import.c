@@ -16,12 +16,17 @@
 #define BLOCK_BYTES (256 * 1024)
 #define REASON_MAX 400
 #define STAT_INPUT 7 /* job->stat slot: which input the job came from */
+#define REC_TOO_LONG (-2) /* a line over YIMA_LINE_MAX: stops the import there */
+
+/* One limit for both modes: the line reader's, as link.h documents it. */
+_Static_assert(YIMA_LINK_LINE_MAX == YIMA_LINE_MAX, "link's line limit is the line reader's");
 
 /* A work-stage result, laid out in job->out: this header, then the id, the
- * three args, the reason, then per code a code_rec with its text and payload. */
+ * three args, the reason, then per code a code_rec with its text and payload,
+ * each followed by a NUL. */
 typedef struct rec {
     uint32_t size;  /* whole record, 8-byte aligned */
-    int32_t kind;   /* 1 event, -1 rejected by parsing or verification */
+    int32_t kind;   /* 1 event, -1 rejected by parsing or verification, REC_TOO_LONG */
     uint64_t line;
     uint32_t raw_off, raw_len; /* the input line in job->in */
     int32_t type, has_time, tz, ncodes;
@@ -42,7 +47,7 @@ typedef struct importer {
     int ninputs, cur, realtime, fd;
     yima_lines *lines;
     yima_buf carry;       /* realtime: the unfinished last line */
-    uint64_t next_line;   /* realtime: number of the next line */
+    uint64_t next_line;   /* realtime: number of the next line (1-based, as in bulk) */
     char **names;         /* event-id source name of each input */
     yima_out *rejects;
     yima_link_summary *sum;
@@ -61,6 +66,14 @@ static const char *base_name(const char *path)
 static int is_stdin(const char *path)
 {
     return !path || strcmp(path, "-") == 0;
+}
+
+/* The one line limit of bulk and realtime input, worded as the line reader
+ * (lib/lines.c) words it. */
+static int too_long(yima_err *err, const char *input, uint64_t line)
+{
+    return yima_err_set(err, YIMA_E_DATA, "%s:%llu: line longer than %d bytes", input,
+                        (unsigned long long)line, YIMA_LINE_MAX);
 }
 
 /* Realtime input: whatever whole lines have arrived, without waiting for a
@@ -86,6 +99,10 @@ static int read_realtime(importer *im, yima_job *job, yima_err *err)
         }
         if (im->fd < 0)
             return 0;
+        /* No newline yet: a line over the limit is refused now, before it
+         * is read to its end, so memory stays bounded whatever comes. */
+        if (im->carry.len > YIMA_LINE_MAX)
+            return too_long(err, "(stdin)", im->next_line);
         ssize_t got = read(im->fd, tmp, sizeof tmp);
         if (got < 0 && errno == EINTR)
             continue;
@@ -144,8 +161,9 @@ static int put_event(yima_buf *out, rec *r, const lk_event *ev)
     for (int i = 0; i < ev->ncodes; i++) {
         const lk_code *c = &ev->codes[i];
         code_rec cr = {(uint32_t)c->len, (uint32_t)c->payload_len, c->level, c->payload != NULL};
-        rc = rc || put(out, &cr, sizeof cr) || put(out, c->text, c->len) ||
-             put(out, c->payload, c->payload_len);
+        /* Each with its NUL: lk_code's strings are C strings too. */
+        rc = rc || put(out, &cr, sizeof cr) || put(out, c->text, c->len) || put(out, "", 1) ||
+             put(out, c->payload, c->payload_len) || put(out, "", 1);
     }
     return rc;
 }
@@ -162,13 +180,16 @@ static int work_job(void *ctx, void *worker, yima_job *job, yima_err *err)
         char *nl = memchr(s, '\n', (size_t)(end - s));
         size_t len = (size_t)((nl ? nl : end) - s);
         lk_event ev;
-        int kind = lk_parse_line(p, s, len, &ev, reason, sizeof reason);
+        int kind = len > YIMA_LINE_MAX ? REC_TOO_LONG
+                                       : lk_parse_line(p, s, len, &ev, reason, sizeof reason);
         rec r = {.kind = kind, .line = line, .raw_off = (uint32_t)(s - (char *)job->in.data),
                  .raw_len = (uint32_t)len};
         size_t at = job->out.len;
         int rc = 0;
         if (kind == 1)
             rc = put_event(&job->out, &r, &ev);
+        else if (kind == REC_TOO_LONG)
+            rc = put(&job->out, &r, sizeof r);
         else if (kind < 0)
             rc = put(&job->out, &r, sizeof r) || put(&job->out, reason, strlen(reason));
         if (kind != 0) {
@@ -176,7 +197,7 @@ static int work_job(void *ctx, void *worker, yima_job *job, yima_err *err)
             size_t size = job->out.len - at;
             rc = rc || put(&job->out, pad, (8 - size % 8) % 8);
             ((rec *)(job->out.data + at))->size = (uint32_t)(job->out.len - at);
-            if (kind < 0)
+            if (kind == -1)
                 ((rec *)(job->out.data + at))->reason_len = (uint32_t)strlen(reason);
         }
         if (rc)
@@ -217,22 +238,25 @@ static int decode(importer *im, const rec *r, lk_event *ev)
         code_rec cr;
         memcpy(&cr, p, sizeof cr);
         p += sizeof cr;
-        im->codes[i] = (lk_code){p, cr.len, cr.has_payload ? p + cr.len : NULL, cr.payload_len,
-                                 cr.level};
-        p += cr.len + cr.payload_len;
+        im->codes[i] = (lk_code){p, cr.len, cr.has_payload ? p + cr.len + 1 : NULL,
+                                 cr.payload_len, cr.level};
+        p += cr.len + 1 + cr.payload_len + 1;
     }
     return 0;
 }
 
+/* A refused event goes to the caller's callback and the rejects file: the
+ * library itself never prints. */
 static int report_reject(importer *im, const char *src, uint64_t line, const char *reason,
                          const char *raw, size_t raw_len, yima_err *err)
 {
     im->sum->rejected++;
-    if (!im->rejects) {
-        fprintf(stderr, "yima link: %s:%llu: rejected: %s\n", src, (unsigned long long)line,
-                reason);
-        return YIMA_OK;
+    if (im->opt->on_reject) {
+        yima_link_reject r = {src, line, reason, raw, raw_len};
+        im->opt->on_reject(im->opt->reject_ctx, &r);
     }
+    if (!im->rejects)
+        return YIMA_OK;
     char head[300];
     int n = snprintf(head, sizeof head, "%s:%llu\t", src, (unsigned long long)line);
     int rc = yima_out_write(im->rejects, head, (size_t)n, err);
@@ -284,8 +308,14 @@ static int write_job(void *ctx, yima_job *job, yima_err *err)
 {
     importer *im = ctx;
     const char *src = im->names[job->stat[STAT_INPUT]];
+    const char *input = im->inputs[job->stat[STAT_INPUT]];
     for (size_t at = 0; at < job->out.len;) {
         const rec *r = (const rec *)(job->out.data + at);
+        if (r->kind == REC_TOO_LONG) {
+            /* A station's earlier lines stay applied, as if read apart. */
+            int rc = im->realtime ? lk_commit(im->s, err) : YIMA_OK;
+            return rc ? rc : too_long(err, is_stdin(input) ? "(stdin)" : input, r->line);
+        }
         int rc = apply_record(im, r, src, (const char *)job->in.data + r->raw_off, err);
         if (rc)
             return rc;
@@ -387,7 +417,7 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
         ninputs = 1;
     }
     importer im = {.s = s, .opt = opt, .inputs = inputs, .ninputs = ninputs,
-                   .sum = sum ? sum : &local};
+                   .sum = sum ? sum : &local, .next_line = 1};
     memset(im.sum, 0, sizeof *im.sum);
     if (s->mode != YIMA_LINK_WRITE)
         return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");

@@ -24,6 +24,7 @@ enum {
 
 struct yima_link {
     sqlite3 *db;
+    char *path;          /* as opened, to lead messages */
     yima_link_mode mode;
     int schema_found;
     int in_txn;
@@ -35,9 +36,13 @@ struct yima_link {
 int lk_run(yima_link *s, int q);
 /* The lookup key of a canonical code text (codes.h; yima_code_hash() in SQL). */
 int64_t lk_code_hash(const char *text, size_t len);
-/* Sets err from the database's last error: YIMA_E_STORE "store: what: msg". */
+/* Sets err from the database's last error: YIMA_E_STORE "PATH: what: msg",
+ * msg being SQLite's own (sqlite3_errmsg). */
 int lk_db_error(yima_link *s, const char *what, yima_err *err);
+/* Runs sql; on failure the message names the statement. */
 int lk_exec(yima_link *s, const char *sql, yima_err *err);
+/* Same, naming what instead: for statements too long to quote (schema). */
+int lk_exec_as(yima_link *s, const char *sql, const char *what, yima_err *err);
 /* Statement q, reset and with bindings cleared. */
 sqlite3_stmt *lk_stmt(yima_link *s, int q);
 int lk_begin(yima_link *s, yima_err *err);
@@ -54,7 +59,9 @@ void lk_format_time(int64_t ms, int tz, char out[96]);
 /* "+08:00" */
 void lk_format_tz(int tz, char out[8]);
 
-/* One code of an event, after extraction, canonicalisation and verification. */
+/* One code of an event, after extraction, canonicalisation and verification.
+ * text and payload are NUL-terminated as well as counted, wherever they
+ * live (parser arena or the importer's records), so messages may use %s. */
 typedef struct lk_code {
     const char *text;
     size_t len;

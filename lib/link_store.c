@@ -7,6 +7,9 @@
 #include <sodium.h>
 #include "link_internal.h"
 
+/* How long a process waits for another one's lock on the store. */
+#define BUSY_MS 10000
+
 /* The codes table and its indexes, shared by the schema and its upgrade.
  * h is lk_code_hash(code): codes are found by it (then the text compared)
  * rather than by a UNIQUE index on the 27-character text, because that
@@ -121,15 +124,20 @@ static void sql_code_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 int lk_db_error(yima_link *s, const char *what, yima_err *err)
 {
-    return yima_err_set(err, YIMA_E_STORE, "store: %s: %s", what,
+    return yima_err_set(err, YIMA_E_STORE, "%s: %s: %s", s && s->path ? s->path : "store", what,
                         s && s->db ? sqlite3_errmsg(s->db) : "out of memory");
+}
+
+int lk_exec_as(yima_link *s, const char *sql, const char *what, yima_err *err)
+{
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return lk_db_error(s, what, err);
+    return YIMA_OK;
 }
 
 int lk_exec(yima_link *s, const char *sql, yima_err *err)
 {
-    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return lk_db_error(s, sql, err);
-    return YIMA_OK;
+    return lk_exec_as(s, sql, sql, err);
 }
 
 sqlite3_stmt *lk_stmt(yima_link *s, int q)
@@ -190,39 +198,64 @@ static int pragma_int(yima_link *s, const char *sql, int *value, yima_err *err)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, sql, err);
 }
 
-/* Creates or upgrades the schema; each step is one transaction with the
- * version bump, so a crash leaves either the old or the new schema. */
-static int migrate(yima_link *s, const char *path, yima_err *err)
+/* What the file holds: schema version, application id, table count. */
+static int read_header(yima_link *s, int *version, int *app, int *tables, yima_err *err)
 {
-    int version, app, tables;
-    if (pragma_int(s, "PRAGMA user_version", &version, err) ||
-        pragma_int(s, "PRAGMA application_id", &app, err) ||
-        pragma_int(s, "SELECT count(*) FROM sqlite_schema", &tables, err))
-        return err ? err->code : YIMA_E_STORE;
-    s->schema_found = version;
+    int rc = pragma_int(s, "PRAGMA user_version", version, err);
+    rc = rc ? rc : pragma_int(s, "PRAGMA application_id", app, err);
+    return rc ? rc : pragma_int(s, "SELECT count(*) FROM sqlite_schema", tables, err);
+}
+
+static int check_header(yima_link *s, int version, int app, int tables, yima_err *err)
+{
     if (tables > 0 && app != YIMA_LINK_APP_ID)
         return yima_err_set(err, YIMA_E_STORE, "%s: an SQLite database, but not a yima store",
-                            path);
+                            s->path);
     if (version > YIMA_LINK_SCHEMA)
         return yima_err_set(err, YIMA_E_STORE,
                             "%s: store schema %d is newer than this yima understands (%d); "
-                            "use yima %s or later", path, version, YIMA_LINK_SCHEMA,
+                            "use yima %s or later", s->path, version, YIMA_LINK_SCHEMA,
                             "with that schema");
-    if (version == YIMA_LINK_SCHEMA)
-        return YIMA_OK;
-    if (s->mode == YIMA_LINK_READ)
+    if (version < YIMA_LINK_SCHEMA && s->mode == YIMA_LINK_READ)
         return yima_err_set(err, YIMA_E_STORE, tables ? "%s: store schema %d needs an upgrade; "
                             "open it for writing (import) once" : "%s: not a yima store (empty)",
-                            path, version);
-    /* All steps in one transaction with the version bump. */
-    char sql[96];
+                            s->path, version);
+    return YIMA_OK;
+}
+
+/* All steps from version to the current schema, and the version bump. */
+static int upgrade_from(yima_link *s, int version, yima_err *err)
+{
+    char sql[96], what[64];
+    int rc = YIMA_OK;
+    for (int v = version; !rc && v < YIMA_LINK_SCHEMA; v = v ? v + 1 : YIMA_LINK_SCHEMA) {
+        /* Name the step, not its SQL: schema text makes no message. */
+        if (v)
+            snprintf(what, sizeof what, "upgrading the store schema from %d", v);
+        rc = lk_exec_as(s, upgrade[v], v ? what : "creating the store schema", err);
+    }
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d; PRAGMA application_id=%d;",
              YIMA_LINK_SCHEMA, YIMA_LINK_APP_ID);
-    int rc = lk_begin(s, err);
-    for (int v = version; !rc && v < YIMA_LINK_SCHEMA; v = v ? v + 1 : YIMA_LINK_SCHEMA)
-        rc = lk_exec(s, upgrade[v], err);
-    if (!rc)
-        rc = lk_exec(s, sql, err);
+    return rc ? rc : lk_exec(s, sql, err);
+}
+
+/* Creates or upgrades the schema in one transaction with the version bump,
+ * so a crash leaves either the old or the new schema. Two processes may
+ * open one new store at once: the version that decides is read under the
+ * write lock (BEGIN IMMEDIATE), so the second waits for the first and then
+ * finds the schema made. */
+static int migrate(yima_link *s, yima_err *err)
+{
+    int version = 0, app = 0, tables = 0;
+    int rc = read_header(s, &version, &app, &tables, err);
+    if (!rc && s->mode == YIMA_LINK_WRITE && version != YIMA_LINK_SCHEMA) {
+        rc = lk_begin(s, err);
+        rc = rc ? rc : read_header(s, &version, &app, &tables, err);
+    }
+    s->schema_found = version;
+    rc = rc ? rc : check_header(s, version, app, tables, err);
+    if (!rc && version < YIMA_LINK_SCHEMA)
+        rc = upgrade_from(s, version, err);
     if (!rc)
         return lk_commit(s, err);
     lk_rollback(s);
@@ -238,12 +271,32 @@ static int prepare_all(yima_link *s, yima_err *err)
     return YIMA_OK;
 }
 
+/* A new file's switch to WAL needs an exclusive lock, and SQLite fails at
+ * once rather than call the busy handler when another process holds the
+ * file (two stations creating one store): retry for as long as the busy
+ * timeout would wait. */
+static int set_wal(yima_link *s, yima_err *err)
+{
+    for (int waited = 0;; waited += 10) {
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return YIMA_OK;
+        if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_MS)
+            return lk_db_error(s, "switching to WAL mode", err);
+        sqlite3_sleep(10);
+    }
+}
+
 int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_err *err)
 {
     yima_link *s = calloc(1, sizeof *s);
     if (!s)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     s->mode = mode;
+    if (!(s->path = strdup(path))) {
+        free(s);
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
     int flags = mode == YIMA_LINK_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                         : SQLITE_OPEN_READONLY;
     int rc = YIMA_OK;
@@ -252,7 +305,7 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
                           s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, BUSY_MS);
     sqlite3_create_function(s->db, "yima_code_hash", 1,
                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                             sql_code_hash, NULL, NULL);
@@ -262,11 +315,11 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
     if ((rc = lk_exec(s, "PRAGMA mmap_size=1073741824", err)))
         goto fail;
     if (mode == YIMA_LINK_WRITE &&
-        (rc = lk_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                         "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
-                         "PRAGMA foreign_keys=OFF", err)))
+        ((rc = set_wal(s, err)) ||
+         (rc = lk_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
+                          "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF", err))))
         goto fail;
-    if ((rc = migrate(s, path, err)) || (rc = prepare_all(s, err)))
+    if ((rc = migrate(s, err)) || (rc = prepare_all(s, err)))
         goto fail;
     *out = s;
     return YIMA_OK;
@@ -285,6 +338,7 @@ void yima_link_close(yima_link *s)
     for (int i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
+    free(s->path);
     free(s);
 }
 

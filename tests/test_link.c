@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * yima link, in process: schema versions, validation and rejects, hand
- * events, re-runs. With "--fixture DIR N" it writes DIR/brand.key and an
+ * events, re-runs, how refused events are reported. With "--fixture DIR N" it writes DIR/brand.key and an
  * event stream of N cases to DIR/day.tsv for the CLI tests instead.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -233,7 +234,7 @@ static void test_rejects(void **state)
         "in.tsv:5\tchild 3 '", "BAD_MAC", "in.tsv:6\tchild 2 '",
         "is a case code, but a case holds item codes", "in.tsv:7\tchild 3 '",
         "appears twice in the event (also as child 1)", "in.tsv:8\tchild 3 '",
-        "is already in case", "UNPACK it first or use --move",
+        "is already in case", "UNPACK it first, or allow moves",
         "in.tsv:9\tcase '", "would hold 2 codes; the pack spec says exactly 3",
         "in.tsv:11\tunknown member \"kids\""};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
@@ -347,6 +348,184 @@ static void test_ids_and_times(void **state)
     yima_link_close(s);
 }
 
+/* What on_reject received, one line per refused event. */
+typedef struct seen_rejects {
+    char text[4096];
+    int n;
+} seen_rejects;
+
+static void collect_reject(void *ctx, const yima_link_reject *r)
+{
+    seen_rejects *c = ctx;
+    size_t at = strlen(c->text);
+    snprintf(c->text + at, sizeof c->text - at, "%s:%llu|%s|%.*s\n", r->source,
+             (unsigned long long)r->line, r->reason, (int)r->text_len, r->text);
+    c->n++;
+}
+
+/* The reason stored in the store's rejects table for one event id. */
+static char *stored_reason(const char *store, const char *id)
+{
+    static char out[1024];
+    char p[512];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    path(p, store);
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT reason FROM rejects WHERE id = ?1", -1, &st,
+                                        NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+/* A code then its payload in one bulk import: the second COMMISSION is
+ * refused, and its reason names the code alone. 0.1 kept codes without their
+ * NUL in the import's records and printed them with %s: the reason ran on
+ * into the payload (ASan: heap-buffer-overflow in link_apply.c), in the
+ * rejects file, the rejects table and on stderr alike. */
+static void test_reject_names_code_alone(void **state)
+{
+    (void)state;
+    yima_link *s = open_store("nul.db", YIMA_LINK_WRITE);
+    yima_link_import_options o;
+    char text[1024], p[512], want[256];
+    const char *code = I(40);
+    options(&o);
+    path(p, "nul-rejects.tsv");
+    o.rejects = p;
+    snprintf(text, sizeof text, "COMMISSION\t%s\tP\tL1\nCOMMISSION\thttps://v.example.cn/%s\tP\tL1\n",
+             code, code);
+    yima_link_summary sum = import_text(s, &o, text);
+    yima_link_close(s);
+    assert_int_equal(sum.applied, 1);
+    assert_int_equal(sum.rejected, 1);
+    snprintf(want, sizeof want, "code '%s' is already commissioned", code);
+    assert_string_equal(stored_reason("nul.db", "in.tsv:2"), want);
+    char line[512];
+    snprintf(line, sizeof line, "in.tsv:2\t%s\tCOMMISSION\thttps://v.example.cn/%s\tP\tL1\n", want,
+             code);
+    assert_string_equal(read_file("nul-rejects.tsv"), line);
+}
+
+/* Refused events reach the caller through on_reject, in input order, with
+ * source, 1-based line, reason and the line itself. */
+static void test_reject_callback(void **state)
+{
+    (void)state;
+    yima_link *s = open_store("cb.db", YIMA_LINK_WRITE);
+    yima_link_import_options o;
+    seen_rejects got = {{0}, 0};
+    char text[1024], want[2048];
+    options(&o);
+    o.on_reject = collect_reject;
+    o.reject_ctx = &got;
+    snprintf(text, sizeof text, "# a comment\nCOMMISSION\t%s\tP\tL1\nFROB\t%s\n"
+             "COMMISSION\t%s\tP\tL1\n", I(41), I(41), I(41));
+    yima_link_summary sum = import_text(s, &o, text);
+    yima_link_close(s);
+    assert_int_equal(sum.rejected, 2);
+    assert_int_equal(got.n, 2);
+    snprintf(want, sizeof want,
+             "in.tsv:3|unknown event type 'FROB' (COMMISSION, PACK, UNPACK, REPLACE, "
+             "DECOMMISSION)|FROB\t%s\n"
+             "in.tsv:4|code '%s' is already commissioned|COMMISSION\t%s\tP\tL1\n",
+             I(41), I(41), I(41));
+    assert_string_equal(got.text, want);
+}
+
+/* Runs fn with standard error going to a file; returns what was written. */
+static char *stderr_of(void (*fn)(void))
+{
+    char p[512];
+    path(p, "stderr.txt");
+    fflush(stderr);
+    int saved = dup(2), fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    fn();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    return read_file("stderr.txt");
+}
+
+static void refuse_quietly(void)
+{
+    yima_link *s = open_store("quiet.db", YIMA_LINK_WRITE);
+    yima_link_import_options o;
+    char text[2048];
+    options(&o);
+    o.rules.require_commissioned = 1;
+    snprintf(text, sizeof text,
+             "FROB\t%s\n"                         /* 1 parse */
+             "PACK\t%s\t%s\t%s\t%s\n"             /* 2 not commissioned */
+             "COMMISSION\t%s\tP\tL\n"
+             "COMMISSION\t%s\tP\tL\n"
+             "COMMISSION\t%s\tP\tL\n"
+             "COMMISSION\t%s\tP\tL\n"
+             "PACK\t%s\t%s\t%s\t%s\n"             /* 7 ok */
+             "PACK\t%s\t%s\t%s\t%s\n",            /* 8 in another case */
+             I(50), C(50), I(50), I(51), I(52), I(50), I(51), I(52), I(53), C(50), I(50),
+             I(51), I(52), C(51), I(53), I(51), I(52));
+    yima_link_summary sum = import_text(s, &o, text);
+    assert_int_equal(sum.applied, 5);
+    assert_int_equal(sum.rejected, 3);
+    yima_link_close(s);
+}
+
+/* The library reports, the tool speaks: refused events (no rejects file, no
+ * callback) print nothing, and no message names a command-line option. */
+static void test_library_never_prints(void **state)
+{
+    (void)state;
+    assert_string_equal(stderr_of(refuse_quietly), "");
+    char *r2 = stored_reason("quiet.db", "in.tsv:2"), *r8;
+    assert_non_null(strstr(r2, "is not commissioned"));
+    assert_null(strstr(r2, "--"));
+    r8 = stored_reason("quiet.db", "in.tsv:8");
+    assert_non_null(strstr(r8, "UNPACK it first"));
+    assert_null(strstr(r8, "--"));
+    yima_link *s = open_store("quiet.db", YIMA_LINK_READ);
+    yima_link_export_options e;
+    yima_err err;
+    char out[512];
+    yima_link_export_options_init(&e);
+    path(out, "quiet-export.tsv");
+    e.output = out;
+    e.subtree = "NOT-A-CODE";
+    assert_int_equal(yima_link_export(s, &e, NULL, &err), YIMA_E_USAGE);
+    assert_null(strstr(err.msg, "--"));
+    yima_link_close(s);
+}
+
+/* A schema step that fails shows SQLite's message, not the schema's text
+ * (0.1 quoted the CREATE statements, cut at 512 bytes). */
+static void test_schema_error_message(void **state)
+{
+    (void)state;
+    char p[512], sql[128];
+    sqlite3 *db;
+    yima_link *s;
+    yima_err err;
+    path(p, "clash.db");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    /* Claims to be a yima store at schema 0, but a table is in the way. */
+    snprintf(sql, sizeof sql, "PRAGMA application_id=%d; CREATE TABLE codes(x)",
+             YIMA_LINK_APP_ID);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(yima_link_open(&s, p, YIMA_LINK_WRITE, &err), YIMA_E_STORE);
+    assert_null(strstr(err.msg, "CREATE"));
+    assert_non_null(strstr(err.msg, "table codes already exists"));
+    assert_non_null(strstr(err.msg, p));
+}
+
 static int fixture_main(const char *out_dir, const char *cases)
 {
     char base[512], p[512];
@@ -373,6 +552,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_hand_station),
         cmocka_unit_test(test_ids_and_times),
+        cmocka_unit_test(test_reject_names_code_alone),
+        cmocka_unit_test(test_reject_callback),
+        cmocka_unit_test(test_library_never_prints),
+        cmocka_unit_test(test_schema_error_message),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[600];

@@ -37,6 +37,9 @@ extern "C" {
 
 typedef struct yima_link yima_link;
 
+/* The longest event line import accepts, newline excluded (64 KiB). */
+#define YIMA_LINK_LINE_MAX 65536
+
 typedef enum {
     YIMA_LINK_READ = 0,   /* read only: trace, stats, export */
     YIMA_LINK_WRITE = 1,  /* read-write, created if missing */
@@ -67,6 +70,19 @@ typedef enum {
     YIMA_LINK_SYNC_FULL = 1,   /* one commit per event, synchronous=FULL */
 } yima_link_sync;
 
+/* One refused event, as yima_link_import reports it to on_reject. */
+typedef struct yima_link_reject {
+    const char *source;  /* the input's source name: SOURCE of a SOURCE:LINE id */
+    uint64_t line;       /* line number in that input, from 1 in every mode */
+    const char *reason;  /* why, in words (no option names); NUL-terminated */
+    const char *text;    /* the event line as read, without its newline; */
+    size_t text_len;     /* not NUL-terminated */
+} yima_link_reject;
+
+/* Called once per refused event, in input order, one call at a time (from
+ * whichever thread applies events). The pointers are valid during the call. */
+typedef void (*yima_link_reject_fn)(void *ctx, const yima_link_reject *reject);
+
 typedef struct yima_link_import_options {
     const yima_keyring *ring;  /* keys that authenticate codes (borrowed) */
     const char *template_text; /* payload template with {code}, or NULL to guess */
@@ -74,7 +90,11 @@ typedef struct yima_link_import_options {
     yima_link_sync sync;
     const char *source;        /* event-id prefix for input without @id; NULL =
                                 * each input's base name ("stdin" for -) */
-    const char *rejects;       /* file for rejected events, or NULL for stderr */
+    const char *rejects;       /* TSV file of refused events (SOURCE:LINE, reason,
+                                * line), written atomically; NULL = none */
+    yima_link_reject_fn on_reject; /* each refused event, or NULL (the library
+                                * never prints: the caller reports them) */
+    void *reject_ctx;
     int force;                 /* replace an existing rejects file */
     int realtime;              /* -1 auto (stdin pipe or terminal), 0 bulk, 1 line by line */
     uint64_t batch;            /* events per commit in bulk mode [100000] */
@@ -103,13 +123,19 @@ typedef struct yima_link_summary {
  *   [@ID] [TIME] REPLACE old new
  *   [@ID] [TIME] DECOMMISSION code [reason]
  * A code may be given as its payload (URL). An event without @ID is named
- * SOURCE:LINE. An id already in the store is skipped, so a re-run after a
- * crash applies only what is missing; the same id with other content is
- * rejected. Rejected events are reported (with input line and reason) and
- * processing goes on; they count in summary->rejected, not as an error.
+ * SOURCE:LINE, lines counted from 1 in realtime and bulk mode alike, so a
+ * realtime station's saved input re-imports in bulk as the same events.
+ * An id already in the store is skipped, so a re-run after a crash applies
+ * only what is missing; the same id with other content is rejected.
+ * Rejected events are reported (on_reject, the rejects file) and processing
+ * goes on; they count in summary->rejected, not as an error.
+ * A line may hold at most YIMA_LINK_LINE_MAX bytes (newline excluded) in
+ * either mode: a longer one stops the run with YIMA_E_DATA naming the input
+ * and line ("(stdin)" for standard input), and realtime input refuses it as
+ * soon as that many bytes arrive without a newline, so memory stays bounded.
  * Returns YIMA_OK when the whole input was processed; errors (YIMA_E_IO,
- * YIMA_E_STORE, YIMA_E_NOMEM) stop the run after rolling back the
- * uncommitted batch: every event committed before stays committed.
+ * YIMA_E_DATA, YIMA_E_STORE, YIMA_E_NOMEM) stop the run after rolling back
+ * the uncommitted batch: every event committed before stays committed.
  */
 YIMA_API int yima_link_import(yima_link *store, const yima_link_import_options *opt,
                               const char *const *inputs, int ninputs,

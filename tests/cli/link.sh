@@ -26,6 +26,21 @@ expect 2 "$Y" link -s "$S" frobnicate
 expect 2 "$Y" link -s "$S" "${K[@]}" --sync sometimes import
 expect 2 "$Y" link -s "$S" import "$T/day.tsv"          # no key
 expect 3 "$Y" link -s "$T/none/x.db" "${K[@]}" import "$T/day.tsv"
+# The commands come from one table: --help lists each with its arguments,
+# each is known and documented, and a wrong argument count is a usage error.
+"$Y" link --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ {print $1}' >"$T/cmds"
+[ "$(tr '\n' ' ' <"$T/cmds")" = "import commission pack unpack replace decommission trace stats export " ] \
+    && ok || bad "--help lists commands: $(tr '\n' ' ' <"$T/cmds")"
+while read -r c; do
+    has "$TESTS/../man/yima-link.1" "^\.BR $c"
+    expect 2 "$Y" link "$c"  # no store, and too few arguments for some
+    if grep -q "unknown command" "$T/err"; then bad "$c is not a command"; else ok; fi
+done <"$T/cmds"
+expect 2 "$Y" link -s "$S" stats extra
+has "$T/err" "stats takes no arguments"
+expect 2 "$Y" link -s "$S" "${K[@]}" pack "$T/one"
+has "$T/err" "pack takes PARENT CHILD... (too few arguments)"
+expect 2 "$Y" link -s "$S" trace
 echo "not sqlite" >"$T/junk.db"
 expect 3 "$Y" link -s "$T/junk.db" stats
 
