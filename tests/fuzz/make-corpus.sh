@@ -111,6 +111,9 @@ lt=$corpus/link_tsv
 { tsv @a COMMISSION "$M" P L; tsv @a COMMISSION "$M" P OTHER; echo '# a comment'; echo
   tsv "${I[0]}"; } > "$lt/clash-comment-blank"
 { tsv PACK "${C[0]}" "${I[0]}" "${I[1]}"; printf '%s\r\n' "$(tsv PACK "${L[0]}" "${C[0]}")"; } > "$lt/crlf"
+# Regressions: rejecting an event names its code (0.1 read past the code's end).
+{ tsv COMMISSION "${I[0]}" P L; tsv COMMISSION "${I[0]}" P L2; tsv DECOMMISSION "${I[0]}"
+  tsv DECOMMISSION "${I[0]}"; } > "$lt/recommission-redecommission"
 lj=$corpus/link_json
 j() { printf '{%s}\n' "$1"; }
 { for i in 0 1 2 3; do j "\"type\":\"COMMISSION\",\"code\":\"${I[$i]}\",\"product\":\"WINE-750\",\"lot\":\"L24\",\"expiry\":\"2030-12-31\""; done; } > "$lj/commission"
@@ -130,6 +133,10 @@ j() { printf '{%s}\n' "$1"; }
 { j "\"id\":\"a\",\"type\":\"COMMISSION\",\"code\":\"$M\",\"product\":\"P\",\"lot\":\"L\""
   j "\"id\":\"a\",\"type\":\"COMMISSION\",\"code\":\"$M\",\"product\":\"P\",\"lot\":\"X\""
   j "\"type\":\"COMMISSION\",\"code\":\"${I[1]}\",\"product\":\"P\\u00e9\\\"\",\"lot\":\"L\""; } > "$lj/clash-escapes"
+{ j "\"type\":\"COMMISSION\",\"code\":\"$M\",\"product\":\"P\",\"lot\":\"L\""
+  j "\"type\":\"COMMISSION\",\"code\":\"$M\",\"product\":\"P\",\"lot\":\"X\""
+  j "\"type\":\"DECOMMISSION\",\"code\":\"$M\""
+  j "\"type\":\"DECOMMISSION\",\"code\":\"$M\""; } > "$lj/recommission-redecommission"
 
 # --- ledger: ledgers written by real gen runs
 "$yima" gen -k brand.key -q -n 5 -o a.txt
@@ -141,6 +148,10 @@ cp brand.ledger "$corpus/ledger/four-runs"
 grep -v '^D' brand.ledger > "$corpus/ledger/unfinished-runs"
 head -1 brand.ledger > "$corpus/ledger/magic-only"
 : > "$corpus/ledger/empty"
+# 0.1's format, still read and appended to.
+printf 'yima-ledger 1\nR 0123456789abcdef 0 0 0 5 1700000000 a.txt\nD 0123456789abcdef\nR 89abcdef01234567 1 2 0 1 1700000001 b.tsv\n' > "$corpus/ledger/format1"
+# Regression: a torn last line (0.1 glued the next reservation onto it).
+printf 'yima-ledger 1\nR 0123456789abcdef 9 0 0 5 1700000000 a.txt' > "$corpus/ledger/torn-tail"
 "$yima" gen -k brand.key -q -b 3 -n 1 -o 'name with spaces.txt'
 tail -2 brand.ledger | cat <(head -1 brand.ledger) - > "$corpus/ledger/spaces-in-output"
 
