@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "common.h"
 
 static const char help[] =
@@ -130,6 +131,33 @@ static int configure_codec(gen_cli *g, yima_codec *codec, yima_err *err)
     return rc;
 }
 
+/* 1 if path names the existing file key (by inode, so links count). */
+static int is_file(const char *path, const struct stat *key)
+{
+    struct stat st;
+    return path && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+           st.st_dev == key->st_dev && st.st_ino == key->st_ino;
+}
+
+/* No output, manifest or ledger of this run may write over the key. */
+static int check_key_kept(const gen_cli *g)
+{
+    const yima_gen_options *o = &g->o;
+    struct stat key;
+    char manifest[4096];
+    if (stat(g->key_path, &key) != 0)
+        return 0; /* loading it will say why */
+    snprintf(manifest, sizeof manifest, "%s.manifest", o->output ? o->output : "-");
+    const char *clash = is_file(o->output, &key)                  ? "--output"
+                        : is_file(o->manifest, &key)              ? "--manifest"
+                        : !o->manifest && is_file(manifest, &key) ? "the default manifest"
+                        : is_file(g->ledger, &key)                ? "--ledger"
+                                                                  : NULL;
+    if (clash)
+        return usage_error("gen", "%s would write over the key %s", clash, g->key_path);
+    return 0;
+}
+
 static int check_cli(gen_cli *g)
 {
     yima_gen_options *o = &g->o;
@@ -144,7 +172,7 @@ static int check_cli(gen_cli *g)
     yima_err err = {0};
     if (g->shard_n && yima_gen_shard(o, (unsigned)g->shard_k, (unsigned)g->shard_n, &err))
         return usage_error("gen", "%s", err.msg);
-    return 0;
+    return check_key_kept(g);
 }
 
 int cmd_gen(int argc, char **argv)

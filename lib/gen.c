@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "gen_rows.h"
 #include "ledger.h"
 #include "manifest.h"
@@ -105,6 +107,10 @@ static int check_capacity(const yima_gen_options *opt, yima_err *err)
                             "not fit (use a longer serial or another batch)",
                             opt->batch, (unsigned long long)cap, (unsigned long long)opt->start,
                             (unsigned long long)(opt->start + opt->count - 1));
+    if (opt->inner && opt->level != YIMA_LEVEL_ITEM)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "inner codes belong to items: %s rows cannot carry them",
+                            yima_level_name(opt->level));
     if (opt->pack_case && (opt->level != YIMA_LEVEL_ITEM || !opt->pack_pallet))
         return yima_err_set(err, YIMA_E_USAGE, "--pack needs item level and CASE,PALLET sizes");
     if (opt->pack_case && opt->start % (opt->pack_case * opt->pack_pallet))
@@ -157,17 +163,68 @@ static int gen_stream(gen_run *g, int header, yima_gen_result *res, yima_err *er
     return yima_out_commit(g->out, res->blake2b, err);
 }
 
-static char *default_manifest_path(const yima_gen_options *opt)
+/* 1 if the parents of a and b are one directory and the names agree. */
+static int same_entry(const char *a, const char *b)
 {
+    char *ca = strdup(a), *cb = strdup(b);
+    struct stat sa, sb;
+    int same = ca && cb && !strcmp(basename(ca), basename(cb));
+    if (same) {
+        strcpy(ca, a);
+        strcpy(cb, b);
+        same = !stat(dirname(ca), &sa) && !stat(dirname(cb), &sb) && sa.st_dev == sb.st_dev &&
+               sa.st_ino == sb.st_ino;
+    }
+    free(ca);
+    free(cb);
+    return same;
+}
+
+/* 1 if paths a and b name one file: the same inode (through links), or,
+ * when neither exists yet, the same name in the same directory. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa), eb = stat(b, &sb);
+    if (!ea && !eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return ea && eb && same_entry(a, b);
+}
+
+static int is_path(const char *p) { return p && strcmp(p, "-") != 0; }
+
+/* Outputs may not replace the ledger in use, nor each other. */
+static int check_outputs(const yima_gen_options *opt, const char *manifest, yima_err *err)
+{
+    const char *out = is_path(opt->output) ? opt->output : NULL;
+    const char *what = NULL, *path = NULL;
+    if (opt->ledger && out && same_file(out, opt->ledger))
+        what = "the output", path = out;
+    else if (opt->ledger && manifest && same_file(manifest, opt->ledger))
+        what = "the manifest", path = manifest;
+    if (what)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "%s: %s would replace the ledger this run records in (%s)", path,
+                            what, opt->ledger);
+    if (out && manifest && same_file(out, manifest))
+        return yima_err_set(err, YIMA_E_USAGE, "%s: the manifest would replace the output",
+                            manifest);
+    return YIMA_OK;
+}
+
+/* A device or a pipe (a printer, a FIFO) gets no manifest beside it unless
+ * one is named: "/dev/lp0.manifest" is nobody's wish. */
+static int manifest_path(const yima_gen_options *opt, char **path, yima_err *err)
+{
+    struct stat st;
+    *path = NULL;
     if (opt->manifest)
-        return strdup(opt->manifest);
-    if (!opt->output || !strcmp(opt->output, "-"))
-        return NULL;
-    size_t n = strlen(opt->output) + 10;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s.manifest", opt->output);
-    return p;
+        *path = strdup(opt->manifest);
+    else if (!is_path(opt->output) || (stat(opt->output, &st) == 0 && !S_ISREG(st.st_mode)))
+        return YIMA_OK;
+    else if ((*path = malloc(strlen(opt->output) + 10)))
+        sprintf(*path, "%s.manifest", opt->output);
+    return *path ? YIMA_OK : yima_err_set(err, YIMA_E_NOMEM, "out of memory");
 }
 
 int yima_gen_run(const yima_gen_options *opt, yima_gen_result *res, yima_err *err)
@@ -178,7 +235,13 @@ int yima_gen_run(const yima_gen_options *opt, yima_gen_result *res, yima_err *er
     char reservation[17];
     memset(res, 0, sizeof *res);
     g.block = block_items(opt);
-    int rc = check_capacity(opt, err);
+    /* Decided before the output exists: a regular file or not. */
+    char *mpath;
+    int rc = manifest_path(opt, &mpath, err);
+    if (!rc)
+        rc = check_capacity(opt, err);
+    if (!rc)
+        rc = check_outputs(opt, mpath, err);
     if (!rc)
         rc = yima_gen_rows_init(&g.rows, opt, err);
     if (!rc)
@@ -190,8 +253,7 @@ int yima_gen_run(const yima_gen_options *opt, yima_gen_result *res, yima_err *er
         yima_out_abort(g.out);
     if (!rc)
         rc = gen_stream(&g, header, res, err);
-    char *mpath = rc ? NULL : default_manifest_path(opt);
-    if (mpath)
+    if (!rc && mpath)
         rc = yima_manifest_write(mpath, yima_codec_key(opt->codec), opt, res, header, err);
     if (!rc && opt->ledger)
         rc = yima_ledger_complete(opt->ledger, reservation, err);

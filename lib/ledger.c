@@ -20,7 +20,7 @@
 #define HEADER_V2 "yima-ledger 2"
 #define CRC_TAIL 10           /* " *" and 8 hex digits */
 #define READ_BUF (64 * 1024)  /* a line longer than this is unparsable */
-#define REPAIR "see REPAIRING THE LEDGER in yima-gen(1)"
+#define REPAIR "see 'Repairing the ledger' in yima-gen(1)"
 
 char *yima_ledger_path(const char *key_path)
 {
@@ -252,6 +252,24 @@ static int line_error(const char *path, uint64_t lineno, const char *why, yima_e
                         path, (unsigned long long)lineno, why, REPAIR);
 }
 
+/* A last line without its newline. Format 2's checksum tells a whole record
+ * (a hand edit lost the newline) from one cut short (a crash, a full disk);
+ * format 1 cannot tell, so the message gives both repairs. */
+static int torn_error(const char *path, uint64_t lineno, const char *line, size_t n,
+                      int version, yima_err *err)
+{
+    record rec;
+    const char *how = "if it is a whole record, end it with a newline; if it was cut short, "
+                      "delete it";
+    if (lineno > 1 && version == 2)
+        how = parse_line(line, n, version, &rec)
+                  ? "it was cut short (a crash or a full disk): delete that line"
+                  : "it is a whole record that lost its newline: add the newline";
+    return yima_err_set(err, YIMA_E_DATA,
+                        "%s:%llu: torn ledger: the last line has no end of line; %s (%s)", path,
+                        (unsigned long long)lineno, how, REPAIR);
+}
+
 static int scan_lines(reader *r, const char *path, scan_result *res, record_fn fn, void *ctx,
                       yima_err *err)
 {
@@ -262,10 +280,7 @@ static int scan_lines(reader *r, const char *path, scan_result *res, record_fn f
     while ((got = next_line(r, &line, &n, &nl)) == 1) {
         lineno++;
         if (!nl)
-            return yima_err_set(err, YIMA_E_DATA,
-                                "%s:%llu: torn ledger: the last line has no end of line (a "
-                                "write was cut short); %s",
-                                path, (unsigned long long)lineno, REPAIR);
+            return torn_error(path, lineno, line, n, res->version, err);
         if (lineno == 1) {
             res->version = n == strlen(HEADER_V2) && !memcmp(line, HEADER_V2, n)   ? 2
                            : n == strlen(HEADER_V1) && !memcmp(line, HEADER_V1, n) ? 1

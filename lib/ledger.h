@@ -26,10 +26,14 @@
  * a last line without its newline (or, in format 2, with a wrong CRC): such
  * a "torn" ledger, or any line that does not parse, is refused (YIMA_E_DATA,
  * naming the file and line) by reads and writes alike, rather than guessed
- * at, so no reservation can be lost. Repair: look at the named line; if it
- * is the last line and torn, its run never started (the reservation is
- * written before any code), so delete that line and retry. A ledger is never
- * reached through a symbolic link, and must be a regular file.
+ * at, so no reservation can be lost. Repair (yima-gen(1), "Repairing the
+ * ledger"): a torn last line that is a whole record (format 2: its CRC
+ * holds; the message says which) only lost its newline: add it. One cut
+ * short belongs to a run that never wrote a code (the reservation is synced
+ * before the first code), so delete it. Any other bad line needs a backup or
+ * a hand correction; deleting a whole record would free its range.
+ * A ledger is never reached through a symbolic link, and must be a regular
+ * file.
  */
 #ifndef YIMA_LEDGER_H
 #define YIMA_LEDGER_H

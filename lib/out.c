@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,44 @@ struct yima_out {
     uint64_t bytes;
     crypto_generichash_state hash;
 };
+
+static mode_t process_umask;
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+
+/* The umask, read without changing it (Linux 4.7+ shows it in
+ * /proc/self/status); umask() itself can only be read by setting it, which
+ * races with every thread creating files, so that is the last resort. */
+static void read_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[256];
+    unsigned mask;
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "Umask: %o", &mask) == 1;
+    if (f)
+        fclose(f);
+    if (found) {
+        process_umask = (mode_t)mask;
+    } else {
+        process_umask = umask(077);
+        umask(process_umask);
+    }
+}
+
+/* Read at load time, while the program is still single-threaded. */
+__attribute__((constructor)) static void read_umask_early(void)
+{
+    pthread_once(&umask_once, read_umask);
+}
+
+/* Public files are 0644 and secrets 0600, whatever the umask; a umask
+ * stricter than 022 still narrows public files. */
+static mode_t file_mode(int secret)
+{
+    pthread_once(&umask_once, read_umask);
+    return secret ? 0600 : 0644 & ~process_umask;
+}
 
 static char *temp_name(const char *path)
 {
@@ -69,8 +108,7 @@ int yima_out_open(yima_out **outp, const char *path, int force, int secret, yima
     }
     if (!force && access(path, F_OK) == 0) {
         free(o);
-        return yima_err_set(err, YIMA_E_EXISTS, "%s: already exists (use --force to replace it)",
-                            path);
+        return yima_err_set(err, YIMA_E_EXISTS, "%s: already exists", path);
     }
     o->path = strdup(path);
     o->tmp = temp_name(path);
@@ -82,10 +120,11 @@ int yima_out_open(yima_out **outp, const char *path, int force, int secret, yima
         free(o);
         return rc;
     }
-    if (!secret) {
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(o->fd, 0666 & ~mask);
+    if (fchmod(o->fd, file_mode(secret)) != 0) {
+        int rc = yima_err_set(err, YIMA_E_IO, "%s: cannot set the file mode: %s", path,
+                              strerror(errno));
+        yima_out_abort(o);
+        return rc;
     }
     *outp = o;
     return YIMA_OK;

@@ -103,10 +103,15 @@ static void test_torn_tail_refused(void **state)
     assert_int_equal(truncate(v2, (off_t)strlen(read_text(v2)) - 1), 0);
     assert_int_equal(reserve(v2, 3, 0, 0, 10, 0, &err), YIMA_E_DATA);
     assert_non_null(strstr(err.msg, ":2: torn ledger"));
+    assert_non_null(strstr(err.msg, "a whole record that lost its newline"));
     char text[512];
     snprintf(text, sizeof text, "%s\n", read_text(v2));
     write_text(v2, text);
     assert_int_equal(reserve(v2, 3, 0, 0, 10, 0, &err), YIMA_E_LEDGER); /* repaired */
+    assert_int_equal(truncate(v2, (off_t)strlen(text) - 5), 0);
+    assert_int_equal(reserve(v2, 3, 0, 0, 10, 0, &err), YIMA_E_DATA);
+    assert_non_null(strstr(err.msg, "cut short (a crash or a full disk): delete that line"));
+    write_text(v2, text);
     char *digit = strstr(text, " 3 0 0 10 ") + 7; /* count 10 -> 90: checksum fails */
     *digit = '9';
     write_text(v2, text);
