@@ -26,6 +26,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 import nacl.exceptions
 import nacl.signing
@@ -573,16 +574,26 @@ def find_code(payload, template=None):
 
 # --- LEDGER (yima-gen(1), "Ledger") -------------------------------------------
 def load_ledger(path):
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    if lines[0] != "yima-ledger 1":
-        raise ValueError("%s: not a yima ledger" % path)
+    """Every reserved (batch, level, start, end), finished or not; format 1 or 2."""
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    version = {b"yima-ledger 1": 1, b"yima-ledger 2": 2}.get(lines[0])
+    if version is None or lines[-1] != b"":
+        raise ValueError("%s: not a yima ledger, or torn" % path)
     ranges = []
-    for line in lines[1:]:
-        parts = line.split(" ")
-        if parts[0] == "R":
-            batch, level, start, count = (int(p) for p in parts[2:6])
+    for n, line in enumerate(lines[1:-1], 2):
+        if not line:
+            continue
+        if version == 2:
+            line, _, crc = line.rpartition(b" *")
+            if "%08x" % zlib.crc32(line) != crc.decode("ascii", "replace"):
+                raise ValueError("%s:%d: checksum mismatch" % (path, n))
+        parts = line.decode("ascii", "replace").split(" ")
+        if parts[0] == "R" and len(parts) >= 8:
+            batch, level, start, count = (int(p, 10) for p in parts[2:6])
             ranges.append((batch, level, start, start + count))
+        elif parts[0] != "D" or len(parts) != 2:
+            raise ValueError("%s:%d: unparsable" % (path, n))
     return ranges
 
 
@@ -593,8 +604,7 @@ def issued(ranges, info):
 
 
 def explain(text, info, out):
-    a = info.alphabet
-    kw, lw = KID_W[a], LEN_W[a]
+    kw = KID_W[info.alphabet]
     off, sl, tl = info.off, info.serial_len, info.tag_len
     parts = [("kid", text[:kw], str(info.kid)), ("hdr", text[kw], str(info.hdr)),
              ("len", text[kw + 1:off], str(sl)), ("serial", text[off:off + sl], ""),

@@ -66,10 +66,12 @@ count() { grep -c "^$1	" "$2" || true; } # count STATUS FILE (independent verifi
 printf '42%.0s' $(seq 32) >seed.hex
 printf '43%.0s' $(seq 32) >other.hex
 chmod 600 seed.hex other.hex
-"$YIMA" keygen --seed-file seed.hex --id 7 -o fixed 2>keygen.err
-"$YIMA" keygen --seed-file seed.hex -o auto 2>>keygen.err
-"$YIMA" keygen --seed-file other.hex --id 7 -o other 2>>keygen.err # another brand, same id
-"$YIMA" keygen --scope 1,1048575 -k fixed.key -o line 2>>keygen.err
+{
+  "$YIMA" keygen --seed-file seed.hex --id 7 -o fixed
+  "$YIMA" keygen --seed-file seed.hex -o auto
+  "$YIMA" keygen --seed-file other.hex --id 7 -o other # another brand, same id
+  "$YIMA" keygen --scope 1,1048575 -k fixed.key -o line
+} 2>keygen.err
 same "derived key id" "$("${IV[@]}" --derive-id auto.pub)" "$(sed -n 's/^id //p' auto.pub)"
 same "secret and public key agree" \
   "$(: >empty; "${IV[@]}" -p fixed.pub -k fixed.key empty && echo yes)" yes
@@ -167,15 +169,14 @@ for fmt in 1 2; do
 done
 
 # --- scoped keys: OK inside the scope, OUT_OF_SCOPE outside -------------------
-: >scoped.txt
 for b in 1 2 1048575 1048576; do
   for alphabet in base32 digits; do
-    gen -b "$b" --range 4294967290:3 --auth mac --alphabet "$alphabet" >>scoped.txt
-    gen -b "$b" -n 3 --auth none --alphabet "$alphabet" --level case >>scoped.txt
-    gen -b "$b" -n 3 --inner --alphabet "$alphabet" -f tsv --header no | cut -f6 >>scoped.txt
-    gen -b "$b" -n 3 --auth sig --alphabet "$alphabet" --level pallet >>scoped.txt
+    gen -b "$b" --range 4294967290:3 --auth mac --alphabet "$alphabet"
+    gen -b "$b" -n 3 --auth none --alphabet "$alphabet" --level case
+    gen -b "$b" -n 3 --inner --alphabet "$alphabet" -f tsv --header no | cut -f6
+    gen -b "$b" -n 3 --auth sig --alphabet "$alphabet" --level pallet
   done
-done
+done >scoped.txt
 expect_status "scoped key: codes of four batches" 1 "${IV[@]}" -k line.key scoped.txt
 same "scoped key: in scope and sig codes OK" "$(count OK "$T/out")" $((2 * 2 * 12 + 2 * 2 * 3))
 same "scoped key: mac, none, inner of other batches OUT_OF_SCOPE" \
@@ -193,12 +194,14 @@ expect_status "line key refuses batch 2" 3 "$YIMA" gen -k line.key --no-ledger -
 total=$((total + $(wc -l <scoped.txt)))
 
 # --- several keys with one id: each is tried --------------------------------
-gen -b 1 -n 5 --auth mac >shared.txt
-gen -b 1 -n 5 --auth none >>shared.txt
-gen -b 1 -n 5 --auth sig --alphabet digits >>shared.txt
-"$YIMA" gen -k other.key --no-ledger -q -b 1 -n 5 --auth mac >>shared.txt
-"$YIMA" gen -k other.key --no-ledger -q -b 1 -n 5 --auth none --alphabet digits >>shared.txt
-"$YIMA" gen -k other.key --no-ledger -q -b 1 -n 5 --auth sig >>shared.txt
+{
+  gen -b 1 -n 5 --auth mac
+  gen -b 1 -n 5 --auth none
+  gen -b 1 -n 5 --auth sig --alphabet digits
+  "$YIMA" gen -k other.key --no-ledger -q -b 1 -n 5 --auth mac
+  "$YIMA" gen -k other.key --no-ledger -q -b 1 -n 5 --auth none --alphabet digits
+  "$YIMA" gen -k other.key --no-ledger -q -b 1 -n 5 --auth sig
+} >shared.txt
 expect_status "two brands with id 7, both secret keys" 0 "${IV[@]}" -k other.key -k fixed.key shared.txt
 same "two brands: every code OK" "$(count OK "$T/out")" 30
 expect_status "two brands with id 7, both public keys" 1 "${IV[@]}" -p other.pub -p fixed.pub shared.txt
@@ -231,7 +234,6 @@ for alphabet in base32 digits; do
     done
     # Relabelled level (item -> case) and relabelled auth (sig -> mac), check fixed.
     code=$(gen -b 1 -n 1 --code-format "$fmt" --alphabet "$alphabet")
-    h=${code:hp:1}
     if [ "$alphabet" = base32 ] && [ "$fmt" = 2 ]; then up=Q mac=K; else up=7 mac=3; fi
     op set "$code" "$hp" "$up"
     op set "$code" "$hp" "$mac"
@@ -294,6 +296,27 @@ same "clones: yima verify" "$(cut -f2 clones.yima | tr '\n' ' ')" "OK DUPLICATE 
 same "clones: independent verifier" "$(cut -f1 clones.iv | tr '\n' ' ')" \
   "OK DUPLICATE DUPLICATE DUPLICATE "
 total=$((total + $(wc -l <mixed.txt)))
+
+# --- the ledger: only issued positions pass --------------------------------------
+lgen() { "$YIMA" gen -k fixed.key -q "$@"; } # records the run in fixed.ledger
+{
+  lgen -b 1 --range 10:4 --auth none
+  lgen -b 1 --range 10:3 --auth mac --level case
+  lgen -b 1 -n 3 --inner -f tsv --header no | cut -f6
+  gen -b 1 --range 14:2 --auth none            # never recorded
+  gen -b 1 --range 10:2 --auth none --level pallet
+  gen -b 1 --range 3:2 --inner -f tsv --header no | cut -f6
+  gen -b 1 --range 20:2 --auth sig             # never recorded either
+  gen -b 1 -n 2 --auth none --code-format 1    # items 0 and 1: recorded by --inner
+} >issued.txt
+expect_status "ledger: independent verifier" 1 "${IV[@]}" -k fixed.key --ledger fixed.ledger issued.txt
+same "ledger: issued codes OK, others NOT_ISSUED" "$(cut -f1 "$T/out" | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" \
+  "10OK 8NOT_ISSUED 2OK "
+for keys in "-k fixed.key" "-k line.key" "-k line.key -p fixed.pub"; do
+  # shellcheck disable=SC2086
+  agree "ledger, keys $keys" issued.txt $keys --ledger fixed.ledger
+done
+total=$((total + $(wc -l <issued.txt)))
 
 # --- codes in payloads ----------------------------------------------------------
 code=$(gen -b 1 -n 1 --auth mac)
