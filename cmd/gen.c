@@ -131,27 +131,23 @@ static int configure_codec(gen_cli *g, yima_codec *codec, yima_err *err)
     return rc;
 }
 
-/* 1 if path names the existing file key (by inode, so links count). */
-static int is_file(const char *path, const struct stat *key)
+/* 1 if path is a file path naming the key file. */
+static int is_file(const char *path, const char *key_path)
 {
-    struct stat st;
-    return path && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
-           st.st_dev == key->st_dev && st.st_ino == key->st_ino;
+    return path && strcmp(path, "-") != 0 && yima_same_file(path, key_path);
 }
 
 /* No output, manifest or ledger of this run may write over the key. */
 static int check_key_kept(const gen_cli *g)
 {
     const yima_gen_options *o = &g->o;
-    struct stat key;
+    const char *key = g->key_path;
     char manifest[4096];
-    if (stat(g->key_path, &key) != 0)
-        return 0; /* loading it will say why */
     snprintf(manifest, sizeof manifest, "%s.manifest", o->output ? o->output : "-");
-    const char *clash = is_file(o->output, &key)                  ? "--output"
-                        : is_file(o->manifest, &key)              ? "--manifest"
-                        : !o->manifest && is_file(manifest, &key) ? "the default manifest"
-                        : is_file(g->ledger, &key)                ? "--ledger"
+    const char *clash = is_file(o->output, key)                  ? "--output"
+                        : is_file(o->manifest, key)              ? "--manifest"
+                        : !o->manifest && is_file(manifest, key) ? "the default manifest"
+                        : is_file(g->ledger, key)                ? "--ledger"
                                                                   : NULL;
     if (clash)
         return usage_error("gen", "%s would write over the key %s", clash, g->key_path);

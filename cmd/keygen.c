@@ -72,6 +72,19 @@ static int check_cli(const keygen_cli *k)
     return 0;
 }
 
+/* A line key must never be written over the brand key it is made from. */
+static int check_brand_kept(const keygen_cli *k)
+{
+    char path[4096];
+    for (const char *ext = ".key"; ext; ext = strcmp(ext, ".key") ? NULL : ".pub") {
+        snprintf(path, sizeof path, "%s%s", k->base, ext);
+        if (yima_same_file(path, k->key_path))
+            return usage_error("keygen", "-o %s would write over the brand key %s", k->base,
+                               k->key_path);
+    }
+    return 0;
+}
+
 static int make_scoped(const keygen_cli *k, yima_err *err)
 {
     yima_key *brand = NULL, *line = NULL;
@@ -123,7 +136,7 @@ int cmd_keygen(int argc, char **argv)
         return status;
     if (optind < argc)
         return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
-    if (check_cli(&k))
+    if (check_cli(&k) || (k.scope_text && check_brand_kept(&k)))
         return EXIT_USAGE;
     yima_err err = {0};
     int rc = k.scope_text ? make_scoped(&k, &err) : make_pair(&k, &err);

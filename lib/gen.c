@@ -163,34 +163,6 @@ static int gen_stream(gen_run *g, int header, yima_gen_result *res, yima_err *er
     return yima_out_commit(g->out, res->blake2b, err);
 }
 
-/* 1 if the parents of a and b are one directory and the names agree. */
-static int same_entry(const char *a, const char *b)
-{
-    char *ca = strdup(a), *cb = strdup(b);
-    struct stat sa, sb;
-    int same = ca && cb && !strcmp(basename(ca), basename(cb));
-    if (same) {
-        strcpy(ca, a);
-        strcpy(cb, b);
-        same = !stat(dirname(ca), &sa) && !stat(dirname(cb), &sb) && sa.st_dev == sb.st_dev &&
-               sa.st_ino == sb.st_ino;
-    }
-    free(ca);
-    free(cb);
-    return same;
-}
-
-/* 1 if paths a and b name one file: the same inode (through links), or,
- * when neither exists yet, the same name in the same directory. */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    int ea = stat(a, &sa), eb = stat(b, &sb);
-    if (!ea && !eb)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return ea && eb && same_entry(a, b);
-}
-
 static int is_path(const char *p) { return p && strcmp(p, "-") != 0; }
 
 /* Outputs may not replace the ledger in use, nor each other. */
@@ -198,15 +170,15 @@ static int check_outputs(const yima_gen_options *opt, const char *manifest, yima
 {
     const char *out = is_path(opt->output) ? opt->output : NULL;
     const char *what = NULL, *path = NULL;
-    if (opt->ledger && out && same_file(out, opt->ledger))
+    if (opt->ledger && out && yima_same_file(out, opt->ledger))
         what = "the output", path = out;
-    else if (opt->ledger && manifest && same_file(manifest, opt->ledger))
+    else if (opt->ledger && manifest && yima_same_file(manifest, opt->ledger))
         what = "the manifest", path = manifest;
     if (what)
         return yima_err_set(err, YIMA_E_USAGE,
                             "%s: %s would replace the ledger this run records in (%s)", path,
                             what, opt->ledger);
-    if (out && manifest && same_file(out, manifest))
+    if (out && manifest && yima_same_file(out, manifest))
         return yima_err_set(err, YIMA_E_USAGE, "%s: the manifest would replace the output",
                             manifest);
     return YIMA_OK;

@@ -21,7 +21,8 @@ typedef struct yima_out yima_out;
 
 #define YIMA_HASH_BYTES 32
 
-/* Opens path for writing via a temp file (mode 0644, or 0600 if secret).
+/* Opens path for writing via a temp file (mode 0644, narrowed by a stricter
+ * umask; exactly 0600 if secret).
  * Refuses to replace an existing file unless force. */
 int yima_out_open(yima_out **out, const char *path, int force, int secret,
                            yima_err *err);

@@ -231,6 +231,34 @@ int yima_out_is_stdout(const yima_out *o) { return o->is_stdout; }
 uint64_t yima_out_bytes(const yima_out *o) { return o->bytes; }
 const char *yima_out_path(const yima_out *o) { return o->path; }
 
+/* 1 if the parents of a and b are one directory and the names agree. */
+static int same_entry(const char *a, const char *b)
+{
+    char *ca = strdup(a), *cb = strdup(b);
+    struct stat sa, sb;
+    int same = ca && cb && !strcmp(basename(ca), basename(cb));
+    if (same) {
+        strcpy(ca, a);
+        strcpy(cb, b);
+        same = !stat(dirname(ca), &sa) && !stat(dirname(cb), &sb) && sa.st_dev == sb.st_dev &&
+               sa.st_ino == sb.st_ino;
+    }
+    free(ca);
+    free(cb);
+    return same;
+}
+
+/* 1 if paths a and b name one file: the same inode (through links), or,
+ * when neither exists yet, the same name in the same directory. */
+int yima_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa), eb = stat(b, &sb);
+    if (!ea && !eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return ea && eb && same_entry(a, b);
+}
+
 int yima_path_is_gzip(const char *path)
 {
     size_t n = path ? strlen(path) : 0;

@@ -32,6 +32,10 @@ typedef void (*yima_progress_fn)(void *ctx, uint64_t done);
 /* Number of online CPUs, at least 1. */
 YIMA_API int yima_cpu_count(void);
 
+/* 1 if paths a and b name one file: the same inode (through links), or,
+ * when neither exists yet, the same name in the same directory. */
+YIMA_API int yima_same_file(const char *a, const char *b);
+
 /* 1 if path names a gzip output (ends in ".gz"). */
 YIMA_API int yima_path_is_gzip(const char *path);
 

@@ -7,7 +7,7 @@ source "$(dirname "$0")/testlib.bash"
 # --- keys
 check "keygen" $Y keygen -o brand
 check "secret key is 0600" test "$(stat -c %a brand.key)" = 600
-check "public key is readable" test "$(stat -c %a brand.pub)" = "$(printf '%o' $((0666 & ~$(umask))))"
+check "public key is readable" test "$(stat -c %a brand.pub)" = "$(printf '%o' $((0644 & ~$(umask))))"
 check "public key is small" test "$(wc -c < brand.pub)" -lt 200
 expect_exit "keygen refuses to overwrite" 3 $Y keygen -o brand 2>err
 contains "overwrite message" err "already exists"

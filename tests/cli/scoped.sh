@@ -41,6 +41,13 @@ expect_status "a line key is not made from a line key" 3 "$Y" keygen --scope 8 -
 expect_status "--scope needs -k" 2 "$Y" keygen --scope 8 -o x
 expect_status "-k needs --scope" 2 "$Y" keygen -k brand.key -o x
 expect_status "--scope rejects garbage" 2 "$Y" keygen --scope 5,x -k brand.key -o x
+cp brand.key brand.key.orig
+expect_status "a line key never replaces its brand key" 2 \
+  "$Y" keygen --scope 5 -k brand.key -o brand --force
+check "the brand key is intact" cmp brand.key brand.key.orig
+ln brand.key hard.key
+expect_status "not through a hard link either" 2 "$Y" keygen --scope 5 -k brand.key -o hard --force
+check "the brand key is still intact" cmp brand.key brand.key.orig
 chmod 640 line7.key
 expect_status "a readable line key is refused" 3 gen -k line7.key -b 5 -n 1 -a mac
 finish scoped
