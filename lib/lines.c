@@ -3,9 +3,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "io.h"
+
+#define LINE_STEP (16u << 10)
+#define GZ_BUFFER (1u << 18)
+#define GZ_BUFFER_MIN (8u << 10)
 
 struct yima_lines {
     gzFile gz;
@@ -14,6 +19,16 @@ struct yima_lines {
     uint64_t next_line;  /* number of the first line not yet handed out */
     int eof;
 };
+
+/* zlib's buffers cost three times this per open input: a small file (one of
+ * thousands given at once) gets a small one. */
+static unsigned buffer_size(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size >= (off_t)GZ_BUFFER)
+        return GZ_BUFFER;
+    return st.st_size < (off_t)GZ_BUFFER_MIN ? GZ_BUFFER_MIN : (unsigned)st.st_size;
+}
 
 int yima_lines_open(yima_lines **out, const char *path, yima_err *err)
 {
@@ -29,7 +44,7 @@ int yima_lines_open(yima_lines **out, const char *path, yima_err *err)
         free(l);
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     }
-    gzbuffer(l->gz, 1 << 18);
+    gzbuffer(l->gz, buffer_size(fd));
     l->name = strdup(stdin_input ? "(stdin)" : path);
     l->next_line = 1;
     *out = l;
@@ -79,7 +94,10 @@ int yima_lines_read(yima_lines *l, yima_buf *buf, size_t max_bytes, uint64_t *fi
     l->carry.len = 0;
     const unsigned char *nl = last_newline(buf->data, buf->len);
     while (!l->eof && (!nl || buf->len < max_bytes)) {
-        int rc = read_chunk(l, buf, max_bytes, err);
+        /* Fill up to max_bytes; past it, read on in small steps only to
+         * finish a line, so a block stays near max_bytes. */
+        size_t want = buf->len < max_bytes ? max_bytes - buf->len : LINE_STEP;
+        int rc = read_chunk(l, buf, want, err);
         if (rc < 0)
             return -rc;
         nl = last_newline(buf->data, buf->len);

@@ -158,6 +158,20 @@ static int is_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+#define EXCERPT_MAX 40
+
+/* At most EXCERPT_MAX bytes of a field for a message, NUL-terminated (a
+ * field is not), printable ASCII only: the message may end up in a result
+ * line, where a tab or a newline from the input would forge columns. */
+static const char *excerpt(yima_field f, char out[EXCERPT_MAX + 1])
+{
+    size_t n = f.len < EXCERPT_MAX ? f.len : EXCERPT_MAX;
+    for (size_t i = 0; i < n; i++)
+        out[i] = f.ptr[i] >= 0x20 && f.ptr[i] < 0x7f ? f.ptr[i] : '?';
+    out[n] = '\0';
+    return out;
+}
+
 /* The code inside a payload: the template's slot, or else the longest run of
  * letters and digits after the URL's host. */
 static int extract_code(const yima_rowparser *p, yima_field payload, yima_field *code,
@@ -195,9 +209,11 @@ static int extract_code(const yima_rowparser *p, yima_field payload, yima_field 
         if (q == run)
             q++;
     }
-    if (!code->len)
-        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: no code found in '%.40s'", src,
-                            (unsigned long long)ln, payload.ptr);
+    if (!code->len) {
+        char shown[EXCERPT_MAX + 1];
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: no code found in '%s'", src,
+                            (unsigned long long)ln, excerpt(payload, shown));
+    }
     return YIMA_OK;
 }
 
