@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "common.h"
 
 static const char help[] =
@@ -16,43 +18,55 @@ static const char help[] =
     "      --json            JSON lines instead of TSV\n"
     "      --bad-only        print only lines that are not OK\n"
     "      --no-duplicates   do not look for codes seen twice (saves 16 bytes a code)\n"
+    "      --ledger FILE     codes this issue ledger never issued are NOT_ISSUED\n"
     "  -o, --output FILE     results                            [Default: stdout]\n"
-    "      --manifest FILE   check a gen manifest and its data file first\n"
-    "      --data FILE       the manifest's data file           [Default: beside it]\n"
+    "      --force           replace an existing output file\n"
+    "      --manifest FILE   check a gen manifest and the data FILE first\n"
+    "      --data FILE       the manifest's data file           [Default: FILE, else beside it]\n"
     "  -j, --threads N       worker threads, 0 = all cores      [Default: 0]\n"
     "  -q, --quiet           no progress line and no summary\n"
     "  -h, --help            show this help\n"
     "\n"
     "Exit status: 0 all good, 1 some code or the manifest is bad, 2 usage, 3 I/O or data.\n";
 
-enum { O_JSON = 256, O_BAD_ONLY, O_NO_DUPS, O_MANIFEST, O_DATA };
+enum { O_JSON = 256, O_BAD_ONLY, O_NO_DUPS, O_MANIFEST, O_DATA, O_LEDGER, O_FORCE };
 
 static const struct option longopts[] = {
     {"pub", required_argument, NULL, 'p'},       {"key", required_argument, NULL, 'k'},
     {"level", required_argument, NULL, 'l'},     {"template", required_argument, NULL, 't'},
     {"json", no_argument, NULL, O_JSON},         {"bad-only", no_argument, NULL, O_BAD_ONLY},
     {"no-duplicates", no_argument, NULL, O_NO_DUPS},
+    {"ledger", required_argument, NULL, O_LEDGER}, {"force", no_argument, NULL, O_FORCE},
     {"output", required_argument, NULL, 'o'},    {"manifest", required_argument, NULL, O_MANIFEST},
     {"data", required_argument, NULL, O_DATA},   {"threads", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
+#define MAX_KEYS 64
+
 typedef struct verify_cli {
     yima_verify_options o;
     yima_keyring *ring;
     const char *manifest, *data;
-    int quiet;
+    const char *key_paths[MAX_KEYS];
+    int nkeys, secrets, quiet;
     yima_err err;
 } verify_cli;
 
 static int add_key(verify_cli *v, const char *path, int secret)
 {
     yima_key *key = NULL;
+    if (v->nkeys == MAX_KEYS)
+        return usage_error("verify", "more than %d keys", MAX_KEYS);
     int rc = secret ? yima_key_load_secret(&key, path, &v->err)
                     : yima_key_load_public(&key, path, &v->err);
-    if (!rc)
-        rc = yima_keyring_add(v->ring, key, &v->err);
-    return rc ? report_error("verify", &v->err) : 0;
+    if (!rc && (rc = yima_keyring_add(v->ring, key, &v->err)))
+        yima_key_free(key); /* a failed add leaves the key with us */
+    if (rc)
+        return report_error("verify", &v->err);
+    v->key_paths[v->nkeys++] = path;
+    v->secrets += secret;
+    return 0;
 }
 
 static int parse_option(void *ctx, int c, const char *arg)
@@ -69,6 +83,8 @@ static int parse_option(void *ctx, int c, const char *arg)
     case O_JSON: v->o.json = 1; return 0;
     case O_BAD_ONLY: v->o.bad_only = 1; return 0;
     case O_NO_DUPS: v->o.duplicates = 0; return 0;
+    case O_LEDGER: v->o.ledger = arg; return 0;
+    case O_FORCE: v->o.force = 1; return 0;
     case 'o': v->o.output = arg; return 0;
     case O_MANIFEST: v->manifest = arg; return 0;
     case O_DATA: v->data = arg; return 0;
@@ -78,10 +94,61 @@ static int parse_option(void *ctx, int c, const char *arg)
     }
 }
 
-static int check_manifest(verify_cli *v)
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* The results never replace a file this run reads: a key, the ledger, the
+ * manifest or an input (by identity, not name: links and symlinks too). */
+static int refuse_output_over_input(verify_cli *v, int argc, char **argv)
+{
+    const char *out = v->o.output, *what = NULL, *path = NULL;
+    if (!out || !strcmp(out, "-"))
+        return 0;
+    for (int i = 0; i < v->nkeys && !what; i++)
+        if (same_file(out, v->key_paths[i]))
+            what = "the key file", path = v->key_paths[i];
+    if (!what && v->o.ledger && same_file(out, v->o.ledger))
+        what = "the ledger", path = v->o.ledger;
+    if (!what && v->manifest && same_file(out, v->manifest))
+        what = "the manifest", path = v->manifest;
+    if (!what && v->data && same_file(out, v->data))
+        what = "the data file", path = v->data;
+    for (int i = optind; i < argc && !what; i++)
+        if (same_file(out, argv[i]))
+            what = "an input", path = argv[i];
+    if (!what)
+        return 0;
+    return usage_error("verify", "-o %s is %s %s this run reads; refusing to write over it", out,
+                       what, path);
+}
+
+/* With --manifest, the manifest vouches for the data file being verified:
+ * the one FILE given (or --data, which must then be that FILE). */
+static int manifest_data(verify_cli *v, int argc, char **argv, const char **data)
+{
+    int nfiles = argc - optind;
+    *data = v->data;
+    if (nfiles > 1)
+        return usage_error("verify", "--manifest describes one data file; give one FILE, not %d",
+                           nfiles);
+    if (nfiles == 1 && !v->data)
+        *data = argv[optind];
+    else if (nfiles == 1 && !same_file(v->data, argv[optind]))
+        return usage_error("verify", "--data %s is not %s: the manifest must check the file "
+                           "that is verified", v->data, argv[optind]);
+    if (*data && !strcmp(*data, "-"))
+        return usage_error("verify", "--manifest cannot check standard input; give the data file");
+    return 0;
+}
+
+static int check_manifest(verify_cli *v, const char *data)
 {
     yima_manifest_report rep;
-    int rc = yima_manifest_check(v->manifest, v->ring, v->data, &rep, &v->err);
+    int rc = yima_manifest_check(v->manifest, v->ring, data, &rep, &v->err);
     if (rc == YIMA_E_MANIFEST) {
         fprintf(stderr, "yima verify: BAD MANIFEST: %s\n", v->err.msg);
         return EXIT_BAD;
@@ -97,24 +164,33 @@ static int check_manifest(verify_cli *v)
 
 static int run(verify_cli *v, int argc, char **argv)
 {
+    const char *data = NULL;
     if (!yima_keyring_size(v->ring))
         return usage_error("verify", "give a public key (-p brand.pub) or secret key (-k)");
-    if (v->manifest) {
-        int rc = check_manifest(v);
-        if (rc || optind == argc)
-            return rc;
-    }
+    if (v->data && !v->manifest)
+        return usage_error("verify", "--data names the data file of a --manifest; give one");
+    if (v->o.ledger && !v->secrets)
+        return usage_error("verify", "--ledger needs a secret or line key (-k): a public key "
+                           "cannot tell a code's batch and index");
+    int rc = refuse_output_over_input(v, argc, argv);
+    if (!rc && v->manifest && !(rc = manifest_data(v, argc, argv, &data)))
+        rc = check_manifest(v, data);
+    if (rc || (v->manifest && optind == argc))
+        return rc;
     progress bar;
     yima_verify_summary sum;
     progress_init(&bar, "lines", 0, v->quiet);
     v->o.ring = v->ring;
     v->o.progress = progress_update;
     v->o.progress_ctx = &bar;
-    int rc = yima_verify_run(&v->o, (const char *const *)argv + optind, argc - optind, &sum,
-                             &v->err);
+    rc = yima_verify_run(&v->o, (const char *const *)argv + optind, argc - optind, &sum, &v->err);
     progress_end(&bar);
-    if (rc)
-        return report_error("verify", &v->err);
+    if (rc) {
+        int status = report_error("verify", &v->err);
+        if (rc == YIMA_E_NOMEM && v->o.duplicates)
+            fprintf(stderr, "yima verify: --no-duplicates saves 16 bytes a code\n");
+        return status;
+    }
     if (!v->quiet)
         yima_verify_summary_print(&sum, stderr);
     return sum.bad ? EXIT_BAD : EXIT_OK;

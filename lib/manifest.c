@@ -174,10 +174,25 @@ static int resolve_data_path(json_t *o, const char *mpath, const char *data_path
     return YIMA_OK;
 }
 
+/* "M (of NAME)": the manifest, and the file it was written for when that is
+ * not the data file checked, so a mismatch names both. */
+static void manifest_name(json_t *o, const char *mpath, const char *data_path, char *out,
+                          size_t n)
+{
+    const char *file = json_string_value(json_object_get(o, "file"));
+    char *copy = strdup(data_path);
+    const char *base = copy ? basename(copy) : data_path;
+    if (file && *file && strcmp(file, base) != 0)
+        snprintf(out, n, "%s (written for %s)", mpath, file);
+    else
+        snprintf(out, n, "%s", mpath);
+    free(copy);
+}
+
 static int check_data(json_t *o, const char *mpath, yima_manifest_report *rep, yima_err *err)
 {
     unsigned char hash[YIMA_HASH_BYTES];
-    char hex[2 * YIMA_HASH_BYTES + 1];
+    char hex[2 * YIMA_HASH_BYTES + 1], m[400];
     uint64_t bytes, rows;
     int rc = yima_hash_file(rep->data_path, hash, &bytes, err);
     if (rc)
@@ -186,21 +201,22 @@ static int check_data(json_t *o, const char *mpath, yima_manifest_report *rep, y
     uint64_t want_rows = (uint64_t)json_integer_value(json_object_get(o, "rows"));
     const char *want_hash = json_string_value(json_object_get(o, "blake2b"));
     sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    manifest_name(o, mpath, rep->data_path, m, sizeof m);
     if (bytes != want_bytes)
         return yima_err_set(err, YIMA_E_MANIFEST, "%s: %llu bytes, manifest %s says %llu%s",
-                            rep->data_path, (unsigned long long)bytes, mpath,
+                            rep->data_path, (unsigned long long)bytes, m,
                             (unsigned long long)want_bytes,
                             bytes < want_bytes ? " (truncated)" : "");
     if (!want_hash || strcmp(hex, want_hash) != 0)
         return yima_err_set(err, YIMA_E_MANIFEST,
                             "%s: BLAKE2b differs from manifest %s: the data was altered",
-                            rep->data_path, mpath);
+                            rep->data_path, m);
     if ((rc = count_rows(rep->data_path, &rows, err)))
         return rc;
     rows -= json_is_true(json_object_get(o, "header")) && rows > 0;
     if (rows != want_rows)
         return yima_err_set(err, YIMA_E_MANIFEST, "%s: %llu rows, manifest %s says %llu",
-                            rep->data_path, (unsigned long long)rows, mpath,
+                            rep->data_path, (unsigned long long)rows, m,
                             (unsigned long long)want_rows);
     rep->rows = rows;
     rep->bytes = bytes;

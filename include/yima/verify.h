@@ -23,10 +23,15 @@ typedef struct yima_verify_options {
     int bad_only;              /* print only lines that are not OK */
     int duplicates;            /* report codes seen twice [1]; costs 16 bytes a code */
     const char *output;        /* results, "-" for stdout */
-    int threads;
+    int threads;               /* worker threads; at most YIMA_VERIFY_THREADS_MAX are used */
     yima_progress_fn progress;
     void *progress_ctx;
+    int force;                 /* replace an existing output file */
+    const char *ledger;        /* issue ledger: OK codes it never issued become NOT_ISSUED */
 } yima_verify_options;
+
+/* Threads beyond this add nothing but memory. */
+#define YIMA_VERIFY_THREADS_MAX 64
 
 YIMA_API void yima_verify_options_init(yima_verify_options *opt);
 
@@ -40,12 +45,31 @@ typedef struct yima_verify_summary {
  * Verifies every line of the inputs (paths; "-" is stdin) and writes one
  * result line per input line, in input order:
  *   SOURCE:LINE <TAB> STATUS <TAB> CODE [<TAB> detail]
- * An inner column is checked against its outer code when the ring holds the
- * secret key. A code seen before gets DUPLICATE with the line of its first
- * sighting. With json, the last line is {"summary":{...}}.
+ * Input bytes that are not printable ASCII (and backslash) are written
+ * escaped (\t, \\, \xNN), so no input can forge a result line.
+ *
+ * Every code column of a gen row is checked: the code at its own level (and
+ * the row's level column), the inner code paired with its item, the case
+ * and pallet columns as case and pallet codes of the same key (and batch,
+ * when known). A row is OK only when all of them are; see yima-verify(1)
+ * for which status a row gets when one column is bad. An inner pair that
+ * the ring cannot check (public keys only) makes the row NEED_SECRET.
+ *
+ * A valid code seen before gets DUPLICATE, naming the source and line of
+ * its first sighting; codes are the same when their identity is
+ * (yima_code_info.identity), whatever their spelling. With a ledger, an
+ * otherwise valid code whose position is known but was never reserved there
+ * gets NOT_ISSUED (inner codes count as items). With json, the last line is
+ * {"summary":{...}}.
+ *
+ * Memory is bounded by a constant (whatever the input and thread count),
+ * apart from the duplicate set (16 bytes a code at half load).
+ *
  * Returns YIMA_OK when the run completed (bad codes are counted, not errors);
- * errors are I/O problems, unusable input (binary data, an empty input, a
- * line over YIMA_LINE_MAX) and the like.
+ * errors are I/O problems, an output that exists (without force), unusable
+ * input (binary data, an empty input, a line over 64 KiB, a yima key file
+ * given as input), an unreadable or torn ledger, and the like. On error a
+ * file output is not created.
  */
 YIMA_API int yima_verify_run(const yima_verify_options *opt, const char *const *inputs,
                              int ninputs, yima_verify_summary *summary, yima_err *err);
@@ -61,9 +85,11 @@ typedef struct yima_manifest_report {
 
 /*
  * Checks a manifest: its signature under a key of ring, then the data file
- * (data_path, or the manifest's "file" beside the manifest) against its
- * BLAKE2b hash, size and row count. YIMA_E_MANIFEST with a precise message
- * when anything differs.
+ * against its BLAKE2b hash, size and row count. The data file is data_path
+ * when given (the file the caller is about to use: this is what gets
+ * hashed and counted); only without one is it the manifest's "file" beside
+ * the manifest. YIMA_E_MANIFEST with a message naming the data file, the
+ * manifest and the file the manifest describes when anything differs.
  */
 YIMA_API int yima_manifest_check(const char *manifest_path, const yima_keyring *ring,
                                  const char *data_path, yima_manifest_report *report,
