@@ -164,24 +164,33 @@ static int parse_hex(const char *text, const char *name, const char *path, unsig
     return YIMA_OK;
 }
 
-/* One "batch B <32 hex>" line of a scoped key file (line starts after "batch "). */
-static int parse_batch_line(yima_key *key, const char *line, const char *path, yima_err *err)
+/* One "batch B <32 hex>" line of a scoped key file (line starts after
+ * "batch "); lineno names it in errors. */
+static int parse_batch_line(yima_key *key, const char *line, unsigned lineno, const char *path,
+                            yima_err *err)
 {
     char num[16];
     uint64_t batch;
     size_t got = 0, nlen = strcspn(line, " \r\n");
     const char *hex = line + nlen + 1;
     if (key->nscope == YIMA_SCOPE_MAX)
-        return yima_err_set(err, YIMA_E_KEY, "%s: more than %d batches", path, YIMA_SCOPE_MAX);
+        return yima_err_set(err, YIMA_E_KEY, "%s:%u: more than %d batches", path, lineno,
+                            YIMA_SCOPE_MAX);
     if (nlen == 0 || nlen >= sizeof num || line[nlen] != ' ')
-        return yima_err_set(err, YIMA_E_KEY, "%s: bad 'batch' line", path);
+        return yima_err_set(err, YIMA_E_KEY, "%s:%u: expected 'batch N <32 hex digits>'", path,
+                            lineno);
     memcpy(num, line, nlen);
     num[nlen] = '\0';
     yima_batch_key *bk = &key->scope[key->nscope];
-    if (yima_parse_u64(num, UINT32_MAX, &batch) || strcspn(hex, " \r\n") != 32 ||
+    if (yima_parse_u64(num, UINT32_MAX, &batch) || strcspn(hex, "\r\n") != 32 ||
         sodium_hex2bin(bk->key, YIMA_SIPHASH_KEY, hex, 32, NULL, &got, NULL) != 0 ||
         got != YIMA_SIPHASH_KEY)
-        return yima_err_set(err, YIMA_E_KEY, "%s: bad 'batch' line for batch '%s'", path, num);
+        return yima_err_set(err, YIMA_E_KEY, "%s:%u: expected 'batch N <32 hex digits>'", path,
+                            lineno);
+    for (size_t i = 0; i < key->nscope; i++)
+        if (key->scope[i].batch == batch)
+            return yima_err_set(err, YIMA_E_KEY, "%s:%u: batch %s is listed twice", path, lineno,
+                                num);
     bk->batch = (uint32_t)batch;
     key->nscope++;
     return YIMA_OK;
@@ -190,9 +199,13 @@ static int parse_batch_line(yima_key *key, const char *line, const char *path, y
 static int parse_scope(yima_key *key, const char *text, const char *path, yima_err *err)
 {
     int rc = YIMA_OK;
-    for (const char *line = text; *line && !rc; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+    unsigned lineno = 1;
+    for (const char *line = text; *line && !rc; lineno++) {
         if (strncmp(line, "batch ", 6) == 0)
-            rc = parse_batch_line(key, line + 6, path, err);
+            rc = parse_batch_line(key, line + 6, lineno, path, err);
+        line += strcspn(line, "\n");
+        line += *line == '\n';
+    }
     if (!rc && key->nscope == 0)
         rc = yima_err_set(err, YIMA_E_KEY, "%s: a scoped key without any 'batch' line", path);
     yima_key_scope_sort(key);
@@ -201,12 +214,16 @@ static int parse_scope(yima_key *key, const char *text, const char *path, yima_e
 
 typedef enum { KF_SECRET, KF_SCOPED, KF_PUBLIC, KF_OTHER } key_kind;
 
+/* The kind named by line 1 (a CR before its newline is accepted). */
 static key_kind kind_of(const char *text)
 {
-    static const char *const magic[] = {SECRET_MAGIC "\n", SCOPED_MAGIC "\n", PUBLIC_MAGIC "\n"};
-    for (int k = KF_SECRET; k < KF_OTHER; k++)
-        if (strncmp(text, magic[k], strlen(magic[k])) == 0)
+    static const char *const magic[] = {SECRET_MAGIC, SCOPED_MAGIC, PUBLIC_MAGIC};
+    for (int k = KF_SECRET; k < KF_OTHER; k++) {
+        size_t n = strlen(magic[k]);
+        if (strncmp(text, magic[k], n) == 0 &&
+            (text[n] == '\n' || (text[n] == '\r' && text[n + 1] == '\n')))
             return (key_kind)k;
+    }
     return KF_OTHER;
 }
 

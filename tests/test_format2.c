@@ -365,6 +365,48 @@ static void test_scoped_key_file(void **state)
     yima_key_free(brand);
 }
 
+/* Writes text as a 0600 key file and loads it as a secret. */
+static int load_text(const char *text, yima_key **key, yima_err *err)
+{
+    char path[] = "/tmp/yima-f2key-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    int rc = yima_key_load_secret(key, path, err);
+    unlink(path);
+    return rc;
+}
+
+/* A scoped key file is read strictly: a batch listed twice (which key would
+ * win?) or text after a batch key is refused, naming the line; CRLF is fine. */
+static void test_scoped_key_file_strict(void **state)
+{
+    (void)state;
+    static const char head[] = "yima-scoped-key 1\nid 7\ned25519 "
+                               "5728bef59015cb3f9c4a8c70e660d574b84cb9eb8b0acce693fb33f83b64b38f\n"
+                               "perm 1b128b9deac4baea7a4a90e7f0eb0cfa\n"
+                               "inner 75fe7411b87030ec46b80512001af027\n";
+    char text[1024];
+    yima_key *key = NULL;
+    yima_err err = {0};
+    snprintf(text, sizeof text, "%sbatch 1 730ba346fa5235c724cb0d8c086635a2\n"
+             "batch 1 00000000000000000000000000000000\n", head);
+    assert_int_equal(load_text(text, &key, &err), YIMA_E_KEY);
+    assert_non_null(strstr(err.msg, ":7: batch 1 is listed twice"));
+    snprintf(text, sizeof text, "%sbatch 1 730ba346fa5235c724cb0d8c086635a2 junk\n", head);
+    assert_int_equal(load_text(text, &key, &err), YIMA_E_KEY);
+    assert_non_null(strstr(err.msg, ":6: expected 'batch N"));
+    snprintf(text, sizeof text, "%sbatch 1 730ba346fa5235c724cb0d8c086635a2\n", head);
+    for (char *p = text, *q; (q = strchr(p, '\n')); p = q + 2) { /* LF -> CRLF */
+        memmove(q + 1, q, strlen(q) + 1);
+        *q = '\r';
+    }
+    assert_int_equal(load_text(text, &key, &err), YIMA_OK);
+    assert_int_equal(yima_key_scope_count(key), 1);
+    yima_key_free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_identity_of_spellings),
         cmocka_unit_test(test_set_batch_same_codes),
         cmocka_unit_test(test_scoped_key_file),
+        cmocka_unit_test(test_scoped_key_file_strict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
