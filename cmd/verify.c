@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "common.h"
 
 static const char help[] =
@@ -94,32 +93,21 @@ static int parse_option(void *ctx, int c, const char *arg)
     }
 }
 
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
-/* The results never replace a file this run reads: a key, the ledger, the
- * manifest or an input (by identity, not name: links and symlinks too). */
-static int refuse_output_over_input(verify_cli *v, int argc, char **argv)
+/* The results never replace a key or the manifest this run reads (by
+ * identity, not name: links and symlinks too); the library guards the
+ * ledger and the inputs. */
+static int refuse_output_over_input(verify_cli *v)
 {
     const char *out = v->o.output, *what = NULL, *path = NULL;
     if (!out || !strcmp(out, "-"))
         return 0;
     for (int i = 0; i < v->nkeys && !what; i++)
-        if (same_file(out, v->key_paths[i]))
+        if (yima_same_file(out, v->key_paths[i]))
             what = "the key file", path = v->key_paths[i];
-    if (!what && v->o.ledger && same_file(out, v->o.ledger))
-        what = "the ledger", path = v->o.ledger;
-    if (!what && v->manifest && same_file(out, v->manifest))
+    if (!what && v->manifest && yima_same_file(out, v->manifest))
         what = "the manifest", path = v->manifest;
-    if (!what && v->data && same_file(out, v->data))
+    if (!what && v->data && yima_same_file(out, v->data))
         what = "the data file", path = v->data;
-    for (int i = optind; i < argc && !what; i++)
-        if (same_file(out, argv[i]))
-            what = "an input", path = argv[i];
     if (!what)
         return 0;
     return usage_error("verify", "-o %s is %s %s this run reads; refusing to write over it", out,
@@ -137,7 +125,7 @@ static int manifest_data(verify_cli *v, int argc, char **argv, const char **data
                            nfiles);
     if (nfiles == 1 && !v->data)
         *data = argv[optind];
-    else if (nfiles == 1 && !same_file(v->data, argv[optind]))
+    else if (nfiles == 1 && !yima_same_file(v->data, argv[optind]))
         return usage_error("verify", "--data %s is not %s: the manifest must check the file "
                            "that is verified", v->data, argv[optind]);
     if (*data && !strcmp(*data, "-"))
@@ -172,7 +160,7 @@ static int run(verify_cli *v, int argc, char **argv)
     if (v->o.ledger && !v->secrets)
         return usage_error("verify", "--ledger needs a secret or line key (-k): a public key "
                            "cannot tell a code's batch and index");
-    int rc = refuse_output_over_input(v, argc, argv);
+    int rc = refuse_output_over_input(v);
     if (!rc && v->manifest && !(rc = manifest_data(v, argc, argv, &data)))
         rc = check_manifest(v, data);
     if (rc || (v->manifest && optind == argc))

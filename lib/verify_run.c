@@ -485,6 +485,24 @@ static void summary_json(yima_buf *b, const yima_verify_summary *s)
     fmt(b, "}}\n");
 }
 
+/* The results never replace the ledger or an input of the run (the same
+ * file under any name included), force or not. */
+static int check_output(const verify_run *v, yima_err *err)
+{
+    const char *out = v->opt->output, *what = NULL, *path = NULL;
+    if (!out || !strcmp(out, "-"))
+        return YIMA_OK;
+    if (v->opt->ledger && yima_same_file(out, v->opt->ledger))
+        what = "the ledger", path = v->opt->ledger;
+    for (int i = 0; i < v->ninputs && !what; i++)
+        if (strcmp(v->inputs[i], "-") != 0 && yima_same_file(out, v->inputs[i]))
+            what = "an input", path = v->inputs[i];
+    if (!what)
+        return YIMA_OK;
+    return yima_err_set(err, YIMA_E_USAGE,
+                        "%s: the results would replace %s this run reads (%s)", out, what, path);
+}
+
 static int run_setup(verify_run *v, int threads, yima_err *err)
 {
     v->job_bytes = IN_FLIGHT_BYTES / (2 * (size_t)threads); /* the pipeline's 2 jobs a thread */
@@ -497,11 +515,11 @@ static int run_setup(verify_run *v, int threads, yima_err *err)
     v->seen = v->opt->duplicates ? yima_seen_create() : NULL;
     if (!v->parsers || !v->base || (v->opt->duplicates && !v->seen))
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-    if (v->opt->ledger) {
-        int rc = yima_ledger_load(&v->ledger, v->opt->ledger, err);
-        if (rc)
-            return rc;
-    }
+    int rc = check_output(v, err);
+    if (!rc && v->opt->ledger)
+        rc = yima_ledger_load(&v->ledger, v->opt->ledger, err);
+    if (rc)
+        return rc;
     v->check = (yima_rowcheck){v->opt->ring, v->opt->want_level, v->ledger};
     return yima_out_open(&v->out, v->opt->output, v->opt->force, 0, err);
 }

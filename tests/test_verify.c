@@ -255,6 +255,8 @@ static void test_refusals(void **state)
     opt.force = 1;
     assert_int_equal(yima_verify_run(&opt, inputs, 1, &r.sum, &r.err), YIMA_OK);
     assert_int_equal(r.sum.status[YIMA_S_OK], 1);
+    opt.output = input; /* never an input, force or not */
+    assert_int_equal(yima_verify_run(&opt, inputs, 1, &r.sum, &r.err), YIMA_E_USAGE);
     assert_int_equal(verify_text(&r, pub, "yima-secret-key 1\nid 7\nseed 4242\n"), YIMA_E_DATA);
     assert_non_null(strstr(r.err.msg, "key file"));
     assert_null(strstr(r.err.msg, "seed"));

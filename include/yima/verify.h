@@ -66,7 +66,8 @@ typedef struct yima_verify_summary {
  * apart from the duplicate set (16 bytes a code at half load).
  *
  * Returns YIMA_OK when the run completed (bad codes are counted, not errors);
- * errors are I/O problems, an output that exists (without force), unusable
+ * errors are I/O problems, an output that exists (YIMA_E_EXISTS without
+ * force) or is the ledger or an input (YIMA_E_USAGE, force or not), unusable
  * input (binary data, an empty input, a line over 64 KiB, a yima key file
  * given as input), an unreadable or torn ledger, and the like. On error a
  * file output is not created.

@@ -148,6 +148,9 @@ expect_status "a case the ledger never issued" 1 verify -k brand.key --ledger it
 contains "unissued case column named" lp.txt "p.tsv:2	NOT_ISSUED	"
 contains "unissued case column detail" lp.txt "case code: NOT_ISSUED"
 expect_status "a ledger with public keys only checks nothing: refused" 2 verify -p brand.pub --ledger brand.ledger issued.tsv
+cp brand.ledger brand.ledger.keep
+expect_status "the ledger is never the output" 2 verify -k brand.key --ledger brand.ledger -o brand.ledger --force issued.tsv
+check "ledger intact" cmp -s brand.ledger brand.ledger.keep
 printf 'yima-ledger 1\nR 0123456789abcdef 40 0 0 1' > torn.ledger
 expect_status "a torn ledger is refused" 3 verify -k brand.key --ledger torn.ledger p.tsv -o /dev/null
 contains "torn ledger named" "$T/err" "torn.ledger"
