@@ -308,8 +308,8 @@ yima_status yima_code_verify_pair(const yima_keyring *ring, const char *outer, s
         return st;
     if (!oi.position_known || !ii.position_known)
         return YIMA_S_NEED_SECRET;
-    if (oi.inner || !ii.inner || oi.key_id != ii.key_id || oi.batch != ii.batch ||
-        oi.index != ii.index)
+    if (oi.inner || !ii.inner || oi.key_id != ii.key_id || oi.format != ii.format ||
+        oi.batch != ii.batch || oi.index != ii.index)
         return YIMA_S_PAIR_MISMATCH;
     return YIMA_S_OK;
 }

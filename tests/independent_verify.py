@@ -526,7 +526,8 @@ def verify_pair(ring, outer, inner):
         return st, ii
     if not oi.position or not ii.position:
         return "NEED_SECRET", oi
-    if oi.inner or not ii.inner or oi.kid != ii.kid or (oi.batch, oi.index) != (ii.batch, ii.index):
+    if (oi.inner or not ii.inner or oi.kid != ii.kid or oi.format != ii.format
+            or (oi.batch, oi.index) != (ii.batch, ii.index)):
         return "PAIR_MISMATCH", oi
     return "OK", oi
 

@@ -365,6 +365,29 @@ static void test_scoped_key_file(void **state)
     yima_key_free(brand);
 }
 
+/* An inner code pairs only with the outer code of its own format. */
+static void test_pair_needs_one_format(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    yima_err err = {0};
+    char outer[2][YIMA_CODE_MAX], inner[2][YIMA_CODE_MAX];
+    for (int f = 0; f < 2; f++) {
+        yima_codec *c = codec_f(key, YIMA_ALPHABET_BASE32, YIMA_AUTH_MAC, f + 1);
+        assert_true(yima_codec_encode(c, YIMA_LEVEL_ITEM, 2, 77, outer[f], &err) > 0);
+        assert_true(yima_codec_encode_inner(c, 2, 77, inner[f], &err) > 0);
+        yima_codec_free(c);
+    }
+    for (int o = 0; o < 2; o++)
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(yima_code_verify_pair(ring, outer[o], strlen(outer[o]), inner[i],
+                                                   strlen(inner[i])),
+                             o == i ? YIMA_S_OK : YIMA_S_PAIR_MISMATCH);
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
 /* Writes text as a 0600 key file and loads it as a secret. */
 static int load_text(const char *text, yima_key **key, yima_err *err)
 {
@@ -422,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_set_batch_same_codes),
         cmocka_unit_test(test_scoped_key_file),
         cmocka_unit_test(test_scoped_key_file_strict),
+        cmocka_unit_test(test_pair_needs_one_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
