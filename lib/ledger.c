@@ -364,13 +364,16 @@ static int check_overlap(void *ctx, const record *rec, uint64_t lineno, yima_err
 }
 
 /* Appends output with control bytes, DEL and backslash as \xHH, so a
- * record stays one line whatever the file is called. */
-static int append_escaped(yima_buf *b, const char *s)
+ * record stays one line whatever the file is called. Format 1 has no
+ * checksum, and its reader refuses an output that holds what looks like a
+ * glued record ("R <id> "), so there spaces are escaped too: a name can
+ * never read as a record. */
+static int append_escaped(yima_buf *b, const char *s, int version)
 {
     int rc = 0;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f || c == '\\') {
+        if (c < 0x20 || c == 0x7f || c == '\\' || (c == ' ' && version == 1)) {
             char hex[5];
             snprintf(hex, sizeof hex, "\\x%02x", c);
             rc |= yima_buf_append(b, hex, 4);
@@ -399,7 +402,7 @@ static int add_reservation(yima_buf *b, int version, const char *id, const yima_
     snprintf(head, sizeof head, "R %s %u %d %llu %llu %lld ", id, r->batch, r->level,
              (unsigned long long)r->start, (unsigned long long)r->count, (long long)time(NULL));
     int rc = yima_buf_append(b, head, strlen(head));
-    rc |= append_escaped(b, output ? output : "");
+    rc |= append_escaped(b, output ? output : "", version);
     return rc | end_record(b, from, version);
 }
 

@@ -233,6 +233,25 @@ static void test_format1_kept(void **state)
     yima_ledger_set_free(set);
 }
 
+/* A 0.1 ledger stays readable whatever the next output is called: a name
+ * that holds "R <id> " must not read as a glued record (found by fuzzing). */
+static void test_format1_name_like_record(void **state)
+{
+    (void)state;
+    const char *p = path_of("v1-name.ledger");
+    write_text(p, "yima-ledger 1\nR 0123456789abcdef 1 0 0 100 1700000000 a.txt\n");
+    yima_err err = {0};
+    yima_ledger_set *set;
+    static const yima_ledger_range r = {2, 0, 0, 10};
+    char id[17];
+    assert_int_equal(yima_ledger_reserve(p, &r, 1, "x R 0123456789abcdef y.txt", 0, id, &err),
+                     YIMA_OK);
+    assert_int_equal(yima_ledger_load(&set, p, &err), YIMA_OK);
+    assert_int_equal(yima_ledger_contains(set, 2, 0, 9), 1);
+    yima_ledger_set_free(set);
+    assert_int_equal(yima_ledger_reserve(p, &r, 1, "z.txt", 0, id, &err), YIMA_E_LEDGER);
+}
+
 /* A write cut short (here by RLIMIT_FSIZE, as a full disk would) is removed
  * again, so the ledger stays whole and the range stays free. */
 static void test_failed_append_cut_back(void **state)
@@ -342,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_output_name_escaped),
         cmocka_unit_test(test_symlink_refused),
         cmocka_unit_test(test_format1_kept),
+        cmocka_unit_test(test_format1_name_like_record),
         cmocka_unit_test(test_failed_append_cut_back),
         cmocka_unit_test(test_set_lookups),
         cmocka_unit_test(test_set_many),
