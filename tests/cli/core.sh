@@ -34,7 +34,8 @@ check "pallet rows" test "$(awk -F'\t' '$2=="pallet"' s.tsv | wc -l)" -eq 4
 check "item rows carry parents" test "$(awk -F'\t' 'NR>1 && $2=="item" && ($6=="" || $7=="")' s.tsv | wc -l)" -eq 0
 $Y gen -k brand.key -b 2 --range 5040:3000 --inner -f tsv --header yes -o i.tsv -q
 expect_exit "inner codes pair with their items" 0 $Y verify -k brand.key i.tsv -q -o /dev/null
-expect_exit "auditors verify outer codes of inner rows" 0 $Y verify -p brand.pub i.tsv -q -o /dev/null
+expect_exit "auditors cannot vouch for inner pairs" 1 $Y verify -p brand.pub i.tsv -q -o pubinner.txt
+check "inner rows are NEED_SECRET for auditors" test "$(grep -c '	NEED_SECRET	' pubinner.txt)" -eq 3000
 awk -F'\t' 'BEGIN{OFS="\t"} NR==2{keep=$6} NR==3{$6=keep} {print}' i.tsv > swapped.tsv
 expect_exit "wrong inner detected" 1 $Y verify -k brand.key swapped.tsv --bad-only -o bad.txt -q
 contains "pair mismatch" bad.txt "swapped.tsv:3	PAIR_MISMATCH"
