@@ -101,6 +101,10 @@ static int implied_columns(yima_rowparser *p, const char *line, size_t len, char
 int yima_rowparser_create(yima_rowparser **out, const char *first, size_t len,
                           const char *template_text, yima_err *err)
 {
+    /* A CRLF file's header ends in CR: without trimming, the last column
+     * name would not match and that column would go unchecked. */
+    while (len > 0 && (first[len - 1] == '\r' || first[len - 1] == ' '))
+        len--;
     yima_rowparser *p = calloc(1, sizeof *p);
     char *copy = malloc(len + 1);
     int rc = YIMA_OK;
