@@ -6,6 +6,7 @@
 #include <time.h>
 #include <jansson.h>
 #include <sodium.h>
+#include "internal.h"
 #include "manifest.h"
 #include "io.h"
 #include "yima/verify.h"
@@ -53,6 +54,7 @@ static json_t *manifest_object(const yima_gen_options *opt, const yima_gen_resul
     set_str(o, "alphabet", yima_alphabet_name((yima_alphabet)yima_codec_get(c, YIMA_P_ALPHABET)));
     set_int(o, "serial_length", (uint64_t)yima_codec_get(c, YIMA_P_SERIAL_LEN));
     set_int(o, "mac_length", (uint64_t)yima_codec_get(c, YIMA_P_MAC_LEN));
+    set_int(o, "code_format", (uint64_t)yima_codec_get(c, YIMA_P_FORMAT));
     set_int(o, "pack_case", opt->pack_case);
     set_int(o, "pack_pallet", opt->pack_pallet);
     json_object_set_new(o, "inner", json_boolean(opt->inner));
@@ -69,11 +71,12 @@ static json_t *manifest_object(const yima_gen_options *opt, const yima_gen_resul
     return o;
 }
 
-/* The signed bytes: prefix plus canonical JSON without "signature". */
+/* The signed bytes: prefix plus canonical JSON without its authenticator. */
 static char *signed_text(json_t *o, size_t *len)
 {
     json_t *copy = json_deep_copy(o);
     json_object_del(copy, "signature");
+    json_object_del(copy, "line_mac");
     char *body = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(copy);
     if (!body)
@@ -89,19 +92,45 @@ static char *signed_text(json_t *o, size_t *len)
     return text;
 }
 
+/* A line key cannot sign: its manifest carries a BLAKE2b-256 mac under the
+ * batch's key instead, which the brand and that batch's line keys check. */
+static int line_mac(const yima_key *key, uint32_t batch, const char *text, size_t len,
+                    unsigned char mac[32])
+{
+    unsigned char bk[YIMA_SIPHASH_KEY];
+    if (yima_key_batch_key(key, batch, bk) != 0)
+        return -1;
+    crypto_generichash(mac, 32, (const unsigned char *)text, len, bk, sizeof bk);
+    sodium_memzero(bk, sizeof bk);
+    return 0;
+}
+
+/* Adds the signature, or for a line key the line mac, to o. */
+static int authenticate(json_t *o, const yima_key *key, uint32_t batch, yima_err *err)
+{
+    unsigned char tag[64];
+    size_t len = 0, n = yima_key_has_secret(key) ? 64 : 32;
+    char *text = signed_text(o, &len), *hex = NULL;
+    int rc = !text ? yima_err_set(err, YIMA_E_NOMEM, "out of memory")
+             : n == 64 ? yima_key_sign(key, text, len, tag, err)
+             : line_mac(key, batch, text, len, tag)
+                 ? yima_err_set(err, YIMA_E_KEY_SCOPE, "the key holds no key of batch %u", batch)
+                 : YIMA_OK;
+    if (!rc)
+        set_str(o, n == 64 ? "signature" : "line_mac", hex = hex_of(tag, n));
+    free(text);
+    free(hex);
+    return rc;
+}
+
 int yima_manifest_write(const char *path, const yima_key *key, const yima_gen_options *opt,
                         const yima_gen_result *result, int header, yima_err *err)
 {
     json_t *o = manifest_object(opt, result, header, key);
-    unsigned char sig[64];
-    size_t len = 0;
-    char *text = signed_text(o, &len), *sighex = NULL, *doc = NULL;
-    int rc = text ? yima_key_sign(key, text, len, sig, err)
-                  : yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-    if (!rc) {
-        set_str(o, "signature", sighex = hex_of(sig, sizeof sig));
-        doc = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
-    }
+    char *doc = NULL;
+    int rc = authenticate(o, key, opt->batch, err);
+    if (!rc && !(doc = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2))))
+        rc = yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     yima_out *out = NULL;
     if (!rc && !(rc = yima_out_open(&out, path, opt->force, 0, err))) {
         rc = yima_out_write(out, doc, strlen(doc), err);
@@ -109,35 +138,71 @@ int yima_manifest_write(const char *path, const yima_key *key, const yima_gen_op
             rc = yima_out_write(out, "\n", 1, err);
         rc = rc ? (yima_out_abort(out), rc) : yima_out_commit(out, NULL, err);
     }
-    free(text);
-    free(sighex);
     free(doc);
     json_decref(o);
     return rc;
+}
+
+/* Checks a line mac with the ring's keys of this id that hold the batch. */
+static int check_line_mac(json_t *o, const char *hex, const char *mpath, const yima_keyring *ring,
+                          const yima_key **keyp, yima_err *err)
+{
+    json_int_t kid = json_integer_value(json_object_get(o, "key_id"));
+    json_int_t batch = json_integer_value(json_object_get(o, "batch"));
+    unsigned char want[32], got[32];
+    size_t n = 0, len = 0;
+    int holder = 0;
+    if (sodium_hex2bin(want, sizeof want, hex, strlen(hex), NULL, &n, NULL) || n != sizeof want ||
+        batch < 0 || batch > UINT32_MAX)
+        return yima_err_set(err, YIMA_E_MANIFEST, "%s: malformed line mac", mpath);
+    char *text = signed_text(o, &len);
+    for (const yima_key *k = yima_keyring_find(ring, (int)kid); k && text && !*keyp;
+         k = yima_keyring_next(k)) {
+        if (line_mac(k, (uint32_t)batch, text, len, got) != 0)
+            continue;
+        holder = 1;
+        if (sodium_memcmp(got, want, sizeof want) == 0)
+            *keyp = k;
+    }
+    free(text);
+    if (*keyp)
+        return YIMA_OK;
+    if (!holder)
+        return yima_err_set(err, YIMA_E_KEY_NEED,
+                            "%s: made with a line key of batch %lld; checking it needs the "
+                            "brand's secret key or a line key of that batch",
+                            mpath, (long long)batch);
+    return yima_err_set(err, YIMA_E_MANIFEST,
+                        "%s: line mac does not verify: the manifest was altered or forged", mpath);
 }
 
 static int check_signature(json_t *o, const char *mpath, const yima_keyring *ring,
                            const yima_key **keyp, yima_err *err)
 {
     const char *sighex = json_string_value(json_object_get(o, "signature"));
+    const char *machex = json_string_value(json_object_get(o, "line_mac"));
     json_int_t kid = json_integer_value(json_object_get(o, "key_id"));
     unsigned char sig[64];
     size_t got = 0, len = 0;
+    *keyp = NULL;
+    if (!sighex && machex)
+        return check_line_mac(o, machex, mpath, ring, keyp, err);
     if (!sighex || sodium_hex2bin(sig, sizeof sig, sighex, strlen(sighex), NULL, &got, NULL) ||
         got != sizeof sig)
         return yima_err_set(err, YIMA_E_MANIFEST, "%s: missing or malformed signature", mpath);
-    const yima_key *key = yima_keyring_find(ring, (int)kid);
-    if (!key)
+    if (!yima_keyring_find(ring, (int)kid))
         return yima_err_set(err, YIMA_E_MANIFEST, "%s: signed by key id %lld, which is not loaded",
                             mpath, (long long)kid);
     char *text = signed_text(o, &len);
-    int bad = !text || yima_key_verify(key, text, len, sig) != 0;
+    for (const yima_key *k = yima_keyring_find(ring, (int)kid); k && text && !*keyp;
+         k = yima_keyring_next(k)) /* keys may share an id: the signature decides */
+        if (yima_key_verify(k, text, len, sig) == 0)
+            *keyp = k;
     free(text);
-    if (bad)
+    if (!*keyp)
         return yima_err_set(err, YIMA_E_MANIFEST,
                             "%s: signature does not verify: the manifest was altered or forged",
                             mpath);
-    *keyp = key;
     return YIMA_OK;
 }
 

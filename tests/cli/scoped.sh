@@ -27,6 +27,18 @@ for auth in mac none; do
   same "every batch 9 code OUT_OF_SCOPE ($auth)" "$(grep -c 'OUT_OF_SCOPE' "$T/out")" 20
   expect_status "the brand key verifies batch 9 ($auth)" 0 "$Y" verify -k brand.key "b9-$auth.txt"
 done
+# A line key cannot sign: its manifest carries a mac under the batch's key.
+gen -k line7.key -b 5 -n 30 -a mac -f tsv -o m5.tsv
+contains "line manifest has a line mac" m5.tsv.manifest '"line_mac"'
+contains "manifest names the code format" m5.tsv.manifest '"code_format": 2'
+expect_status "the line key checks its manifest" 0 "$Y" verify -k line7.key --manifest m5.tsv.manifest
+expect_status "the brand key checks it" 0 "$Y" verify -k brand.key --manifest m5.tsv.manifest
+expect_status "the public key cannot" 3 "$Y" verify -p brand.pub --manifest m5.tsv.manifest
+contains "and says who can" "$T/err" "line key of batch 5"
+"$Y" keygen --scope 6 -k brand.key -o line6 2>/dev/null
+expect_status "a line key of another batch cannot" 3 "$Y" verify -k line6.key --manifest m5.tsv.manifest
+sed 's/"rows": 30/"rows": 31/' m5.tsv.manifest > forged.manifest
+expect_status "an altered line manifest is bad" 1 "$Y" verify -k line7.key --manifest forged.manifest m5.tsv
 expect_status "line key cannot make batch 9" 3 gen -k line7.key -b 9 -n 1 -a mac
 contains "the error names the scope" "$T/err" "batches 5,7"
 contains "with its stable number" "$T/err" "error 403"
