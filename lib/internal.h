@@ -1,5 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Library-private declarations shared between lib/ files. */
+/*
+ * Library-private declarations shared between lib/ files.
+ *
+ * Return conventions inside lib/ (one for every file):
+ *  - A function that can fail returns YIMA_OK (0) or a yima_errno code and
+ *    fills its yima_err. Never -1, a negated code, or 1/2/3 for outcomes.
+ *    A static helper whose only failure is out of memory, or whose caller
+ *    words the message, may return the code and leave err to the caller.
+ *  - Results and outcomes go through out-parameters, not the return value.
+ *  - A pure predicate returns 0/1 and is named for it: is_..., has_...,
+ *    ..._valid.
+ *  - A lookup returning an index or enum value may return -1 for "not
+ *    found", and says so where it is declared.
+ *  - "More / done" is an out-parameter (or an empty result, e.g. a job of
+ *    count 0), never a "1, 0 or an error code" return. A 1/0 iterator is
+ *    fine only where it cannot fail, or where its errors go elsewhere.
+ *  - The library never prints and never names a command-line option in a
+ *    message: cmd/ turns errors into messages and may add a hint.
+ */
 #ifndef YIMA_INTERNAL_H
 #define YIMA_INTERNAL_H
 

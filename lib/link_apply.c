@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Applying one verified event to the store: the rules that need the
  * database, then the writes, inside a savepoint. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,29 +20,20 @@ typedef struct applier {
     const yima_link_rules *rules;
     const lk_event *ev;
     known *k;        /* one per code of ev */
-    char *reason;
-    size_t rsize;
-    yima_err *err;
+    yima_err *err;   /* a refusal's reason or a store error */
 } applier;
 
-static int reject(applier *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int reject(applier *a, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->reason, a->rsize, fmt, ap);
-    va_end(ap);
-    return 1;
-}
+/* The rules refuse the event: YIMA_E_DATA with the reason. */
+#define REFUSE(a, ...) yima_err_set((a)->err, YIMA_E_DATA, __VA_ARGS__)
 
 static int db_fail(applier *a, const char *what)
 {
-    return -lk_db_error(a->s, what, a->err);
+    return lk_db_error(a->s, what, a->err);
 }
 
 static int step_done(applier *a, sqlite3_stmt *st, const char *what)
 {
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(a, what);
+    return sqlite3_step(st) == SQLITE_DONE ? YIMA_OK : db_fail(a, what);
 }
 
 static int lookup(applier *a, const lk_code *c, known *k)
@@ -61,9 +51,9 @@ static int lookup(applier *a, const lk_code *c, known *k)
         k->level = sqlite3_column_int(st, 1);
         k->state = sqlite3_column_int(st, 2);
         k->parent = sqlite3_column_int64(st, 3);
-        return 0;
+        return YIMA_OK;
     }
-    return rc == SQLITE_DONE ? 0 : db_fail(a, "looking up a code");
+    return rc == SQLITE_DONE ? YIMA_OK : db_fail(a, "looking up a code");
 }
 
 /* Inserts the code if new (with parent), else records a payload seen first now. */
@@ -72,7 +62,7 @@ static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
     sqlite3_stmt *st;
     if (k->id) {
         if (!c->payload)
-            return 0;
+            return YIMA_OK;
         st = lk_stmt(a->s, Q_PAYLOAD);
         sqlite3_bind_int64(st, 1, k->id);
         sqlite3_bind_text(st, 2, c->payload, (int)c->payload_len, SQLITE_STATIC);
@@ -86,11 +76,12 @@ static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
         sqlite3_bind_int64(st, 3, parent);
     if (c->payload)
         sqlite3_bind_text(st, 4, c->payload, (int)c->payload_len, SQLITE_STATIC);
-    if (step_done(a, st, "adding a code"))
-        return -YIMA_E_STORE;
+    int rc = step_done(a, st, "adding a code");
+    if (rc)
+        return rc;
     k->id = sqlite3_last_insert_rowid(a->s->db);
     k->parent = parent;
-    return 0;
+    return YIMA_OK;
 }
 
 static int set_parent(applier *a, int64_t id, int64_t parent)
@@ -102,13 +93,14 @@ static int set_parent(applier *a, int64_t id, int64_t parent)
     return step_done(a, st, "setting a parent");
 }
 
-static int64_t child_count(applier *a, int64_t parent)
+static int child_count(applier *a, int64_t parent, int64_t *n)
 {
     sqlite3_stmt *st = lk_stmt(a->s, Q_CHILD_COUNT);
     sqlite3_bind_int64(st, 1, parent);
     if (sqlite3_step(st) != SQLITE_ROW)
         return db_fail(a, "counting children");
-    return sqlite3_column_int64(st, 0);
+    *n = sqlite3_column_int64(st, 0);
+    return YIMA_OK;
 }
 
 static const char *code_text(applier *a, int i)
@@ -129,8 +121,9 @@ static void text_of(applier *a, int64_t id, char *out, size_t size)
     sqlite3_finalize(st);
 }
 
-static int64_t add_event(applier *a, int64_t subject, int64_t other, const char *id,
-                         size_t id_len)
+/* Adds the event row; *seq is its number. */
+static int add_event(applier *a, int64_t subject, int64_t other, const char *id, size_t id_len,
+                     int64_t *seq)
 {
     const lk_event *ev = a->ev;
     int64_t ms = ev->time_ms;
@@ -154,9 +147,10 @@ static int64_t add_event(applier *a, int64_t subject, int64_t other, const char 
         sqlite3_bind_int64(st, 7, other);
     if (ev->type == LK_DECOMMISSION && ev->arg[0])
         sqlite3_bind_text(st, 8, ev->arg[0], (int)ev->arg_len[0], SQLITE_STATIC);
-    if (step_done(a, st, "adding an event"))
-        return -YIMA_E_STORE;
-    return sqlite3_last_insert_rowid(a->s->db);
+    int rc = step_done(a, st, "adding an event");
+    if (!rc)
+        *seq = sqlite3_last_insert_rowid(a->s->db);
+    return rc;
 }
 
 /* Runs statement q on (x, y, z), z 0 meaning NULL. */
@@ -175,21 +169,22 @@ static int add_evcode(applier *a, int64_t seq, int64_t code, int64_t prev_parent
     return run_ids(a, Q_EVCODE_ADD, seq, code, prev_parent, "adding an event's code");
 }
 
-static int dead(applier *a, int i, const char *role)
+/* Refuses a code that is out of use. */
+static int check_alive(applier *a, int i, const char *role)
 {
     if (a->k[i].state == LK_DECOMMISSIONED || a->k[i].state == LK_REPLACED)
-        return reject(a, "%s '%s' is %s", role, code_text(a, i), lk_state_name(a->k[i].state));
-    return 0;
+        return REFUSE(a, "%s '%s' is %s", role, code_text(a, i), lk_state_name(a->k[i].state));
+    return YIMA_OK;
 }
 
-static int capacity_ok(applier *a, int64_t total)
+static int check_capacity(applier *a, int64_t total)
 {
     const yima_link_rules *r = a->rules;
     int level = a->ev->codes[0].level;
     uint64_t cap = level == YIMA_LEVEL_CASE ? r->pack_case : r->pack_pallet;
     if (cap == 0 || (r->capacity_max ? (uint64_t)total <= cap : (uint64_t)total == cap))
-        return 0;
-    return reject(a, "%s '%s' would hold %lld codes; the pack spec says %s %llu",
+        return YIMA_OK;
+    return REFUSE(a, "%s '%s' would hold %lld codes; the pack spec says %s %llu",
                   yima_level_name(level), code_text(a, 0), (long long)total,
                   r->capacity_max ? "at most" : "exactly", (unsigned long long)cap);
 }
@@ -197,50 +192,50 @@ static int capacity_ok(applier *a, int64_t total)
 static int pack_check(applier *a)
 {
     const lk_event *ev = a->ev;
-    int rc;
-    if ((rc = dead(a, 0, "parent")))
-        return rc;
-    for (int i = 1; i < ev->ncodes; i++) {
+    int64_t have = 0;
+    int rc = check_alive(a, 0, "parent");
+    for (int i = 1; !rc && i < ev->ncodes; i++) {
         known *k = &a->k[i];
         char role[32], other[YIMA_CODE_MAX];
         snprintf(role, sizeof role, "child %d", i);
-        if ((rc = dead(a, i, role)))
+        if ((rc = check_alive(a, i, role)))
             return rc;
         if (a->rules->require_commissioned && k->state != LK_ACTIVE)
-            return reject(a, "child %d '%s' is not commissioned (required before packing)", i,
+            return REFUSE(a, "child %d '%s' is not commissioned (required before packing)", i,
                           code_text(a, i));
         if (k->parent && k->parent == a->k[0].id)
-            return reject(a, "child %d '%s' is already in this %s", i, code_text(a, i),
+            return REFUSE(a, "child %d '%s' is already in this %s", i, code_text(a, i),
                           yima_level_name(ev->codes[0].level));
         if (k->parent && !a->rules->move) {
             text_of(a, k->parent, other, sizeof other);
-            return reject(a, "child %d '%s' is already in %s '%s'; UNPACK it first, or allow moves",
+            return REFUSE(a, "child %d '%s' is already in %s '%s'; UNPACK it first, or allow moves",
                           i, code_text(a, i), yima_level_name(ev->codes[0].level), other);
         }
     }
-    int64_t have = a->k[0].id ? child_count(a, a->k[0].id) : 0;
-    return have < 0 ? (int)have : capacity_ok(a, have + ev->ncodes - 1);
+    if (!rc && a->k[0].id)
+        rc = child_count(a, a->k[0].id, &have);
+    return rc ? rc : check_capacity(a, have + ev->ncodes - 1);
 }
 
 static int apply_pack(applier *a, const char *id, size_t id_len)
 {
+    int64_t seq;
     int rc = pack_check(a);
     if (rc || (rc = ensure(a, &a->ev->codes[0], &a->k[0], 0)))
         return rc;
-    int64_t parent = a->k[0].id, seq = add_event(a, parent, 0, id, id_len);
-    if (seq < 0)
-        return (int)seq;
-    for (int i = 1; i < a->ev->ncodes; i++) {
+    int64_t parent = a->k[0].id;
+    rc = add_event(a, parent, 0, id, id_len, &seq);
+    for (int i = 1; !rc && i < a->ev->ncodes; i++) {
         int64_t prev = a->k[i].id ? a->k[i].parent : 0;
-        if (a->k[i].id ? set_parent(a, a->k[i].id, parent) : ensure(a, &a->ev->codes[i],
-                                                                    &a->k[i], parent))
-            return -YIMA_E_STORE;
-        if (a->k[i].id && a->ev->codes[i].payload && ensure(a, &a->ev->codes[i], &a->k[i], 0))
-            return -YIMA_E_STORE;
-        if (add_evcode(a, seq, a->k[i].id, prev))
-            return -YIMA_E_STORE;
+        int known_before = a->k[i].id != 0;
+        rc = known_before ? set_parent(a, a->k[i].id, parent)
+                          : ensure(a, &a->ev->codes[i], &a->k[i], parent);
+        if (!rc && known_before && a->ev->codes[i].payload)
+            rc = ensure(a, &a->ev->codes[i], &a->k[i], 0);
+        if (!rc)
+            rc = add_evcode(a, seq, a->k[i].id, prev);
     }
-    return 0;
+    return rc;
 }
 
 static int unpack_all(applier *a, int64_t seq, int64_t parent)
@@ -257,7 +252,7 @@ static int unpack_all(applier *a, int64_t seq, int64_t parent)
             int64_t *q = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids);
             if (!q) {
                 free(ids);
-                return -yima_err_set(a->err, YIMA_E_NOMEM, "out of memory");
+                return yima_err_set(a->err, YIMA_E_NOMEM, "out of memory");
             }
             ids = q;
         }
@@ -267,11 +262,12 @@ static int unpack_all(applier *a, int64_t seq, int64_t parent)
         free(ids);
         return db_fail(a, "listing children");
     }
-    rc = n == 0 ? reject(a, "%s '%s' holds nothing to unpack",
-                         yima_level_name(a->ev->codes[0].level), code_text(a, 0)) : 0;
+    rc = n == 0 ? REFUSE(a, "%s '%s' holds nothing to unpack",
+                         yima_level_name(a->ev->codes[0].level), code_text(a, 0))
+                : YIMA_OK;
     for (size_t i = 0; !rc && i < n; i++)
-        if (set_parent(a, ids[i], 0) || add_evcode(a, seq, ids[i], parent))
-            rc = -YIMA_E_STORE;
+        if (!(rc = set_parent(a, ids[i], 0)))
+            rc = add_evcode(a, seq, ids[i], parent);
     free(ids);
     return rc;
 }
@@ -279,31 +275,31 @@ static int unpack_all(applier *a, int64_t seq, int64_t parent)
 static int apply_unpack(applier *a, const char *id, size_t id_len)
 {
     const lk_event *ev = a->ev;
+    int64_t seq;
     if (!a->k[0].id)
-        return reject(a, "parent '%s' is not in the store", code_text(a, 0));
+        return REFUSE(a, "parent '%s' is not in the store", code_text(a, 0));
     for (int i = 1; i < ev->ncodes; i++)
         if (!a->k[i].id || a->k[i].parent != a->k[0].id)
-            return reject(a, "child %d '%s' is not in %s '%s'", i, code_text(a, i),
+            return REFUSE(a, "child %d '%s' is not in %s '%s'", i, code_text(a, i),
                           yima_level_name(ev->codes[0].level), code_text(a, 0));
-    int64_t seq = add_event(a, a->k[0].id, 0, id, id_len);
-    if (seq < 0)
-        return (int)seq;
-    if (ev->ncodes == 1)
+    int rc = add_event(a, a->k[0].id, 0, id, id_len, &seq);
+    if (!rc && ev->ncodes == 1)
         return unpack_all(a, seq, a->k[0].id);
-    for (int i = 1; i < ev->ncodes; i++)
-        if (set_parent(a, a->k[i].id, 0) || add_evcode(a, seq, a->k[i].id, a->k[0].id))
-            return -YIMA_E_STORE;
-    return 0;
+    for (int i = 1; !rc && i < ev->ncodes; i++)
+        if (!(rc = set_parent(a, a->k[i].id, 0)))
+            rc = add_evcode(a, seq, a->k[i].id, a->k[0].id);
+    return rc;
 }
 
 static int apply_commission(applier *a, const char *id, size_t id_len)
 {
     const lk_event *ev = a->ev;
+    int64_t seq;
     int rc;
-    if ((rc = dead(a, 0, "code")))
+    if ((rc = check_alive(a, 0, "code")))
         return rc;
     if (a->k[0].state == LK_ACTIVE)
-        return reject(a, "code '%s' is already commissioned", code_text(a, 0));
+        return REFUSE(a, "code '%s' is already commissioned", code_text(a, 0));
     if ((rc = ensure(a, &ev->codes[0], &a->k[0], 0)))
         return rc;
     sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_COMMISSION);
@@ -311,9 +307,8 @@ static int apply_commission(applier *a, const char *id, size_t id_len)
     for (int i = 0; i < 3; i++)
         if (ev->arg[i])
             sqlite3_bind_text(st, 2 + i, ev->arg[i], (int)ev->arg_len[i], SQLITE_STATIC);
-    if (step_done(a, st, "commissioning"))
-        return -YIMA_E_STORE;
-    return add_event(a, a->k[0].id, 0, id, id_len) < 0 ? -YIMA_E_STORE : 0;
+    rc = step_done(a, st, "commissioning");
+    return rc ? rc : add_event(a, a->k[0].id, 0, id, id_len, &seq);
 }
 
 static int set_state(applier *a, int64_t id, int state, int64_t replaced_by)
@@ -323,58 +318,57 @@ static int set_state(applier *a, int64_t id, int state, int64_t replaced_by)
 
 static int apply_decommission(applier *a, const char *id, size_t id_len)
 {
-    int rc;
-    if ((rc = dead(a, 0, "code")) || (rc = ensure(a, &a->ev->codes[0], &a->k[0], 0)))
+    int64_t held = 0, seq;
+    int rc = check_alive(a, 0, "code");
+    rc = rc ? rc : ensure(a, &a->ev->codes[0], &a->k[0], 0);
+    rc = rc ? rc : child_count(a, a->k[0].id, &held);
+    if (!rc && held != 0)
+        rc = REFUSE(a, "%s '%s' still holds %lld codes; UNPACK it first",
+                    yima_level_name(a->k[0].level), code_text(a, 0), (long long)held);
+    rc = rc ? rc : add_event(a, a->k[0].id, 0, id, id_len, &seq);
+    rc = rc ? rc : set_state(a, a->k[0].id, LK_DECOMMISSIONED, 0);
+    if (!rc && a->k[0].parent)
+        rc = add_evcode(a, seq, a->k[0].id, a->k[0].parent);
+    return rc;
+}
+
+/* The new code of a REPLACE must be unused: only seen, loose and empty. */
+static int check_unused(applier *a, const known *n)
+{
+    int64_t held = 0;
+    int rc = n->id && n->state == LK_SEEN && !n->parent ? child_count(a, n->id, &held) : YIMA_OK;
+    if (rc || !n->id || (n->state == LK_SEEN && !n->parent && held == 0))
         return rc;
-    int64_t held = child_count(a, a->k[0].id);
-    if (held != 0)
-        return held < 0 ? (int)held : reject(a, "%s '%s' still holds %lld codes; UNPACK it first",
-                                             yima_level_name(a->k[0].level), code_text(a, 0),
-                                             (long long)held);
-    int64_t seq = add_event(a, a->k[0].id, 0, id, id_len);
-    if (seq < 0 || set_state(a, a->k[0].id, LK_DECOMMISSIONED, 0))
-        return -YIMA_E_STORE;
-    return a->k[0].parent ? (add_evcode(a, seq, a->k[0].id, a->k[0].parent) ? -YIMA_E_STORE : 0)
-                          : 0;
+    return REFUSE(a, "new code '%s' is already in use (%s%s)", code_text(a, 1),
+                  lk_state_name(n->state), n->parent ? ", packed" : "");
 }
 
 static int apply_replace(applier *a, const char *id, size_t id_len)
 {
+    int64_t seq;
     int rc;
     known *o = &a->k[0], *n = &a->k[1];
     if (!o->id)
-        return reject(a, "old code '%s' is not in the store", code_text(a, 0));
-    if ((rc = dead(a, 0, "old code")))
+        return REFUSE(a, "old code '%s' is not in the store", code_text(a, 0));
+    if ((rc = check_alive(a, 0, "old code")) || (rc = check_unused(a, n)) ||
+        (rc = ensure(a, &a->ev->codes[1], n, 0)) ||
+        (rc = add_event(a, o->id, n->id, id, id_len, &seq)))
         return rc;
-    if (n->id && (n->state != LK_SEEN || n->parent || child_count(a, n->id) != 0))
-        return reject(a, "new code '%s' is already in use (%s%s)", code_text(a, 1),
-                      lk_state_name(n->state), n->parent ? ", packed" : "");
-    if ((rc = ensure(a, &a->ev->codes[1], n, 0)))
-        return rc;
-    int64_t seq = add_event(a, o->id, n->id, id, id_len);
-    sqlite3_stmt *st = lk_stmt(a->s, Q_REPLACE_NEW);
-    sqlite3_bind_int64(st, 1, n->id);
-    sqlite3_bind_int64(st, 2, o->id);
-    if (seq < 0 || step_done(a, st, "replacing"))
-        return -YIMA_E_STORE;
+    rc = run_ids(a, Q_REPLACE_NEW, n->id, o->id, 0, "replacing");
     /* Record the handed-over children, so the export can move them. */
-    st = lk_stmt(a->s, Q_EVCODE_CHILDREN);
-    sqlite3_bind_int64(st, 1, seq);
-    sqlite3_bind_int64(st, 2, o->id);
-    if (step_done(a, st, "recording children"))
-        return -YIMA_E_STORE;
-    st = lk_stmt(a->s, Q_REPARENT);
-    sqlite3_bind_int64(st, 1, o->id);
-    sqlite3_bind_int64(st, 2, n->id);
-    if (step_done(a, st, "moving children") || set_state(a, o->id, LK_REPLACED, n->id) ||
-        add_evcode(a, seq, o->id, o->parent))
-        return -YIMA_E_STORE;
-    return 0;
+    rc = rc ? rc : run_ids(a, Q_EVCODE_CHILDREN, seq, o->id, 0, "recording children");
+    rc = rc ? rc : run_ids(a, Q_REPARENT, o->id, n->id, 0, "moving children");
+    rc = rc ? rc : set_state(a, o->id, LK_REPLACED, n->id);
+    return rc ? rc : add_evcode(a, seq, o->id, o->parent);
 }
 
-/* 0 new, 2 seen before (same content), 1 id clash (reason set), <0 error. */
-static int seen_before(applier *a, const char *id, size_t id_len)
+/* Whether the store knows an event id: as an applied event or a recorded
+ * refusal, with this event's content (a re-run) or another's (a clash). */
+enum { ID_NEW, ID_SAME, ID_TAKEN };
+
+static int find_id(applier *a, const char *id, size_t id_len, int *found)
 {
+    *found = ID_NEW;
     for (int q = Q_EVENT_GET; q <= Q_REJECT_GET; q += Q_REJECT_GET - Q_EVENT_GET) {
         sqlite3_stmt *st = lk_stmt(a->s, q);
         sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
@@ -384,12 +378,10 @@ static int seen_before(applier *a, const char *id, size_t id_len)
         if (rc != SQLITE_ROW)
             return db_fail(a, "looking up an event id");
         int col = q == Q_EVENT_GET ? 1 : 0;
-        if ((uint64_t)sqlite3_column_int64(st, col) == a->ev->digest)
-            return 2;
-        return reject(a, "event id '%.*s' was already used by a different event", (int)id_len,
-                      id);
+        *found = (uint64_t)sqlite3_column_int64(st, col) == a->ev->digest ? ID_SAME : ID_TAKEN;
+        return YIMA_OK;
     }
-    return 0;
+    return YIMA_OK;
 }
 
 static int dispatch(applier *a, const char *id, size_t id_len)
@@ -408,44 +400,58 @@ static int dispatch(applier *a, const char *id, size_t id_len)
     }
 }
 
+/* Records a refused event id, so that a re-run skips it too. */
+static int record_refusal(applier *a, const char *id, size_t id_len)
+{
+    sqlite3_stmt *st = lk_stmt(a->s, Q_REJECT_ADD);
+    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)a->ev->digest);
+    /* A copy: the reason in err gives way to a store error. */
+    sqlite3_bind_text(st, 3, a->err->msg, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(st) == SQLITE_DONE ? YIMA_E_DATA : db_fail(a, "recording a reject");
+}
+
+/* A new event id: the event, all or nothing, or its recorded refusal. */
+static int apply_new(applier *a, const char *id, size_t id_len)
+{
+    /* The savepoint makes the event all or nothing inside the batch.
+     * PACK and COMMISSION check everything before their first write,
+     * so only an error, which rolls back the whole batch, can stop
+     * them halfway: they go without, sparing SQLite a copy of every
+     * page they touch (the index pages of random codes, mostly). */
+    int sp = a->ev->type != LK_PACK && a->ev->type != LK_COMMISSION;
+    int rc = sp ? lk_run(a->s, Q_SAVEPOINT, "SAVEPOINT", a->err) : YIMA_OK;
+    if (!rc)
+        rc = dispatch(a, id, id_len);
+    if (sp && rc)
+        lk_run(a->s, Q_ROLLBACK_TO, "ROLLBACK TO", NULL);
+    if (sp) {
+        /* A store error already stands; a refusal gives way to one. */
+        int refused_or_ok = !rc || rc == YIMA_E_DATA;
+        int released = lk_run(a->s, Q_RELEASE, "RELEASE", refused_or_ok ? a->err : NULL);
+        if (released && refused_or_ok)
+            rc = released;
+    }
+    return rc == YIMA_E_DATA ? record_refusal(a, id, id_len) : rc;
+}
+
 int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, const char *id,
-             size_t id_len, char *reason, size_t rsize, yima_err *err)
+             size_t id_len, int *skipped, yima_err *err)
 {
     known stack[64];
-    applier a = {s, rules, ev, stack, reason, rsize, err};
+    yima_err local;
+    applier a = {s, rules, ev, stack, err ? err : &local};
+    int found = ID_NEW, rc;
+    *skipped = 0;
     if (ev->ncodes > 64 && !(a.k = malloc((size_t)ev->ncodes * sizeof *a.k)))
-        return -yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-    int rc = seen_before(&a, id, id_len);
-    if (rc == 0) {
-        /* The savepoint makes the event all or nothing inside the batch.
-         * PACK and COMMISSION check everything before their first write,
-         * so only an error, which rolls back the whole batch, can stop
-         * them halfway: they go without, sparing SQLite a copy of every
-         * page they touch (the index pages of random codes, mostly). */
-        int sp = ev->type != LK_PACK && ev->type != LK_COMMISSION;
-        if (sp && lk_run(s, Q_SAVEPOINT))
-            rc = -lk_db_error(s, "SAVEPOINT", err);
-        else
-            rc = dispatch(&a, id, id_len);
-        if (sp && rc != 0)
-            lk_run(s, Q_ROLLBACK_TO);
-        if (sp && lk_run(s, Q_RELEASE) && rc >= 0)
-            rc = -lk_db_error(s, "RELEASE", err);
-        rc = rc == 0 ? 1 : rc == 1 ? 0 : rc;
-    } else if (rc == 1) {
-        rc = 3; /* an id clash: not recorded, the id is taken */
-    }
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    rc = find_id(&a, id, id_len, &found);
+    if (!rc && found == ID_NEW)
+        rc = apply_new(&a, id, id_len);
+    else if (!rc && found == ID_TAKEN) /* not recorded: the id is another event's */
+        rc = REFUSE(&a, "event id '%.*s' was already used by a different event", (int)id_len, id);
+    *skipped = !rc && found == ID_SAME;
     if (a.k != stack)
         free(a.k);
     return rc;
-}
-
-int lk_record_reject(yima_link *s, const char *id, size_t id_len, uint64_t digest,
-                     const char *reason, yima_err *err)
-{
-    sqlite3_stmt *st = lk_stmt(s, Q_REJECT_ADD);
-    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)digest);
-    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "recording a reject", err);
 }

@@ -63,32 +63,34 @@ static int emit(exporter *x, const void *p, size_t n)
 
 /* ---- TSV ---- */
 
+/* A tab and s ("-" for NULL): YIMA_OK or YIMA_E_NOMEM. */
 static int field(yima_buf *b, const char *s)
 {
-    return yima_buf_append(b, "\t", 1) || yima_buf_append(b, s ? s : "-", strlen(s ? s : "-"));
+    s = s ? s : "-";
+    return yima_buf_append(b, "\t", 1) ? YIMA_E_NOMEM : yima_buf_append(b, s, strlen(s));
 }
 
 static int tsv_event(exporter *x)
 {
     sqlite3_stmt *e = x->ev, *c = x->codes;
-    int type = sqlite3_column_int(e, E_TYPE), rc;
+    int type = sqlite3_column_int(e, E_TYPE), oom;
     char when[96];
     yima_buf *b = &x->line;
     b->len = 0;
     lk_format_time(sqlite3_column_int64(e, E_TIME), sqlite3_column_int(e, E_TZ), when);
-    rc = yima_buf_append(b, "@", 1) || yima_buf_append(b, col(e, E_ID), strlen(col(e, E_ID))) ||
-         field(b, when) || field(b, lk_type_name(type)) || field(b, col(e, E_CODE));
+    oom = yima_buf_append(b, "@", 1) || yima_buf_append(b, col(e, E_ID), strlen(col(e, E_ID))) ||
+          field(b, when) || field(b, lk_type_name(type)) || field(b, col(e, E_CODE));
     if (type == LK_COMMISSION)
-        rc = rc || field(b, col(e, E_PRODUCT)) || field(b, col(e, E_LOT)) ||
-             field(b, col(e, E_EXPIRY));
+        oom = oom || field(b, col(e, E_PRODUCT)) || field(b, col(e, E_LOT)) ||
+              field(b, col(e, E_EXPIRY));
     else if (type == LK_REPLACE)
-        rc = rc || field(b, col(e, E_OTHER));
+        oom = oom || field(b, col(e, E_OTHER));
     else if (type == LK_DECOMMISSION)
-        rc = rc || field(b, col(e, E_INFO));
+        oom = oom || field(b, col(e, E_INFO));
     else
-        while (!rc && sqlite3_step(c) == SQLITE_ROW)
-            rc = field(b, col(c, C_CODE));
-    if (rc || yima_buf_append(b, "\n", 1))
+        while (!oom && sqlite3_step(c) == SQLITE_ROW)
+            oom = field(b, col(c, C_CODE)) != YIMA_OK;
+    if (oom || yima_buf_append(b, "\n", 1))
         return yima_err_set(x->err, YIMA_E_NOMEM, "out of memory");
     return emit(x, b->data, b->len);
 }
@@ -167,7 +169,7 @@ static int flush_group(exporter *x, json_t **group)
     return rc;
 }
 
-/* PACK: DELETE from each previous parent (a --move), then ADD. UNPACK and
+/* PACK: DELETE from each previous parent (a move), then ADD. UNPACK and
  * the aggregation side of REPLACE and DECOMMISSION follow the same shape. */
 static int aggregation_events(exporter *x, int type)
 {
@@ -308,12 +310,13 @@ static int subtree_code(const yima_link_export_options *opt, char *out, size_t s
 {
     lk_parser *p;
     lk_code c;
-    char reason[300];
+    yima_err why;
     int rc = lk_parser_create(&p, NULL, opt->template_text, err);
     if (rc)
         return rc;
-    if (lk_code_lookup_text(p, opt->subtree, strlen(opt->subtree), &c, reason, sizeof reason))
-        rc = yima_err_set(err, YIMA_E_USAGE, "subtree root: %s", reason);
+    if ((rc = lk_code_lookup_text(p, opt->subtree, strlen(opt->subtree), &c, &why)))
+        rc = rc == YIMA_E_DATA ? yima_err_set(err, YIMA_E_USAGE, "subtree root: %s", why.msg)
+                               : yima_err_set(err, rc, "%s", why.msg);
     else
         snprintf(out, size, "%.*s", (int)c.len, c.text);
     lk_parser_free(p);

@@ -14,9 +14,14 @@
 #include "io.h"
 
 #define BLOCK_BYTES (256 * 1024)
-#define REASON_MAX 400
 #define STAT_INPUT 7 /* job->stat slot: which input the job came from */
-#define REC_TOO_LONG (-2) /* a line over YIMA_LINE_MAX: stops the import there */
+
+/* What a line became in the work stage; blank and comment lines leave no record. */
+enum {
+    REC_EVENT = 1,   /* an event to apply */
+    REC_REFUSED = 2, /* refused by parsing or verification, with its reason */
+    REC_TOO_LONG = 3 /* a line over YIMA_LINE_MAX: stops the import there */
+};
 
 /* One limit for both modes: the line reader's, as link.h documents it. */
 _Static_assert(YIMA_LINK_LINE_MAX == YIMA_LINE_MAX, "link's line limit is the line reader's");
@@ -26,7 +31,7 @@ _Static_assert(YIMA_LINK_LINE_MAX == YIMA_LINE_MAX, "link's line limit is the li
  * each followed by a NUL. */
 typedef struct rec {
     uint32_t size;  /* whole record, 8-byte aligned */
-    int32_t kind;   /* 1 event, -1 rejected by parsing or verification, REC_TOO_LONG */
+    int32_t kind;   /* REC_EVENT, REC_REFUSED or REC_TOO_LONG */
     uint64_t line;
     uint32_t raw_off, raw_len; /* the input line in job->in */
     int32_t type, has_time, tz, ncodes;
@@ -52,6 +57,7 @@ typedef struct importer {
     yima_out *rejects;
     yima_link_summary *sum;
     uint64_t in_batch;
+    uint64_t applied;     /* events applied in the open transaction, not yet in sum */
     lk_event ev;          /* writer's decoded event */
     lk_code *codes;
     int codes_cap;
@@ -77,7 +83,8 @@ static int too_long(yima_err *err, const char *input, uint64_t line)
 }
 
 /* Realtime input: whatever whole lines have arrived, without waiting for a
- * full block, so a line station's event is applied as soon as it is sent. */
+ * full block, so a line station's event is applied as soon as it is sent.
+ * The job stays empty at the end of input. */
 static int read_realtime(importer *im, yima_job *job, yima_err *err)
 {
     char tmp[65536];
@@ -95,10 +102,10 @@ static int read_realtime(importer *im, yima_job *job, yima_err *err)
             job->start = im->next_line;
             job->count = n + (job->in.data[take - 1] != '\n');
             im->next_line += job->count;
-            return 1;
+            return YIMA_OK;
         }
         if (im->fd < 0)
-            return 0;
+            return YIMA_OK;
         /* No newline yet: a line over the limit is refused now, before it
          * is read to its end, so memory stays bounded whatever comes. */
         if (im->carry.len > YIMA_LINE_MAX)
@@ -115,26 +122,34 @@ static int read_realtime(importer *im, yima_job *job, yima_err *err)
     }
 }
 
-static int read_job(void *ctx, yima_job *job, yima_err *err)
+/* The next block of lines; the job stays empty at the end of the inputs. */
+static int next_job(importer *im, yima_job *job, yima_err *err)
 {
-    importer *im = ctx;
     while (im->cur < im->ninputs) {
         job->stat[STAT_INPUT] = (uint64_t)im->cur;
         if (im->realtime)
             return read_realtime(im, job, err);
-        if (!im->lines) {
-            int rc = yima_lines_open(&im->lines, im->inputs[im->cur], err);
-            if (rc)
-                return rc;
-        }
-        int rc = yima_lines_read(im->lines, &job->in, BLOCK_BYTES, &job->start, &job->count, err);
+        int rc = im->lines ? YIMA_OK : yima_lines_open(&im->lines, im->inputs[im->cur], err);
+        if (rc)
+            return rc;
+        /* The line reader's own convention: 1 lines read, 0 end, or an error. */
+        rc = yima_lines_read(im->lines, &job->in, BLOCK_BYTES, &job->start, &job->count, err);
+        if (rc == 1)
+            return YIMA_OK;
         if (rc)
             return rc;
         yima_lines_close(im->lines);
         im->lines = NULL;
         im->cur++;
     }
-    return 0;
+    return YIMA_OK;
+}
+
+/* The engine's read contract (pipeline.h): 1 for a job, 0 at the end. */
+static int read_job(void *ctx, yima_job *job, yima_err *err)
+{
+    int rc = next_job(ctx, job, err);
+    return rc ? rc : job->count > 0;
 }
 
 static int put(yima_buf *b, const void *p, size_t n)
@@ -142,6 +157,7 @@ static int put(yima_buf *b, const void *p, size_t n)
     return yima_buf_append(b, p, n);
 }
 
+/* The record of an event: YIMA_OK or YIMA_E_NOMEM. */
 static int put_event(yima_buf *out, rec *r, const lk_event *ev)
 {
     r->type = ev->type;
@@ -155,17 +171,52 @@ static int put_event(yima_buf *out, rec *r, const lk_event *ev)
         r->arg_len[i] = (uint32_t)ev->arg_len[i];
         r->has_arg |= ev->arg[i] ? 1u << i : 0;
     }
-    int rc = put(out, r, sizeof *r) || put(out, ev->id, ev->id_len);
+    int oom = put(out, r, sizeof *r) || put(out, ev->id, ev->id_len);
     for (int i = 0; i < 3; i++)
-        rc = rc || put(out, ev->arg[i], ev->arg_len[i]);
+        oom = oom || put(out, ev->arg[i], ev->arg_len[i]);
     for (int i = 0; i < ev->ncodes; i++) {
         const lk_code *c = &ev->codes[i];
         code_rec cr = {(uint32_t)c->len, (uint32_t)c->payload_len, c->level, c->payload != NULL};
         /* Each with its NUL: lk_code's strings are C strings too. */
-        rc = rc || put(out, &cr, sizeof cr) || put(out, c->text, c->len) || put(out, "", 1) ||
-             put(out, c->payload, c->payload_len) || put(out, "", 1);
+        oom = oom || put(out, &cr, sizeof cr) || put(out, c->text, c->len) || put(out, "", 1) ||
+              put(out, c->payload, c->payload_len) || put(out, "", 1);
     }
-    return rc;
+    return oom ? YIMA_E_NOMEM : YIMA_OK;
+}
+
+/* Parses and verifies one line into its record (none for a blank line). */
+static int put_line(lk_parser *p, yima_job *job, char *line, size_t len, uint64_t lineno,
+                    yima_err *err)
+{
+    static const char pad[8];
+    lk_event ev;
+    yima_err why;
+    int kind = REC_TOO_LONG, oom;
+    if (len <= YIMA_LINE_MAX) {
+        int rc = lk_parse_line(p, line, len, &ev, &why);
+        if (rc && rc != YIMA_E_DATA)
+            return yima_err_set(err, rc, "%s", why.msg);
+        kind = rc ? REC_REFUSED : ev.type ? REC_EVENT : 0;
+    }
+    if (kind == 0)
+        return YIMA_OK;
+    rec r = {.kind = kind, .line = lineno, .raw_off = (uint32_t)(line - (char *)job->in.data),
+             .raw_len = (uint32_t)len};
+    size_t at = job->out.len;
+    if (kind == REC_EVENT)
+        oom = put_event(&job->out, &r, &ev) != YIMA_OK;
+    else if (kind == REC_REFUSED)
+        oom = put(&job->out, &r, sizeof r) || put(&job->out, why.msg, strlen(why.msg));
+    else
+        oom = put(&job->out, &r, sizeof r) != YIMA_OK;
+    size_t size = job->out.len - at;
+    if (oom || put(&job->out, pad, (8 - size % 8) % 8))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    rec *stored = (rec *)(job->out.data + at);
+    stored->size = (uint32_t)(job->out.len - at);
+    if (kind == REC_REFUSED)
+        stored->reason_len = (uint32_t)strlen(why.msg);
+    return YIMA_OK;
 }
 
 static int work_job(void *ctx, void *worker, yima_job *job, yima_err *err)
@@ -173,42 +224,17 @@ static int work_job(void *ctx, void *worker, yima_job *job, yima_err *err)
     (void)ctx;
     lk_parser *p = worker;
     char *s = (char *)job->in.data, *end = s + job->in.len;
-    char reason[REASON_MAX];
-    if (!p)
-        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-    for (uint64_t line = job->start; s < end; line++) {
+    int rc = p ? YIMA_OK : yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    for (uint64_t line = job->start; !rc && s < end; line++) {
         char *nl = memchr(s, '\n', (size_t)(end - s));
-        size_t len = (size_t)((nl ? nl : end) - s);
-        lk_event ev;
-        int kind = len > YIMA_LINE_MAX ? REC_TOO_LONG
-                                       : lk_parse_line(p, s, len, &ev, reason, sizeof reason);
-        rec r = {.kind = kind, .line = line, .raw_off = (uint32_t)(s - (char *)job->in.data),
-                 .raw_len = (uint32_t)len};
-        size_t at = job->out.len;
-        int rc = 0;
-        if (kind == 1)
-            rc = put_event(&job->out, &r, &ev);
-        else if (kind == REC_TOO_LONG)
-            rc = put(&job->out, &r, sizeof r);
-        else if (kind < 0)
-            rc = put(&job->out, &r, sizeof r) || put(&job->out, reason, strlen(reason));
-        if (kind != 0) {
-            static const char pad[8];
-            size_t size = job->out.len - at;
-            rc = rc || put(&job->out, pad, (8 - size % 8) % 8);
-            ((rec *)(job->out.data + at))->size = (uint32_t)(job->out.len - at);
-            if (kind == -1)
-                ((rec *)(job->out.data + at))->reason_len = (uint32_t)strlen(reason);
-        }
-        if (rc)
-            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+        rc = put_line(p, job, s, (size_t)((nl ? nl : end) - s), line, err);
         s = nl ? nl + 1 : end;
     }
-    return YIMA_OK;
+    return rc;
 }
 
 /* Rebuilds the event of a record; its strings point into the record. */
-static int decode(importer *im, const rec *r, lk_event *ev)
+static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
 {
     const char *p = (const char *)(r + 1);
     memset(ev, 0, sizeof *ev);
@@ -229,7 +255,7 @@ static int decode(importer *im, const rec *r, lk_event *ev)
     if (r->ncodes > im->codes_cap) {
         lk_code *c = realloc(im->codes, (size_t)r->ncodes * sizeof *c);
         if (!c)
-            return -1;
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
         im->codes = c;
         im->codes_cap = r->ncodes;
     }
@@ -242,7 +268,7 @@ static int decode(importer *im, const rec *r, lk_event *ev)
                                  cr.payload_len, cr.level};
         p += cr.len + 1 + cr.payload_len + 1;
     }
-    return 0;
+    return YIMA_OK;
 }
 
 /* A refused event goes to the caller's callback and the rejects file: the
@@ -266,41 +292,52 @@ static int report_reject(importer *im, const char *src, uint64_t line, const cha
     return rc ? rc : yima_out_write(im->rejects, "\n", 1, err);
 }
 
+/* Commits the open batch: only now do its events count as applied, since
+ * an error before this rolls them back. */
+static int commit(importer *im, yima_err *err)
+{
+    int rc = lk_commit(im->s, err);
+    im->in_batch = 0;
+    if (!rc)
+        im->sum->applied += im->applied;
+    im->applied = 0;
+    return rc;
+}
+
 static int apply_record(importer *im, const rec *r, const char *src, const char *raw,
                         yima_err *err)
 {
-    char reason[REASON_MAX], pos[300];
+    char reason[sizeof err->msg], pos[300];
     lk_event *ev = &im->ev;
+    yima_err why;
+    int skipped;
     im->sum->events++;
-    if (r->kind < 0) {
+    if (r->kind == REC_REFUSED) {
         snprintf(reason, sizeof reason, "%.*s", (int)r->reason_len, (const char *)(r + 1));
         return report_reject(im, src, r->line, reason, raw, r->raw_len, err);
     }
-    if (decode(im, r, ev))
-        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    int rc = decode(im, r, ev, err);
     const char *id = ev->id;
     size_t id_len = ev->id_len;
     if (!id) {
         id_len = (size_t)snprintf(pos, sizeof pos, "%s:%llu", src, (unsigned long long)r->line);
         id = pos;
     }
-    int rc = lk_begin(im->s, err);
+    if (rc || (rc = lk_begin(im->s, err)))
+        return rc;
+    rc = lk_apply(im->s, &im->opt->rules, ev, id, id_len, &skipped, &why);
+    if (rc == YIMA_E_DATA)
+        rc = report_reject(im, src, r->line, why.msg, raw, r->raw_len, err);
+    else if (rc)
+        return yima_err_set(err, rc, "%s", why.msg);
+    else if (skipped)
+        im->sum->skipped++;
+    else
+        im->applied++;
     if (rc)
         return rc;
-    rc = lk_apply(im->s, &im->opt->rules, ev, id, id_len, reason, sizeof reason, err);
-    if (rc < 0)
-        return -rc;
-    if (rc == 1)
-        im->sum->applied++;
-    else if (rc == 2)
-        im->sum->skipped++;
-    else if ((rc == 0 && lk_record_reject(im->s, id, id_len, ev->digest, reason, err)) ||
-             report_reject(im, src, r->line, reason, raw, r->raw_len, err))
-        return err->code;
-    if (im->opt->sync == YIMA_LINK_SYNC_FULL || ++im->in_batch >= im->opt->batch) {
-        im->in_batch = 0;
-        return lk_commit(im->s, err);
-    }
+    if (im->opt->sync == YIMA_LINK_SYNC_FULL || ++im->in_batch >= im->opt->batch)
+        return commit(im, err);
     return YIMA_OK;
 }
 
@@ -313,7 +350,7 @@ static int write_job(void *ctx, yima_job *job, yima_err *err)
         const rec *r = (const rec *)(job->out.data + at);
         if (r->kind == REC_TOO_LONG) {
             /* A station's earlier lines stay applied, as if read apart. */
-            int rc = im->realtime ? lk_commit(im->s, err) : YIMA_OK;
+            int rc = im->realtime ? commit(im, err) : YIMA_OK;
             return rc ? rc : too_long(err, is_stdin(input) ? "(stdin)" : input, r->line);
         }
         int rc = apply_record(im, r, src, (const char *)job->in.data + r->raw_off, err);
@@ -324,8 +361,7 @@ static int write_job(void *ctx, yima_job *job, yima_err *err)
     im->sum->lines += job->count;
     /* A station waits for its event: commit once the input has gone quiet. */
     if (im->realtime && im->in_batch) {
-        im->in_batch = 0;
-        int rc = lk_commit(im->s, err);
+        int rc = commit(im, err);
         if (rc)
             return rc;
     }
@@ -429,9 +465,9 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     if (!rc)
         rc = yima_pipeline_run(&ops, &im, im.realtime ? 1 : opt->threads, err);
     if (!rc)
-        rc = lk_commit(s, err);
+        rc = commit(&im, err);
     if (rc)
-        lk_rollback(s); /* the open batch only: committed batches stay */
+        lk_rollback(s); /* the open batch only: committed batches stay, and count */
     if (!rc && im.rejects) {
         rc = yima_out_commit(im.rejects, NULL, err);
         im.rejects = NULL;
@@ -440,21 +476,44 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     return rc;
 }
 
+/* Applies ev as a hand event and commits: a refusal too is committed
+ * (recorded), then reported as YIMA_E_DATA. */
+static int apply_hand(yima_link *s, const yima_link_import_options *opt, const lk_event *ev,
+                      const char *id, yima_err *err)
+{
+    yima_err why;
+    int skipped, refused = 0;
+    int rc = lk_set_sync(s, opt->sync, err);
+    rc = rc ? rc : lk_begin(s, err);
+    if (!rc && (rc = lk_apply(s, &opt->rules, ev, id, strlen(id), &skipped, &why))) {
+        refused = rc == YIMA_E_DATA;
+        rc = refused ? YIMA_OK : yima_err_set(err, rc, "%s", why.msg);
+    }
+    rc = rc ? rc : lk_commit(s, err);
+    if (rc)
+        lk_rollback(s);
+    else if (refused)
+        rc = yima_err_set(err, YIMA_E_DATA, "rejected: %s", why.msg);
+    return rc;
+}
+
 int yima_link_apply(yima_link *s, const yima_link_import_options *opt, const char *id,
                     const char *const *fields, int nfields, yima_err *err)
 {
     lk_parser *p;
     lk_event ev;
-    char reason[REASON_MAX], fresh[40];
+    yima_err why;
+    char fresh[40];
     unsigned char rnd[8];
     if (s->mode != YIMA_LINK_WRITE)
         return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
     int rc = lk_parser_create(&p, opt->ring, opt->template_text, err);
     if (rc)
         return rc;
-    if (lk_parse_fields(p, fields, nfields, &ev, reason, sizeof reason) < 0) {
+    if ((rc = lk_parse_fields(p, fields, nfields, &ev, &why))) {
         lk_parser_free(p);
-        return yima_err_set(err, YIMA_E_DATA, "rejected: %s", reason);
+        return rc == YIMA_E_DATA ? yima_err_set(err, rc, "rejected: %s", why.msg)
+                                 : yima_err_set(err, rc, "%s", why.msg);
     }
     if (!id) {
         /* A hand event has no input position to name it by. */
@@ -463,18 +522,7 @@ int yima_link_apply(yima_link *s, const yima_link_import_options *opt, const cha
                  rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
         id = fresh;
     }
-    rc = lk_set_sync(s, opt->sync, err);
-    rc = rc ? rc : lk_begin(s, err);
-    int applied = rc ? 0 : lk_apply(s, &opt->rules, &ev, id, strlen(id), reason, sizeof reason, err);
-    if (applied < 0)
-        rc = -applied;
-    else if (!rc && applied == 0)
-        rc = lk_record_reject(s, id, strlen(id), ev.digest, reason, err);
-    rc = rc ? rc : lk_commit(s, err);
-    if (rc)
-        lk_rollback(s);
-    else if (applied == 0 || applied == 3)
-        rc = yima_err_set(err, YIMA_E_DATA, "rejected: %s", reason);
+    rc = apply_hand(s, opt, &ev, id, err);
     lk_parser_free(p);
     return rc;
 }

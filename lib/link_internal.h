@@ -31,9 +31,9 @@ struct yima_link {
     sqlite3_stmt *q[Q__COUNT];
 };
 
-/* Runs statement q (no bindings) to completion: 0, or -1 with the error in
- * the database handle. */
-int lk_run(yima_link *s, int q);
+/* Runs statement q (no bindings) to completion: YIMA_OK, or YIMA_E_STORE
+ * with err naming what (err may be NULL when the caller ignores a failure). */
+int lk_run(yima_link *s, int q, const char *what, yima_err *err);
 /* The lookup key of a canonical code text (codes.h; yima_code_hash() in SQL). */
 int64_t lk_code_hash(const char *text, size_t len);
 /* Sets err from the database's last error: YIMA_E_STORE "PATH: what: msg",
@@ -52,6 +52,7 @@ void lk_rollback(yima_link *s);
 int lk_set_sync(yima_link *s, int sync, yima_err *err);
 
 const char *lk_type_name(int type);
+/* The LK_ type named (any case), or -1 if name is none. */
 int lk_type_parse(const char *name, size_t len);
 const char *lk_state_name(int state);
 /* Formats ms/tz as RFC 3339 with milliseconds ("2024-05-01T08:00:00.000+08:00"). */
@@ -85,14 +86,18 @@ typedef struct lk_event {
     uint64_t digest;      /* of the content, to tell a re-run from an id clash */
 } lk_event;
 
-/* Applies ev (already verified) in a savepoint: 1 applied, 0 rejected with
- * the reason in reason[], 2 skipped (id present with the same content),
- * 3 rejected because the id is taken by other content, or -error. */
+/*
+ * Applies ev (already verified) as event id, all or nothing, inside the
+ * open transaction. Returns
+ *   YIMA_OK      applied, or *skipped = 1: the store already holds id with
+ *                the same content (a re-run);
+ *   YIMA_E_DATA  refused, the reason (no option names) in err; the refusal
+ *                is recorded under id so a re-run skips it too, unless id
+ *                is taken by a different event;
+ *   any other    a store error: the caller rolls the transaction back.
+ */
 int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, const char *id,
-             size_t id_len, char *reason, size_t reason_size, yima_err *err);
-/* Records a rejected event id so that a re-run skips it too. */
-int lk_record_reject(yima_link *s, const char *id, size_t id_len, uint64_t digest,
-                     const char *reason, yima_err *err);
+             size_t id_len, int *skipped, yima_err *err);
 
 /* Per-thread event parser (link_event.c). */
 typedef struct lk_parser lk_parser;
@@ -100,19 +105,17 @@ int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *temp
                      yima_err *err);
 void lk_parser_free(lk_parser *p);
 /*
- * Parses and verifies one event line (modified in place). Returns 1 for an
- * event in *ev, 0 for a blank or comment line, or -1 for a rejected line
- * with the reason in reason[]. ev's strings point into line or into the
- * parser, valid until the next call.
+ * Parses and verifies one event line (modified in place). Returns YIMA_OK
+ * with the event in *ev (ev->type 0 for a blank or comment line), or
+ * YIMA_E_DATA for a refused line with the reason (no option names) in err,
+ * or YIMA_E_NOMEM. ev's strings point into line or into the parser, valid
+ * until the next call.
  */
-int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, char *reason,
-                  size_t reason_size);
+int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, yima_err *err);
 /* Same from fields (hand station); fields are not modified. */
-int lk_parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev, char *reason,
-                    size_t reason_size);
+int lk_parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev, yima_err *err);
 /* Extracts and canonicalises one code or payload without verifying it
- * (trace); 0 or -1 with reason. */
-int lk_code_lookup_text(lk_parser *p, const char *text, size_t len, lk_code *code, char *reason,
-                        size_t reason_size);
+ * (trace): YIMA_OK, or YIMA_E_DATA with the reason in err. */
+int lk_code_lookup_text(lk_parser *p, const char *text, size_t len, lk_code *code, yima_err *err);
 
 #endif

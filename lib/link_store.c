@@ -147,11 +147,13 @@ sqlite3_stmt *lk_stmt(yima_link *s, int q)
     return s->q[q];
 }
 
-int lk_run(yima_link *s, int q)
+int lk_run(yima_link *s, int q, const char *what, yima_err *err)
 {
     int rc = sqlite3_step(lk_stmt(s, q));
+    /* The message first: a reset may replace the statement's error. */
+    int out = rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, what, err);
     sqlite3_reset(s->q[q]);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return out;
 }
 
 int lk_begin(yima_link *s, yima_err *err)
@@ -387,15 +389,16 @@ void lk_format_time(int64_t ms, int tz, char out[96])
              tz == 0 ? "Z" : zone);
 }
 
+/* n decimal digits into *v; YIMA_E_DATA if any is not a digit. */
 static int digits(const char *p, int n, int *v)
 {
     *v = 0;
     for (int i = 0; i < n; i++) {
         if (p[i] < '0' || p[i] > '9')
-            return -1;
+            return YIMA_E_DATA;
         *v = *v * 10 + (p[i] - '0');
     }
-    return 0;
+    return YIMA_OK;
 }
 
 int yima_link_parse_time(const char *p, size_t len, int64_t *ms, int *tz)
@@ -405,13 +408,13 @@ int yima_link_parse_time(const char *p, size_t len, int64_t *ms, int *tz)
     const char *end = p + len;
     if (len < 10 || digits(p, 4, &y) || p[4] != '-' || digits(p + 5, 2, &mo) || p[7] != '-' ||
         digits(p + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
-        return -1;
+        return YIMA_E_DATA;
     p += 10;
     if (p < end) {
         if ((*p != 'T' && *p != 't' && *p != ' ') || end - p < 9 || digits(p + 1, 2, &h) ||
             p[3] != ':' || digits(p + 4, 2, &mi) || p[6] != ':' || digits(p + 7, 2, &sec) ||
             h > 23 || mi > 59 || sec > 60)
-            return -1;
+            return YIMA_E_DATA;
         p += 9;
         if (p < end && *p == '.') {
             int n = 0;
@@ -419,7 +422,7 @@ int yima_link_parse_time(const char *p, size_t len, int64_t *ms, int *tz)
                 if (n < 3)
                     frac = frac * 10 + (*p - '0');
             if (n == 0)
-                return -1;
+                return YIMA_E_DATA;
             for (; n < 3; n++)
                 frac *= 10;
         }
@@ -429,12 +432,12 @@ int yima_link_parse_time(const char *p, size_t len, int64_t *ms, int *tz)
         else if (p < end && (*p == '+' || *p == '-')) {
             if (end - p < 6 || digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) ||
                 oh > 14 || om > 59)
-                return -1;
+                return YIMA_E_DATA;
             off = (*p == '-' ? -1 : 1) * (oh * 60 + om);
             p += 6;
         }
         if (p != end)
-            return -1;
+            return YIMA_E_DATA;
     }
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -445,5 +448,5 @@ int yima_link_parse_time(const char *p, size_t len, int64_t *ms, int *tz)
     *ms = ((int64_t)timegm(&tm) - (int64_t)off * 60) * 1000 + frac;
     if (tz)
         *tz = off;
-    return 0;
+    return YIMA_OK;
 }

@@ -155,16 +155,14 @@ int yima_link_trace(yima_link *s, const char *code, const char *template_text, i
 {
     lk_parser *p;
     lk_code c;
-    char reason[300];
     sqlite3_stmt *st = NULL;
     int rc = lk_parser_create(&p, NULL, template_text, err);
     if (rc)
         return rc;
-    if (lk_code_lookup_text(p, code, strlen(code), &c, reason, sizeof reason)) {
-        rc = yima_err_set(err, YIMA_E_DATA, "%s", reason);
-    } else if (sqlite3_prepare_v2(s->db, sql_info, -1, &st, NULL) != SQLITE_OK) {
+    rc = lk_code_lookup_text(p, code, strlen(code), &c, err);
+    if (!rc && sqlite3_prepare_v2(s->db, sql_info, -1, &st, NULL) != SQLITE_OK)
         rc = lk_db_error(s, "trace", err);
-    } else {
+    if (!rc) {
         sqlite3_bind_text(st, 1, c.text, (int)c.len, SQLITE_STATIC);
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE)

@@ -24,11 +24,12 @@ static void sink_flush(png_structp png)
 }
 
 /* libpng reports errors by longjmp; everything it touches stays in png's
- * own structures, so nothing local is clobbered. */
+ * own structures, so nothing local is clobbered. YIMA_E_INTERNAL if libpng
+ * fails (the caller words it). */
 static int png_encode(png_structp png, png_infop info, const yr_bitmap *bm, int dpi)
 {
     if (setjmp(png_jmpbuf(png)))
-        return -1;
+        return YIMA_E_INTERNAL;
     png_set_IHDR(png, info, (png_uint_32)bm->w, (png_uint_32)bm->h, 1, PNG_COLOR_TYPE_GRAY,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (dpi > 0) {
@@ -43,7 +44,7 @@ static int png_encode(png_structp png, png_infop info, const yr_bitmap *bm, int 
     for (int y = 0; y < bm->h; y++)
         png_write_row(png, bm->px + (size_t)y * bm->stride);
     png_write_end(png, NULL);
-    return 0;
+    return YIMA_OK;
 }
 
 int yr_png(const yr_bitmap *bm, int dpi, yima_buf *out, yima_err *err)

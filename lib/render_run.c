@@ -5,7 +5,7 @@
  * read  cuts the input into jobs of whole lines holding a fixed number of
  *       data rows (whole pages for sheets), so every job knows the position
  *       of its first row, and fixes the QR version from the first payload;
- * work  parses, encodes and draws every row, writing --dir files itself;
+ * work  parses, encodes and draws every row, writing directory files itself;
  * write appends stream output (tar, PDF, ZPL, single image) in order.
  */
 #include <stdlib.h>
@@ -36,7 +36,7 @@ typedef struct run {
     uint64_t rows, rows_per_job;
     int version, width;
     unsigned per_page;          /* labels per sheet page, 0 without a sheet */
-    yima_out *out;              /* stream output; NULL for --dir */
+    yima_out *out;              /* stream output; NULL for YIMA_PACK_DIR */
     yima_buf offs;              /* PDF: uint64 offset of every object */
     uint64_t bytes, symbols, files;
 } run;
@@ -56,15 +56,17 @@ static const char *source_name(const run *r, size_t file)
 
 /* ---- read stage ---------------------------------------------------------- */
 
-/* Next line of the current input: 1 and its text, 0 at its end. */
+/* Next line of the current input, or *line NULL at its end. */
 static int next_line(run *r, char **line, size_t *len, uint64_t *lineno, yima_err *err)
 {
+    *line = NULL;
     if (r->pend_pos >= r->pend.len) {
         uint64_t n;
         r->pend_pos = 0;
+        /* The line reader's own convention: 1 lines read, 0 end, or an error. */
         int rc = yima_lines_read(r->lines, &r->pend, 1 << 18, &r->pend_line, &n, err);
         if (rc != 1)
-            return rc ? -rc : 0;
+            return rc;
     }
     char *p = (char *)r->pend.data + r->pend_pos;
     size_t left = r->pend.len - r->pend_pos;
@@ -73,7 +75,7 @@ static int next_line(run *r, char **line, size_t *len, uint64_t *lineno, yima_er
     *len = nl ? (size_t)(nl - p) : left;
     *lineno = r->pend_line++;
     r->pend_pos += *len + (nl != NULL);
-    return 1;
+    return YIMA_OK;
 }
 
 static int row_payload(const yima_row *row, yima_field *payload)
@@ -118,21 +120,20 @@ static int fix_version(run *r, const char *line, size_t len, uint64_t lineno, yi
     return rc;
 }
 
-/* Opens the next input; 0 when there is none left. */
+/* Opens the next input; r->lines stays NULL when there is none left. */
 static int open_next(run *r, yima_err *err)
 {
     if (r->file >= r->ninputs)
-        return 0;
+        return YIMA_OK;
     r->pend.len = r->pend_pos = 0;
-    int rc = yima_lines_open(&r->lines, r->inputs[r->file], err);
-    return rc ? -rc : 1;
+    return yima_lines_open(&r->lines, r->inputs[r->file], err);
 }
 
 static int take_line(run *r, yima_job *job, char *line, size_t len, uint64_t lineno,
                      yima_err *err)
 {
     yima_rowparser **p = &r->parsers[r->file];
-    int rc = *p ? 0 : yima_rowparser_create(p, line, len, NULL, err);
+    int rc = *p ? YIMA_OK : yima_rowparser_create(p, line, len, NULL, err);
     if (rc)
         return rc;
     if (len && line[0] == SOURCE_MARK)
@@ -154,35 +155,41 @@ static int take_line(run *r, yima_job *job, char *line, size_t len, uint64_t lin
     if (yima_buf_append(&job->in, line, len) || yima_buf_append(&job->in, "\n", 1))
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     if (yima_rowparser_is_header(*p, line, len))
-        return 0;
+        return YIMA_OK;
     if (!r->version && (rc = fix_version(r, line, len, lineno, err)))
         return rc;
     r->rows++;
-    return 0;
+    return YIMA_OK;
 }
 
-static int rd(void *ctx, yima_job *job, yima_err *err)
+/* The next job's lines; the job stays empty at the end of the inputs. */
+static int next_job(run *r, yima_job *job, yima_err *err)
 {
-    run *r = ctx;
     uint64_t target = r->rows + r->rows_per_job, lineno = 0;
     char *line = NULL;
     size_t len = 0;
-    while (r->rows < target) {
-        int rc = r->lines ? 1 : open_next(r, err);
-        if (rc <= 0)
-            return rc ? -rc : job->count > 0;
-        if ((rc = next_line(r, &line, &len, &lineno, err)) < 0)
-            return -rc;
-        if (rc == 0) {
+    int rc = YIMA_OK;
+    while (!rc && r->rows < target) {
+        if (!r->lines && ((rc = open_next(r, err)) || !r->lines))
+            break; /* an error, or no input left */
+        if ((rc = next_line(r, &line, &len, &lineno, err)))
+            break;
+        if (!line) {
             yima_lines_close(r->lines);
             r->lines = NULL;
             r->file++;
             continue;
         }
-        if ((rc = take_line(r, job, line, len, lineno, err)))
-            return rc;
+        rc = take_line(r, job, line, len, lineno, err);
     }
-    return 1;
+    return rc;
+}
+
+/* The engine's read contract (pipeline.h): 1 for a job, 0 at the end. */
+static int rd(void *ctx, yima_job *job, yima_err *err)
+{
+    int rc = next_job(ctx, job, err);
+    return rc ? rc : job->count > 0;
 }
 
 /* ---- work stage ---------------------------------------------------------- */
@@ -219,7 +226,7 @@ static const char *ext_of(const run *r)
     return r->per_page ? "png" : yima_imgfmt_name(r->opt.format);
 }
 
-/* A file name: the code's serial (--name serial, when the code parses) or
+/* A file name: the code's serial (YIMA_NAME_SERIAL, when the code parses) or
  * the 1-based position, zero-padded; pages are page-N. */
 static void file_name(const run *r, uint64_t pos, const yima_field *code, char *name, size_t size)
 {

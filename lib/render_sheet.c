@@ -131,35 +131,36 @@ int yr_pdf_page(const yima_render_options *opt, QRcode *const *qrs, char *const 
 int yr_pdf_head(yima_buf *out, uint64_t *offs)
 {
     /* The binary comment marks the file as binary for transfer tools. */
-    int rc = yr_printf(out, "%%PDF-1.4\n%%\xE2\xE3\xCF\xD3\n");
+    int oom = yr_printf(out, "%%PDF-1.4\n%%\xE2\xE3\xCF\xD3\n") != YIMA_OK;
     offs[0] = offs[2] = 0;
     offs[1] = out->len;
-    rc = rc || yr_printf(out, "1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\n");
+    oom = oom || yr_printf(out, "1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\n");
     offs[3] = out->len;
-    rc = rc || yr_printf(out, "3 0 obj\n<</Type /Font /Subtype /Type1 /BaseFont /Courier "
-                              "/Encoding /WinAnsiEncoding>>\nendobj\n");
-    return rc ? YIMA_E_NOMEM : YIMA_OK;
+    oom = oom || yr_printf(out, "3 0 obj\n<</Type /Font /Subtype /Type1 /BaseFont /Courier "
+                                "/Encoding /WinAnsiEncoding>>\nendobj\n");
+    return oom ? YIMA_E_NOMEM : YIMA_OK;
 }
 
 int yr_pdf_tail(const uint64_t *offs, uint64_t nobjs, uint64_t pages, unsigned per_page,
                 uint64_t at, yima_buf *out)
 {
     uint64_t labels = nobjs - YR_PDF_FIRST_PAGE_OBJ - 2 * pages;
-    int rc = yr_printf(out, "2 0 obj\n<</Type /Pages /Count %llu /Kids [",
-                       (unsigned long long)pages);
-    for (uint64_t p = 0; p < pages && !rc; p++) {
+    int oom = yr_printf(out, "2 0 obj\n<</Type /Pages /Count %llu /Kids [",
+                        (unsigned long long)pages) != YIMA_OK;
+    for (uint64_t p = 0; p < pages && !oom; p++) {
         uint64_t n = p + 1 < pages ? per_page : labels - p * per_page;
         uint64_t first = YR_PDF_FIRST_PAGE_OBJ + p * YR_PDF_OBJS_PER_PAGE(per_page);
-        rc = yr_printf(out, "%llu 0 R ", (unsigned long long)(first + n + 1));
+        oom = yr_printf(out, "%llu 0 R ", (unsigned long long)(first + n + 1)) != YIMA_OK;
     }
-    rc = rc || yr_printf(out, "]>>\nendobj\n");
+    oom = oom || yr_printf(out, "]>>\nendobj\n");
     uint64_t xref = at + out->len;
-    rc = rc || yr_printf(out, "xref\n0 %llu\n0000000000 65535 f \n", (unsigned long long)nobjs);
-    for (uint64_t i = 1; i < nobjs && !rc; i++)
-        rc = yr_printf(out, "%010llu 00000 n \n", (unsigned long long)(i == 2 ? at : offs[i]));
-    rc = rc || yr_printf(out, "trailer\n<</Size %llu /Root 1 0 R>>\nstartxref\n%llu\n%%%%EOF\n",
-                         (unsigned long long)nobjs, (unsigned long long)xref);
-    return rc ? YIMA_E_NOMEM : YIMA_OK;
+    oom = oom || yr_printf(out, "xref\n0 %llu\n0000000000 65535 f \n", (unsigned long long)nobjs);
+    for (uint64_t i = 1; i < nobjs && !oom; i++)
+        oom = yr_printf(out, "%010llu 00000 n \n", (unsigned long long)(i == 2 ? at : offs[i])) !=
+              YIMA_OK;
+    oom = oom || yr_printf(out, "trailer\n<</Size %llu /Root 1 0 R>>\nstartxref\n%llu\n%%%%EOF\n",
+                           (unsigned long long)nobjs, (unsigned long long)xref);
+    return oom ? YIMA_E_NOMEM : YIMA_OK;
 }
 
 /* ---- PNG pages ----------------------------------------------------------- */

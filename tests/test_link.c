@@ -539,6 +539,67 @@ static int fixture_main(const char *out_dir, const char *cases)
     return fclose(f) ? 3 : 0;
 }
 
+static int64_t count_rows(const char *store, const char *sql)
+{
+    char p[512];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    path(p, store);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Imports three events, a line over the limit, then one more: the run stops
+ * at the long line with YIMA_E_DATA. Returns the summary. */
+static yima_link_summary stopped_import(const char *store, uint64_t batch)
+{
+    yima_link *s = open_store(store, YIMA_LINK_WRITE);
+    yima_link_import_options o;
+    yima_link_summary sum;
+    yima_err err;
+    char p[512];
+    size_t long_len = YIMA_LINK_LINE_MAX + 10;
+    char *text = malloc(long_len + 1024);
+    assert_non_null(text);
+    int n = snprintf(text, 1024, "COMMISSION\t%s\tP\tL1\nCOMMISSION\t%s\tP\tL1\nFROB\t%s\n",
+                     I(60), I(61), I(62));
+    memset(text + n, 'A', long_len);
+    snprintf(text + n + long_len, 1024 - (size_t)n, "\nCOMMISSION\t%s\tP\tL1\n", I(63));
+    options(&o);
+    o.batch = batch;
+    write_file("long.tsv", text);
+    free(text);
+    path(p, "long.tsv");
+    const char *inputs[] = {p};
+    assert_int_equal(yima_link_import(s, &o, inputs, 1, &sum, &err), YIMA_E_DATA);
+    assert_non_null(strstr(err.msg, "long.tsv:4: line longer than"));
+    yima_link_close(s);
+    return sum;
+}
+
+/* A run stopped by an error rolls back its open batch: the summary counts as
+ * applied only what the store kept. 0.1 counted the rolled-back events too
+ * ("2 applied" with none stored). */
+static void test_stopped_import_counts_what_stays(void **state)
+{
+    (void)state;
+    yima_link_summary sum = stopped_import("stop1.db", 100000);
+    assert_int_equal(count_rows("stop1.db", "SELECT count(*) FROM events"), 0);
+    assert_int_equal(sum.applied, 0);
+    assert_int_equal(sum.events, 3);
+    assert_int_equal(sum.rejected, 1); /* FROB: reported, so counted */
+    /* One event a commit: both COMMISSIONs were committed and stay. */
+    sum = stopped_import("stop2.db", 1);
+    assert_int_equal(count_rows("stop2.db", "SELECT count(*) FROM events"), 2);
+    assert_int_equal(sum.applied, 2);
+}
+
 int main(int argc, char **argv)
 {
     fixture_init(&fx, 0x42, YIMA_AUTH_MAC);
@@ -556,6 +617,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_reject_callback),
         cmocka_unit_test(test_library_never_prints),
         cmocka_unit_test(test_schema_error_message),
+        cmocka_unit_test(test_stopped_import_counts_what_stays),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[600];

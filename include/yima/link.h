@@ -109,7 +109,8 @@ YIMA_API void yima_link_import_options_init(yima_link_import_options *opt);
 typedef struct yima_link_summary {
     uint64_t lines;    /* input lines read, blank and comment lines included */
     uint64_t events;   /* event lines */
-    uint64_t applied;  /* events applied now */
+    uint64_t applied;  /* events applied now and committed: a run stopped by an
+                        * error counts none of the batch it rolled back */
     uint64_t skipped;  /* events whose id the store already held (a re-run) */
     uint64_t rejected; /* events refused, each reported with its reason */
 } yima_link_summary;
@@ -183,7 +184,8 @@ YIMA_API int yima_link_export(yima_link *store, const yima_link_export_options *
 
 /* Parses "2024-05-01", "2024-05-01T08:00:00Z" or with an offset ("+08:00")
  * and fraction into milliseconds since 1970 UTC and the offset in minutes
- * (tz may be NULL). 0 on success, -1 if malformed. */
+ * (tz may be NULL). YIMA_OK, or YIMA_E_DATA if malformed (no message: the
+ * caller knows what the text was for). */
 YIMA_API int yima_link_parse_time(const char *text, size_t len, int64_t *ms, int *tz);
 
 #ifdef __cplusplus

@@ -47,7 +47,7 @@ typedef enum {
     YIMA_PACK_ZPL = 4     /* Zebra ZPL II, one ^XA..^XZ label per code, to .output */
 } yima_pack;
 
-/* File names inside --dir and --tar. */
+/* File names in a directory (YIMA_PACK_DIR) or tar stream (YIMA_PACK_TAR). */
 typedef enum { YIMA_NAME_INDEX = 0, YIMA_NAME_SERIAL = 1 } yima_naming;
 
 #define YIMA_QR_VERSION_MAX 40
@@ -87,7 +87,8 @@ typedef struct yima_render_options {
 YIMA_API void yima_render_options_init(yima_render_options *opt);
 
 /* Checks option ranges and that the sheet grid fits its page. Returns
- * YIMA_E_USAGE with a message naming the option. */
+ * YIMA_E_USAGE with a message naming the setting in words (no option
+ * names: the caller knows how its users spell them). */
 YIMA_API int yima_render_check(const yima_render_options *opt, yima_err *err);
 
 typedef struct yima_render_result {
@@ -101,10 +102,11 @@ typedef struct yima_render_result {
  * Renders every payload of inputs[0..ninputs) (ninputs 0 = standard input;
  * "-" names it too). Input is gen's txt, csv, tsv or jsonl output (the
  * payload column is used, else the code) or plain payloads, one per line,
- * gzip-compressed or not. Stream outputs appear only when complete; --dir
- * files each appear atomically. Thread-safe with respect to other runs;
- * uses opt->threads threads. Returns YIMA_OK or an error: YIMA_E_USAGE for
- * options (including a --version too small for the first payload),
+ * gzip-compressed or not. Stream outputs appear only when complete; the
+ * files of a YIMA_PACK_DIR run each appear atomically. Thread-safe with
+ * respect to other runs; uses opt->threads threads. Returns YIMA_OK or an
+ * error: YIMA_E_USAGE for options (including an opt->version too small for
+ * the first payload),
  * YIMA_E_DATA naming source:line, YIMA_E_IO, YIMA_E_EXISTS, YIMA_E_PIPE.
  */
 YIMA_API int yima_render_run(const yima_render_options *opt, const char *const *inputs,

@@ -61,6 +61,11 @@ expect_status "over the limit, realtime: line 1 applied" 0 \
 expect_status "over the limit, bulk file" 3 "$Y" link -s "$T/f.db" "${K[@]}" import "$T/over-limit.tsv"
 contains "over the limit, bulk file: names the file" "$T/err" \
     "$T/over-limit.tsv:3: line longer than $LIMIT bytes"
+# The run's open batch is rolled back, so nothing counts as applied (0.1
+# said "2 applied" of events the store does not hold).
+contains "over the limit, bulk file: none applied" "$T/err" "2 events: 0 applied"
+expect_status "over the limit, bulk file: line 1 not stored" 1 \
+    "$Y" link -s "$T/f.db" trace "$(head -n 1 "$T/day.tsv" | cut -f2)"
 # Without a newline in sight, at the end of input, too.
 { head -n 1 "$T/day.tsv"; head -c $((LIMIT + 1)) /dev/zero | tr '\0' A; } >"$T/tail.tsv"
 for mode in --bulk --realtime; do
