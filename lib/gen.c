@@ -64,12 +64,12 @@ static int gen_read(void *ctx, yima_job *job, yima_err *err)
     gen_run *g = ctx;
     (void)err;
     if (g->next >= g->end)
-        return 0;
+        return YIMA_OK; /* an empty job: the end */
     uint64_t stop = (g->next / g->block + 1) * g->block;
     job->start = g->next;
     job->count = (stop < g->end ? stop : g->end) - g->next;
     g->next += job->count;
-    return 1;
+    return YIMA_OK;
 }
 
 static int gen_work(void *ctx, void *worker, yima_job *job, yima_err *err)

@@ -123,8 +123,9 @@ static int read_realtime(importer *im, yima_job *job, yima_err *err)
 }
 
 /* The next block of lines; the job stays empty at the end of the inputs. */
-static int next_job(importer *im, yima_job *job, yima_err *err)
+static int next_job(void *ctx, yima_job *job, yima_err *err)
 {
+    importer *im = ctx;
     while (im->cur < im->ninputs) {
         job->stat[STAT_INPUT] = (uint64_t)im->cur;
         if (im->realtime)
@@ -143,13 +144,6 @@ static int next_job(importer *im, yima_job *job, yima_err *err)
         im->cur++;
     }
     return YIMA_OK;
-}
-
-/* The engine's read contract (pipeline.h): 1 for a job, 0 at the end. */
-static int read_job(void *ctx, yima_job *job, yima_err *err)
-{
-    int rc = next_job(ctx, job, err);
-    return rc ? rc : job->count > 0;
 }
 
 static int put(yima_buf *b, const void *p, size_t n)
@@ -459,7 +453,7 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
         return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
     im.realtime = wants_realtime(opt, inputs, ninputs);
     int rc = setup(&im, err);
-    yima_pipeline_ops ops = {read_job, work_job, write_job, worker_init, worker_free};
+    yima_pipeline_ops ops = {next_job, work_job, write_job, worker_init, worker_free};
     /* Realtime: one thread, since the reader blocks for input with the
      * engine's lock held, and a later line must not hold back this one. */
     if (!rc)

@@ -111,13 +111,13 @@ static int claim_job(run *r, slot **out)
     slot *s = &r->ring[r->next_read % r->nslots];
     job_reset(&s->job, r->next_read);
     int rc = r->ops->read(r->ctx, &s->job, &e);
-    if (rc == 0) {
-        r->eof = 1;
-        pthread_cond_broadcast(&r->cv);
+    if (rc) {
+        run_fail(r, rc, &e);
         return 0;
     }
-    if (rc != 1) {
-        run_fail(r, rc, &e);
+    if (s->job.count == 0) {
+        r->eof = 1;
+        pthread_cond_broadcast(&r->cv);
         return 0;
     }
     r->next_read++;

@@ -32,12 +32,9 @@ typedef struct yima_job {
 } yima_job;
 
 typedef struct yima_pipeline_ops {
-    /* Fill job (seq is set, buffers cleared). Return 1 for a job, 0 at end,
-     * or an error code after setting err. This "1, 0 or an error" return is
-     * the one exception to lib/internal.h's conventions left, until every
-     * reader (gen.c, verify_run.c too) returns YIMA_OK with job->count 0 at
-     * the end; render_run.c and link_import.c fill jobs that way already and
-     * adapt at this boundary. */
+    /* Fill job (seq is set, buffers cleared, count 0) and return YIMA_OK, or
+     * an error code after setting err. A job left with count 0 marks the end
+     * of the input. */
     int (*read)(void *ctx, yima_job *job, yima_err *err);
     /* Process job in place. worker is the worker's state from worker_init. */
     int (*work)(void *ctx, void *worker, yima_job *job, yima_err *err);

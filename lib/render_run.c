@@ -163,8 +163,9 @@ static int take_line(run *r, yima_job *job, char *line, size_t len, uint64_t lin
 }
 
 /* The next job's lines; the job stays empty at the end of the inputs. */
-static int next_job(run *r, yima_job *job, yima_err *err)
+static int next_job(void *ctx, yima_job *job, yima_err *err)
 {
+    run *r = ctx;
     uint64_t target = r->rows + r->rows_per_job, lineno = 0;
     char *line = NULL;
     size_t len = 0;
@@ -183,13 +184,6 @@ static int next_job(run *r, yima_job *job, yima_err *err)
         rc = take_line(r, job, line, len, lineno, err);
     }
     return rc;
-}
-
-/* The engine's read contract (pipeline.h): 1 for a job, 0 at the end. */
-static int rd(void *ctx, yima_job *job, yima_err *err)
-{
-    int rc = next_job(ctx, job, err);
-    return rc ? rc : job->count > 0;
 }
 
 /* ---- work stage ---------------------------------------------------------- */
@@ -472,7 +466,7 @@ int yima_render_run(const yima_render_options *opt, const char *const *inputs, s
                     yima_render_result *result, yima_err *err)
 {
     static const char *const stdin_only[] = {"-"};
-    static const yima_pipeline_ops ops = {rd, wk, wr, worker_init, worker_free};
+    static const yima_pipeline_ops ops = {next_job, wk, wr, worker_init, worker_free};
     run r = {.opt = *opt, .inputs = ninputs ? inputs : stdin_only, .ninputs = ninputs ? ninputs : 1};
     int rc = yima_render_check(opt, err);
     if (rc)

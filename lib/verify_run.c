@@ -62,13 +62,13 @@ typedef struct verify_run {
     yima_verify_summary *sum;
 } verify_run;
 
+/* Opens the next input; v->lines stays NULL when none is left. */
 static int open_next_input(verify_run *v, yima_err *err)
 {
     if (++v->current >= v->ninputs)
-        return 0;
+        return YIMA_OK;
     v->base[v->current] = v->lines_before;
-    int rc = yima_lines_open(&v->lines, v->inputs[v->current], err);
-    return rc ? rc : 1;
+    return yima_lines_open(&v->lines, v->inputs[v->current], err);
 }
 
 static int end_input(verify_run *v, yima_err *err)
@@ -108,7 +108,7 @@ static int hand_out(verify_run *v, yima_job *job, yima_err *err)
     job->stat[0] = (uint64_t)v->current;
     v->block_off += take;
     v->block_line += n;
-    return 1;
+    return YIMA_OK;
 }
 
 static int verify_read(void *ctx, yima_job *job, yima_err *err)
@@ -120,8 +120,8 @@ static int verify_read(void *ctx, yima_job *job, yima_err *err)
             return hand_out(v, job, err);
         if (!v->lines) {
             int rc = open_next_input(v, err);
-            if (rc != 1)
-                return rc;
+            if (rc || !v->lines)
+                return rc; /* an error, or the end: an empty job */
         }
         v->block_off = 0;
         int rc = yima_lines_read(v->lines, &v->block, v->job_bytes, &first, &n, err);

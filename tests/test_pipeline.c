@@ -19,10 +19,11 @@ static int order_read(void *ctx, yima_job *job, yima_err *err)
     order_ctx *o = ctx;
     (void)err;
     if (o->next == o->jobs)
-        return 0;
+        return YIMA_OK; /* an empty job: the end */
     job->start = o->next++;
+    job->count = 1;
     __atomic_add_fetch(&o->in_flight, 1, __ATOMIC_SEQ_CST);
-    return 1;
+    return YIMA_OK;
 }
 
 static int order_work(void *ctx, void *worker, yima_job *job, yima_err *err)
