@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

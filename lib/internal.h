@@ -64,6 +64,11 @@ int yima_key_set_id(yima_key *key, int key_id, yima_err *err);
 void yima_key_derive(yima_key *key);     /* everything from key->seed */
 void yima_key_scope_sort(yima_key *key); /* sorts the scope, drops repeats */
 
+/* key_file.c: 1 if a text line is part of a yima key file (its first line,
+ * or one of its key lines should the first be gone), so that readers of
+ * codes can refuse key material rather than echo it. */
+int yima_key_text_line(const char *s, size_t n);
+
 /* key.c: the format-2 key of batch, from the root (secret keys) or the scope
  * (scoped keys). 0 on success, -1 if the key holds no key for batch. */
 int yima_key_batch_key(const yima_key *key, uint32_t batch, unsigned char out[YIMA_SIPHASH_KEY]);

@@ -15,6 +15,30 @@
 #define SCOPED_MAGIC "yima-scoped-key 1"
 #define KEY_FILE_MAX (64 * 1024)
 
+static int is_hex_word(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return n >= 32;
+}
+
+int yima_key_text_line(const char *s, size_t n)
+{
+    static const char *const magic[] = {SECRET_MAGIC, PUBLIC_MAGIC, SCOPED_MAGIC};
+    static const char *const fields[] = {"seed ", "perm ", "inner ", "batch ", "ed25519 "};
+    for (int i = 0; i < 3; i++)
+        if (n >= 15 && memcmp(s, magic[i], 15) == 0)
+            return 1;
+    const char *last = memrchr(s, ' ', n);
+    if (!last || !is_hex_word(last + 1, (size_t)(s + n - last - 1)))
+        return 0;
+    for (int i = 0; i < 5; i++)
+        if (n > strlen(fields[i]) && memcmp(s, fields[i], strlen(fields[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static int write_key_file(const char *path, const char *text, int force, int secret,
                           yima_err *err)
 {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "internal.h"
 #include "io.h"
 #include "ledger.h"
 #include "rows.h"
@@ -142,33 +143,6 @@ static uint32_t pool_add(yima_buf *pool, const char *s, size_t n)
     return off;
 }
 
-static int is_hex_word(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return n >= 32;
-}
-
-/* A line of a yima key file: its first line, or one of its secret lines
- * ("seed <hex>", "batch B <hex>", ...) should the first line be gone.
- * Verify refuses such input rather than echo key material in results. */
-static int is_key_material(const char *s, size_t n)
-{
-    static const char *const magic[] = {"yima-secret-key", "yima-public-key", "yima-scoped-key"};
-    static const char *const fields[] = {"seed ", "perm ", "inner ", "batch ", "ed25519 "};
-    for (int i = 0; i < 3; i++)
-        if (n >= 15 && memcmp(s, magic[i], 15) == 0)
-            return 1;
-    const char *last = memrchr(s, ' ', n);
-    if (!last || !is_hex_word(last + 1, (size_t)(s + n - last - 1)))
-        return 0;
-    for (int i = 0; i < 5; i++)
-        if (n > strlen(fields[i]) && memcmp(s, fields[i], strlen(fields[i])) == 0)
-            return 1;
-    return 0;
-}
-
 /* Fingerprint for the clone check: the code's identity when verify knows it
  * (every spelling of one code has the same), else its case-folded text. */
 static uint64_t fingerprint(const yima_code_info *info, const char *code, size_t len)
@@ -233,7 +207,7 @@ static int verify_line(verify_run *v, yima_rowcheck_cache *cache, yima_job *job,
     int rc = yima_line_check(line, text_len, src, ln, err);
     if (rc)
         return rc;
-    if (is_key_material(line, text_len))
+    if (yima_key_text_line(line, text_len))
         return yima_err_set(err, YIMA_E_DATA,
                             "%s:%llu: this is a yima key file, not codes; refusing to read it",
                             src, (unsigned long long)ln);
