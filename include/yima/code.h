@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "yima/errors.h"
+#include "yima/gs1.h"
 #include "yima/key.h"
 
 #ifdef __cplusplus
@@ -137,6 +138,13 @@ typedef struct yima_code_info {
      * redemption checks. Set by yima_code_verify when it returns OK (and for
      * any status after the key was found); zero otherwise. */
     unsigned char identity[16];
+    /* GS1 codes (gs1 = 1): the identifiers read; "" where absent. An
+     * SGTIN's identity is its GTIN and serial, an SSCC's its 18 digits,
+     * whatever key made them. gcp_len is the company prefix length the
+     * code's authentication header names (0 if none). */
+    int gs1;
+    char gtin[15], serial[21], sscc[19], lot[21], expiry[7];
+    int gcp_len;
 } yima_code_info;
 
 /* Structural parse: alphabet, lengths, check character. No key needed. */
@@ -153,6 +161,43 @@ YIMA_API YIMA_NODISCARD yima_status yima_code_verify(const yima_keyring *ring, c
 YIMA_API YIMA_NODISCARD yima_status yima_code_verify_pair(const yima_keyring *ring,
                                                           const char *outer, size_t outer_len,
                                                           const char *inner, size_t inner_len);
+
+/*
+ * GS1 mode (yima-codes(5), "GS1 mode"). Items are SGTINs: AI 01 (GTIN),
+ * AI 21 (serial: a format-2 code body without its tag), optional AI 10 and
+ * AI 17; cases and pallets are SSCCs (AI 00) under the company prefix.
+ * Sig codes carry AI 8030, mac codes AI 92, both over the canonical element
+ * string. A GS1 codec encodes with yima_codec_encode_gs1; yima_codec_encode
+ * on it writes the element string in HRI form.
+ */
+typedef struct yima_gs1_params {
+    char gtin[15];  /* GTIN-14 of the items; "" if the run makes no items */
+    char gcp[13];   /* GS1 company prefix for SSCCs, 7 to 11 digits; "" if none */
+    char lot[21];   /* AI 10, "" = none */
+    char expiry[7]; /* AI 17, YYMMDD, "" = none */
+} yima_gs1_params;
+
+/* Switches codec to GS1 mode after checking p (GTIN check digit, company
+ * prefix, lot characters, expiry date). The serial length (YIMA_P_SERIAL_LEN)
+ * must leave the AI 21 value within 20 characters. YIMA_E_USAGE naming the fault. */
+YIMA_API int yima_codec_set_gs1(yima_codec *codec, const yima_gs1_params *p, yima_err *err);
+/* The GS1 parameters, or NULL for a compact codec. */
+YIMA_API const yima_gs1_params *yima_codec_gs1(const yima_codec *codec);
+/* Cases that one batch can hold in SSCCs (pallets: the same), and the
+ * highest batch number SSCCs can carry; 0 if the codec has no company prefix. */
+YIMA_API uint64_t yima_codec_sscc_capacity(const yima_codec *codec);
+YIMA_API uint32_t yima_codec_sscc_batch_max(const yima_codec *codec);
+/* The element string of (level, batch, index): an SGTIN for items, an SSCC
+ * for cases and pallets, with AI 8030 or 92 for sig and mac codes. */
+YIMA_API int yima_codec_encode_gs1(const yima_codec *codec, yima_level level, uint32_t batch,
+                                   uint64_t index, yima_gs1 *out, yima_err *err);
+
+/* The text a store keys a verified code by, plus NUL, into out[YIMA_CODE_MAX]:
+ * a compact code upper-cased (aliases resolved), a GS1 code as its identity
+ * element string in HRI form: "(01)GTIN(21)SERIAL" or "(00)SSCC". Returns
+ * the length (0 if info is not of a parsed code). */
+YIMA_API size_t yima_code_key_text(const yima_code_info *info, const char *text, size_t len,
+                                   char *out);
 
 YIMA_API const char *yima_level_name(yima_level level);
 YIMA_API const char *yima_auth_name(yima_auth auth);
