@@ -125,7 +125,8 @@ static const dl_bad refused[] = {
     {"empty value", "https://a.example/01//09506000134352", "no primary key"},
     {"empty query value", "https://a.example/01/09506000134352?17=", "AI (17) has an empty value"},
     {"bad escape", "https://a.example/01/09506000134352/21/A%zz", "not followed by two hex digits"},
-    {"short escape", "https://a.example/01/09506000134352/21/A%2", "not followed by two hex digits"},
+    {"short escape", "https://a.example/01/09506000134352/21/A%2",
+     "not followed by two hex digits"},
     {"escaped NUL", "https://a.example/01/09506000134352/21/A%00B", "%00"},
     {"space in URI", "https://a.example/01/09506000134352/21/A B", "cannot appear in a URI"},
     {"ftp", "ftp://a.example/01/09506000134352", "does not start with https:// or http://"},
@@ -233,8 +234,9 @@ static void test_dl_format_escapes(void **state)
     add(&g, "01", "09506000134352");
     add(&g, "21", "A/B%C+D?E&F=G.H_I-J");
     add(&g, "99", "a=b&c+d");
-    check_format(&g, "https://x.example",
-                 "https://x.example/01/09506000134352/21/A%2FB%25C%2BD%3FE%26F%3DG.H_I-J?99=a%3Db%26c%2Bd");
+    check_format(
+        &g, "https://x.example",
+        "https://x.example/01/09506000134352/21/A%2FB%25C%2BD%3FE%26F%3DG.H_I-J?99=a%3Db%26c%2Bd");
     /* and back again, '+' included (a bare '+' in a query would be a space) */
     char uri[YIMA_GS1_TEXT_MAX];
     yima_gs1 back;
@@ -325,10 +327,10 @@ static void test_epc_sgtin(void **state)
 {
     (void)state;
     check_epc("80614141123458", "6789AB", 7, "urn:epc:id:sgtin:0614141.812345.6789AB"); /* TDS 7 */
-    check_epc("10614141123459", "400", 7, "urn:epc:id:sgtin:0614141.112345.400");       /* TDS 6.3 */
-    check_epc("09506000134352", "Y2A", 7, "urn:epc:id:sgtin:9506000.013435.Y2A");       /* I8 */
-    check_epc("80614141123458", "1", 12, "urn:epc:id:sgtin:061414112345.8.1");          /* 12-digit */
-    check_epc("80614141123458", "1", 6, "urn:epc:id:sgtin:061414.8112345.1");           /* 6-digit */
+    check_epc("10614141123459", "400", 7, "urn:epc:id:sgtin:0614141.112345.400"); /* TDS 6.3 */
+    check_epc("09506000134352", "Y2A", 7, "urn:epc:id:sgtin:9506000.013435.Y2A"); /* I8 */
+    check_epc("80614141123458", "1", 12, "urn:epc:id:sgtin:061414112345.8.1");    /* 12-digit */
+    check_epc("80614141123458", "1", 6, "urn:epc:id:sgtin:061414.8112345.1");     /* 6-digit */
     /* TDS table A-1: " % & / < > ? escaped, the rest of set 82 as is */
     check_epc("80614141123458", "a\"%&/<>?b", 7,
               "urn:epc:id:sgtin:0614141.812345.a%22%25%26%2F%3C%3E%3Fb");
@@ -385,14 +387,14 @@ static void test_epc_sgln(void **state)
         "urn:epc:id:sgln:0614141.12345.x.y",
     };
     static const char *bad[] = {
-        "urn:epc:id:sgln:0614141.123456.0",   /* 13 digits */
-        "urn:epc:id:sgln:0614141.1234.0",     /* 11 digits */
-        "urn:epc:id:sgln:06141.1234567.0",    /* prefix of 5 */
-        "urn:epc:id:sgln:0614141234567.0",    /* one part */
-        "urn:epc:id:sgln:0614141.12345.",     /* empty extension */
+        "urn:epc:id:sgln:0614141.123456.0", /* 13 digits */
+        "urn:epc:id:sgln:0614141.1234.0",   /* 11 digits */
+        "urn:epc:id:sgln:06141.1234567.0",  /* prefix of 5 */
+        "urn:epc:id:sgln:0614141234567.0",  /* one part */
+        "urn:epc:id:sgln:0614141.12345.",   /* empty extension */
         "urn:epc:id:sgln:0614141.12345",
         "urn:epc:id:sgln:0614141.12345.a b",
-        "urn:epc:id:sgln:0614141.12345.a/b",  /* '/' must be escaped */
+        "urn:epc:id:sgln:0614141.12345.a/b", /* '/' must be escaped */
         "urn:epc:id:sgln:0614141.12345.a%zz",
         "urn:epc:id:sgln:0614141.12345.a%2",
         "urn:epc:id:sgln:0614141.12345.a%20", /* an escaped space is still not set 82 */

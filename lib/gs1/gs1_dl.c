@@ -14,6 +14,7 @@
 #define DL_MAX_ALTS 4      /* most alternatives of one key: 2 */
 #define DL_MAX_SEGMENTS 64 /* path segments read; a key and its qualifiers need 8 */
 #define DL_CANONICAL_BASE "https://id.gs1.org"
+#define DL "Digital Link: " /* every message starts so */
 
 typedef struct dl_span {
     const char *p;
@@ -131,29 +132,26 @@ static int dl_order_error(const dl_key *k, const char (*q)[5], int m, yima_err *
     dl_order_text(k, order, sizeof order);
     if (order[0] == '\0')
         return yima_err_set(err, YIMA_E_DATA,
-                            "Digital Link: /%s is not a key qualifier of /%s, which takes none",
-                            q[0], key);
+                            DL "/%s is not a key qualifier of /%s, which takes none", q[0], key);
     for (int i = 0; i < m; i++) {
         if (!dl_in_any_alt(k, q[i]))
             return yima_err_set(err, YIMA_E_DATA,
-                                "Digital Link: /%s is not a key qualifier of /%s; the path order is %s",
-                                q[i], key, order);
+                                DL "/%s is not a key qualifier of /%s; the path order is %s", q[i],
+                                key, order);
         for (int j = 0; j < i; j++)
             if (strcmp(q[i], q[j]) == 0)
-                return yima_err_set(err, YIMA_E_DATA, "Digital Link: /%s appears twice in the path",
-                                    q[i]);
+                return yima_err_set(err, YIMA_E_DATA, DL "/%s appears twice in the path", q[i]);
     }
     int a = dl_alt_holding(k, q, m);
     if (a < 0)
         return yima_err_set(err, YIMA_E_DATA,
-                            "Digital Link: /%s and /%s do not qualify /%s together; the path order is %s",
+                            DL "/%s and /%s do not qualify /%s together; the path order is %s",
                             q[0], q[m - 1], key, order);
     for (int i = 1; i < m; i++)
         if (dl_path_index(&k->alt[a], q[i]) < dl_path_index(&k->alt[a], q[i - 1]))
-            return yima_err_set(err, YIMA_E_DATA,
-                                "Digital Link: /%s comes before /%s; the path order is %s", q[i - 1],
-                                q[i], order);
-    return yima_err_set(err, YIMA_E_DATA, "Digital Link: qualifiers of /%s out of order", key);
+            return yima_err_set(err, YIMA_E_DATA, DL "/%s comes before /%s; the path order is %s",
+                                q[i - 1], q[i], order);
+    return yima_err_set(err, YIMA_E_DATA, DL "qualifiers of /%s out of order", key);
 }
 
 /* The table entry of a span of 2 to 4 digits, or NULL. */
@@ -193,17 +191,16 @@ static int dl_unescape(const char *ai, dl_span s, int query, char out[YIMA_GS1_V
             int lo = hi >= 0 ? dl_hex(s.p[i + 2]) : -1;
             if (lo < 0)
                 return yima_err_set(err, YIMA_E_DATA,
-                                    "Digital Link: AI (%s): '%%' not followed by two hex digits", ai);
+                                    DL "AI (%s): '%%' not followed by two hex digits", ai);
             c = hi * 16 + lo;
             i += 2;
             if (c == 0)
-                return yima_err_set(err, YIMA_E_DATA, "Digital Link: AI (%s): %%00 in the value", ai);
+                return yima_err_set(err, YIMA_E_DATA, DL "AI (%s): %%00 in the value", ai);
         } else if (c == '+' && query) {
             c = ' ';
         }
         if (n == YIMA_GS1_VALUE_MAX)
-            return yima_err_set(err, YIMA_E_DATA,
-                                "Digital Link: AI (%s): value longer than %d characters", ai,
+            return yima_err_set(err, YIMA_E_DATA, DL "AI (%s): value longer than %d characters", ai,
                                 YIMA_GS1_VALUE_MAX);
         out[n++] = (char)c;
     }
@@ -218,12 +215,12 @@ static int dl_add(yima_gs1 *g, const char *ai, dl_span raw, int query, yima_err 
     char value[YIMA_GS1_VALUE_MAX + 1];
     size_t len = 0;
     if (raw.n == 0)
-        return yima_err_set(err, YIMA_E_DATA, "Digital Link: AI (%s) has an empty value", ai);
+        return yima_err_set(err, YIMA_E_DATA, DL "AI (%s) has an empty value", ai);
     int rc = dl_unescape(ai, raw, query, value, &len, err);
     if (rc != YIMA_OK)
         return rc;
     if (yima_gs1_get(g, ai) != NULL)
-        return yima_err_set(err, YIMA_E_DATA, "Digital Link: AI (%s) appears twice", ai);
+        return yima_err_set(err, YIMA_E_DATA, DL "AI (%s) appears twice", ai);
     if (strcmp(ai, "01") == 0 && (len == 8 || len == 12 || len == 13)) {
         char gtin[15];
         if ((rc = yima_gtin_normalize(value, gtin, err)) != YIMA_OK)
@@ -264,7 +261,7 @@ static int dl_split(const char *uri, size_t len, dl_span *path, dl_span *query, 
     for (size_t i = 0; i < len; i++)
         if (!dl_uri_char((unsigned char)uri[i]))
             return yima_err_set(err, YIMA_E_DATA,
-                                "Digital Link: byte 0x%02x at offset %zu cannot appear in a URI",
+                                DL "byte 0x%02x at offset %zu cannot appear in a URI",
                                 (unsigned char)uri[i], i);
     size_t at;
     if (dl_prefix_nocase(uri, len, "https://"))
@@ -272,12 +269,12 @@ static int dl_split(const char *uri, size_t len, dl_span *path, dl_span *query, 
     else if (dl_prefix_nocase(uri, len, "http://"))
         at = 7;
     else
-        return yima_err_set(err, YIMA_E_DATA, "Digital Link: the URI does not start with https:// or http://");
+        return yima_err_set(err, YIMA_E_DATA, DL "the URI does not start with https:// or http://");
     size_t host = at;
     while (at < len && !strchr("/?#", uri[at]))
         at++;
     if (at == host || at == len || uri[at] != '/')
-        return yima_err_set(err, YIMA_E_DATA, "Digital Link: no host and path after the scheme");
+        return yima_err_set(err, YIMA_E_DATA, DL "no host and path after the scheme");
     const char *hash = memchr(uri + at, '#', len - at);
     if (hash)
         len = (size_t)(hash - uri);
@@ -292,7 +289,7 @@ static int dl_split(const char *uri, size_t len, dl_span *path, dl_span *query, 
 static int dl_segments(dl_span path, dl_span seg[DL_MAX_SEGMENTS], int *nseg, yima_err *err)
 {
     if (path.n > 1 && path.p[path.n - 1] == '/')
-        return yima_err_set(err, YIMA_E_DATA, "Digital Link: the path ends with '/'");
+        return yima_err_set(err, YIMA_E_DATA, DL "the path ends with '/'");
     int n = 0;
     size_t i = 1;
     while (i <= path.n) {
@@ -300,8 +297,7 @@ static int dl_segments(dl_span path, dl_span seg[DL_MAX_SEGMENTS], int *nseg, yi
         while (i < path.n && path.p[i] != '/')
             i++;
         if (n == DL_MAX_SEGMENTS)
-            return yima_err_set(err, YIMA_E_DATA, "Digital Link: more than %d path segments",
-                                DL_MAX_SEGMENTS);
+            return yima_err_set(err, YIMA_E_DATA, DL "more than %d path segments", DL_MAX_SEGMENTS);
         seg[n++] = (dl_span){path.p + start, i - start};
         i++;
     }
@@ -325,16 +321,14 @@ static int dl_find_key(const dl_span *seg, int nseg)
     return -1;
 }
 
-static int dl_read_path(const dl_span *seg, int nseg, int at, dl_key *k, yima_gs1 *g,
-                        yima_err *err)
+static int dl_read_path(const dl_span *seg, int nseg, int at, dl_key *k, yima_gs1 *g, yima_err *err)
 {
     char key[5], q[DL_MAX_QUALS][5];
     int m = 0;
     dl_key_load(dl_ai_of(seg[at], key), k);
     for (int i = at + 2; i < nseg; i += 2) {
         if (m == DL_MAX_QUALS)
-            return yima_err_set(err, YIMA_E_DATA, "Digital Link: too many key qualifiers after /%s",
-                                key);
+            return yima_err_set(err, YIMA_E_DATA, DL "too many key qualifiers after /%s", key);
         dl_ai_of(seg[i], q[m++]);
     }
     if (!dl_seq_valid(k, (const char(*)[5])q, m))
@@ -382,15 +376,15 @@ static int dl_query_param(dl_span kv, const dl_key *k, yima_gs1 *g, yima_err *er
     const yima_gs1_ai *entry = dl_ai_of(name, ai);
     if (!entry)
         return yima_err_set(err, YIMA_E_DATA,
-                            "Digital Link: query parameter %.*s is not a GS1 Application Identifier",
+                            DL "query parameter %.*s is not a GS1 Application Identifier",
                             name.n > 8 ? 8 : (int)name.n, name.p);
     if (!entry->dl_attr)
-        return yima_err_set(err, YIMA_E_DATA,
-                            "Digital Link: AI (%s) is not permitted as a query attribute", ai);
+        return yima_err_set(err, YIMA_E_DATA, DL "AI (%s) is not permitted as a query attribute",
+                            ai);
     if (dl_in_any_alt(k, ai) && dl_belongs_in_path(k, g, ai))
         return yima_err_set(err, YIMA_E_DATA,
-                            "Digital Link: AI (%s) qualifies /%s and belongs in the path, not the query",
-                            ai, k->entry->ai);
+                            DL "AI (%s) qualifies /%s and belongs in the path, not the query", ai,
+                            k->entry->ai);
     return dl_add(g, ai, (dl_span){eq + 1, kv.n - name.n - 1}, 1, err);
 }
 
@@ -415,7 +409,7 @@ int yima_gs1_dl_parse(const char *uri, size_t len, yima_gs1 *g, yima_err *err)
     dl_key k;
     int nseg = 0, rc;
     if (!uri || !g)
-        return yima_err_set(err, YIMA_E_DATA, "Digital Link: no URI");
+        return yima_err_set(err, YIMA_E_DATA, DL "no URI");
     yima_gs1_init(g);
     if ((rc = dl_split(uri, len, &path, &query, err)) != YIMA_OK ||
         (rc = dl_segments(path, seg, &nseg, err)) != YIMA_OK)
@@ -423,7 +417,7 @@ int yima_gs1_dl_parse(const char *uri, size_t len, yima_gs1 *g, yima_err *err)
     int at = dl_find_key(seg, nseg);
     if (at < 0)
         return yima_err_set(err, YIMA_E_DATA,
-                            "Digital Link: no primary key (such as /01/{gtin} or /00/{sscc}) in the path");
+                            DL "no primary key (such as /01/{gtin} or /00/{sscc}) in the path");
     if ((rc = dl_read_path(seg, nseg, at, &k, g, err)) != YIMA_OK ||
         (rc = dl_read_query(query, &k, g, err)) != YIMA_OK)
         return rc;
@@ -506,6 +500,17 @@ static int dl_unplaced(const yima_gs1 *g, int key, const dl_path *alt)
     return bad;
 }
 
+/* The first element that is a primary key, or -1. */
+static int dl_first_key(const yima_gs1 *g)
+{
+    for (int i = 0; i < g->count; i++) {
+        const yima_gs1_ai *entry = dl_entry(&g->el[i]);
+        if (entry && entry->dlpkey)
+            return i;
+    }
+    return -1;
+}
+
 /* The alternative that leaves nothing unplaceable and puts most in the path. */
 static int dl_pick_alt(const yima_gs1 *g, int key, const dl_key *k)
 {
@@ -550,15 +555,8 @@ size_t yima_gs1_dl_format(const yima_gs1 *g, const char *base, char *out, size_t
     if (!g || !out || cap == 0 || g->count < 1 || g->count > YIMA_GS1_MAX_ELEMENTS)
         return 0;
     out[0] = '\0';
-    if (dl_has_repeats(g))
-        return 0;
-    int key = -1;
-    for (int i = 0; i < g->count && key < 0; i++) {
-        const yima_gs1_ai *entry = dl_entry(&g->el[i]);
-        if (entry && entry->dlpkey)
-            key = i;
-    }
-    if (key < 0)
+    int key = dl_first_key(g);
+    if (key < 0 || dl_has_repeats(g))
         return 0;
     dl_key k;
     dl_key_load(dl_entry(&g->el[key]), &k);

@@ -10,8 +10,8 @@
 
 #define EPC_GCP_MIN 6
 #define EPC_GCP_MAX 12
-#define EPC_SGLN_DIGITS 12   /* a GLN without its check digit */
-#define EPC_SGLN_EXT_MAX 20  /* AI (254), the extension, is X..20 */
+#define EPC_SGLN_DIGITS 12  /* a GLN without its check digit */
+#define EPC_SGLN_EXT_MAX 20 /* AI (254), the extension, is X..20 */
 
 /* GS1 AI encodable character set 82 (the X in the dictionary's specs). */
 static int epc_cset82(unsigned char c)
@@ -87,7 +87,8 @@ static int epc_sgtin(const yima_gs1 *g, size_t gcp, epc_buf *b, yima_err *err)
     if (rc != YIMA_OK)
         return rc;
     if (strnlen(serial, YIMA_GS1_VALUE_MAX + 1) > 20 || serial[0] == '\0')
-        return yima_err_set(err, YIMA_E_DATA, "EPC URI: serial, AI (21), is not 1 to 20 characters");
+        return yima_err_set(err, YIMA_E_DATA,
+                            "EPC URI: serial, AI (21), is not 1 to 20 characters");
     epc_put(b, "urn:epc:id:sgtin:", 17);
     epc_put(b, gtin + 1, gcp);
     epc_put(b, ".", 1);
@@ -132,8 +133,9 @@ size_t yima_gs1_epc_uri(const yima_gs1 *g, int gcp_len, char *out, size_t cap, y
     else if (yima_gs1_get(g, "00"))
         rc = epc_sscc(g, (size_t)gcp_len, &b, err);
     else
-        rc = yima_err_set(err, YIMA_E_DATA,
-                          "EPC URI: needs a GTIN with a serial, AI (01) and (21), or an SSCC, AI (00)");
+        rc = yima_err_set(
+            err, YIMA_E_DATA,
+            "EPC URI: needs a GTIN with a serial, AI (01) and (21), or an SSCC, AI (00)");
     if (rc != YIMA_OK)
         return 0;
     if (b.len >= cap) {
