@@ -18,7 +18,7 @@ printf '42%.0s' $(seq 32) > seed && chmod 600 seed
 "$yima" keygen --seed-file seed --id 7 -o brand 2>/dev/null
 gen() { "$yima" gen -k brand.key -q --no-ledger "$@"; }
 
-rm -rf "$corpus" && mkdir -p "$corpus"/{code,rows,key,manifest,link_tsv,link_json,ledger}
+rm -rf "$corpus" && mkdir -p "$corpus"/{code,rows,key,manifest,link_tsv,link_json,ledger,gs1}
 
 # --- code: one code of every alphabet, auth and level, inner codes, variants
 for a in base32 digits; do
@@ -154,6 +154,23 @@ printf 'yima-ledger 1\nR 0123456789abcdef 0 0 0 5 1700000000 a.txt\nD 0123456789
 printf 'yima-ledger 1\nR 0123456789abcdef 9 0 0 5 1700000000 a.txt' > "$corpus/ledger/torn-tail"
 "$yima" gen -k brand.key -q -b 3 -n 1 -o 'name with spaces.txt'
 tail -2 brand.ledger | cat <(head -1 brand.ledger) - > "$corpus/ledger/spaces-in-output"
+
+# --- gs1: element strings in every form, and broken ones (written by hand: the
+# parser needs no key; gen's GS1 output can join here)
+g1=$corpus/gs1
+printf '(01)09506000134352(17)271231(10)L1(21)Y2A7K3M9ZP2XW4QR' > "$g1/hri-carton"
+printf ']d2\x1d01095060001343521727123110L1\x1d21Y2A7K3M9ZP2XW4QR\x1d8030AAAAbase64url_-sig' > "$g1/raw-datamatrix-sig"
+printf ']Q301095060001343521727123110L1\x1d21Y2A\x1d92AAAAmac8' > "$g1/raw-qr-mac"
+printf '00106141411234567897' > "$g1/unbracketed-sscc"
+printf '(00)106141411234567897(400)PO-7(8030)AAAA' > "$g1/hri-sscc-sig"
+printf '(01)09506000134352(21)A\\(B(10)X' > "$g1/hri-escaped-paren"
+printf '(8013)1987654Ad4X4bL5ttr2310c2K' > "$g1/hri-gmn-csumalpha"
+printf '(00)106141411234567897(4330)001234-(8008)27010112' > "$g1/hri-optional-components"
+printf 'https://id.example.com/01/09506000134352/10/L1/21/Y2A?17=271231' > "$g1/dl-uri"
+printf '(01)09506000134353(17)270230' > "$g1/broken-check-digit-date"
+printf '(21)Y2A(8030)AAAA' > "$g1/broken-pairs"
+printf ']Q1(01)09506000134352' > "$g1/broken-symbology"
+printf '0109506000134352\x1d\x1d21A' > "$g1/broken-double-gs"
 
 for t in "$corpus"/*/; do
   printf '%-10s %3d files\n' "$(basename "$t")" "$(ls "$t" | wc -l)"
