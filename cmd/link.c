@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "common.h"
+#include "yima/gs1.h"
 #include "yima/link.h"
 
 /* The usage line and the options; the commands between them come from the
@@ -40,11 +41,16 @@ static const char help_options[] =
     "      --to TIME            export events before TIME               [Default: all]\n"
     "      --lot LOT            export events touching this lot         [Default: all]\n"
     "      --subtree CODE       export events touching CODE or below    [Default: all]\n"
+    "      --gcp-length N       GS1 company prefix length (6-12) of codes naming none:\n"
+    "                           EPC URIs in EPCIS        [Default: the codes', else DL URIs]\n"
+    "      --read-point SGLN    events' readPoint (urn:epc:id:sgln:...)  [Default: none]\n"
+    "      --location SGLN      events' bizLocation (urn:epc:id:sgln:...) [Default: none]\n"
     "  -q, --quiet              no progress line                        [Default: off]\n"
     "  -h, --help               this help\n";
 
 enum { O_PACK = 256, O_MAX, O_MOVE, O_REQ, O_SYNC, O_BATCH, O_RT, O_BULK, O_REJECTS, O_SOURCE,
-       O_ID, O_JSON, O_FORCE, O_FROM, O_TO, O_LOT, O_SUBTREE };
+       O_ID, O_JSON, O_FORCE, O_FROM, O_TO, O_LOT, O_SUBTREE, O_GCP, O_READ_POINT,
+       O_LOCATION };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"template", 1, 0, 't'},
@@ -54,7 +60,8 @@ static const struct option longopts[] = {
     {"source", 1, 0, O_SOURCE}, {"id", 1, 0, O_ID}, {"threads", 1, 0, 'j'},
     {"json", 0, 0, O_JSON}, {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'},
     {"force", 0, 0, O_FORCE}, {"from", 1, 0, O_FROM}, {"to", 1, 0, O_TO}, {"lot", 1, 0, O_LOT},
-    {"subtree", 1, 0, O_SUBTREE}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"subtree", 1, 0, O_SUBTREE}, {"gcp-length", 1, 0, O_GCP},
+    {"read-point", 1, 0, O_READ_POINT}, {"location", 1, 0, O_LOCATION}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
     const char *store, *id;
@@ -128,6 +135,18 @@ static int parse_opt(void *ctx, int c, const char *v)
     case O_TO: return opt_time("--to", v, &a->exp.time_to);
     case O_LOT: a->exp.lot = v; return 0;
     case O_SUBTREE: a->exp.subtree = v; return 0;
+    case O_GCP:
+        if (opt_u64("link", "--gcp-length", v, 6, 12, &n))
+            return EXIT_USAGE;
+        a->imp.gcp_len = a->exp.gcp_len = (int)n;
+        return 0;
+    case O_READ_POINT: case O_LOCATION:
+        if (!yima_epc_sgln_valid(v))
+            return usage_error("link", "%s: '%s' is not an SGLN EPC URI "
+                               "(urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)",
+                               c == O_READ_POINT ? "--read-point" : "--location", v);
+        *(c == O_READ_POINT ? &a->imp.read_point : &a->imp.location) = v;
+        return 0;
     case 'q': a->quiet = 1; return 0;
     default: return usage_error("link", "unknown option");
     }

@@ -56,13 +56,26 @@ static int lookup(applier *a, const lk_code *c, known *k)
     return rc == SQLITE_DONE ? YIMA_OK : db_fail(a, "looking up a code");
 }
 
-/* Inserts the code if new (with parent), else records a payload seen first now. */
+/* A GS1 code's company prefix length, learnt after the code was first seen. */
+static int learn_gcp(applier *a, const lk_code *c, const known *k)
+{
+    if (!c->gcp)
+        return YIMA_OK;
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_GCP);
+    sqlite3_bind_int64(st, 1, k->id);
+    sqlite3_bind_int(st, 2, c->gcp);
+    return step_done(a, st, "recording a company prefix length");
+}
+
+/* Inserts the code if new (with parent), else records a payload or a
+ * company prefix length seen first now. */
 static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
 {
     sqlite3_stmt *st;
     if (k->id) {
-        if (!c->payload)
-            return YIMA_OK;
+        int rc = learn_gcp(a, c, k);
+        if (rc || !c->payload)
+            return rc;
         st = lk_stmt(a->s, Q_PAYLOAD);
         sqlite3_bind_int64(st, 1, k->id);
         sqlite3_bind_text(st, 2, c->payload, (int)c->payload_len, SQLITE_STATIC);
@@ -76,6 +89,8 @@ static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
         sqlite3_bind_int64(st, 3, parent);
     if (c->payload)
         sqlite3_bind_text(st, 4, c->payload, (int)c->payload_len, SQLITE_STATIC);
+    if (c->gcp)
+        sqlite3_bind_int(st, 6, c->gcp);
     int rc = step_done(a, st, "adding a code");
     if (rc)
         return rc;
@@ -147,6 +162,10 @@ static int add_event(applier *a, int64_t subject, int64_t other, const char *id,
         sqlite3_bind_int64(st, 7, other);
     if (ev->type == LK_DECOMMISSION && ev->arg[0])
         sqlite3_bind_text(st, 8, ev->arg[0], (int)ev->arg_len[0], SQLITE_STATIC);
+    if (ev->read_point)
+        sqlite3_bind_text(st, 9, ev->read_point, -1, SQLITE_STATIC);
+    if (ev->location)
+        sqlite3_bind_text(st, 10, ev->location, -1, SQLITE_STATIC);
     int rc = step_done(a, st, "adding an event");
     if (!rc)
         *seq = sqlite3_last_insert_rowid(a->s->db);
@@ -230,7 +249,7 @@ static int apply_pack(applier *a, const char *id, size_t id_len)
         int known_before = a->k[i].id != 0;
         rc = known_before ? set_parent(a, a->k[i].id, parent)
                           : ensure(a, &a->ev->codes[i], &a->k[i], parent);
-        if (!rc && known_before && a->ev->codes[i].payload)
+        if (!rc && known_before && (a->ev->codes[i].payload || a->ev->codes[i].gcp))
             rc = ensure(a, &a->ev->codes[i], &a->k[i], 0);
         if (!rc)
             rc = add_evcode(a, seq, a->k[i].id, prev);

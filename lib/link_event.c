@@ -2,6 +2,7 @@
 /* Event lines (TSV or JSON) into verified events: the parallel work stage. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 #include "internal.h"
 #include <sodium.h>
@@ -17,6 +18,9 @@ struct lk_parser {
     int codes_cap;
     int *order;            /* duplicate check */
     yima_buf arena;        /* copies of codes and JSON values for one event */
+    char *prefix, *suffix; /* the template around {code}, or NULL */
+    int gcp_len;           /* lk_parser_context */
+    const char *read_point, *location;
 };
 
 int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *template_text,
@@ -27,12 +31,26 @@ int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *temp
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     p->ring = ring;
     int rc = yima_rowparser_create(&p->rows, "", 0, template_text, err);
+    if (!rc && template_text) {
+        const char *slot = strstr(template_text, "{code}");
+        p->prefix = strndup(template_text, (size_t)(slot - template_text));
+        p->suffix = strdup(slot + 6);
+        if (!p->prefix || !p->suffix)
+            rc = yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
     if (rc) {
-        free(p);
+        lk_parser_free(p);
         return rc;
     }
     *out = p;
     return YIMA_OK;
+}
+
+void lk_parser_context(lk_parser *p, int gcp_len, const char *read_point, const char *location)
+{
+    p->gcp_len = gcp_len;
+    p->read_point = read_point;
+    p->location = location;
 }
 
 void lk_parser_free(lk_parser *p)
@@ -44,6 +62,8 @@ void lk_parser_free(lk_parser *p)
     free(p->codes);
     free(p->order);
     yima_buf_free(&p->arena);
+    free(p->prefix);
+    free(p->suffix);
     free(p);
 }
 
@@ -87,7 +107,46 @@ static void canonicalise(char *text, size_t len, yima_alphabet alphabet)
     }
 }
 
-/* Cuts the code out of a field (a bare code or a payload) into the arena. */
+static int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* 1 if the template matches s with a bare compact code in its slot. */
+static int template_match(const lk_parser *p, const char *s, size_t n)
+{
+    size_t pl = strlen(p->prefix), sl = strlen(p->suffix);
+    if (n <= pl + sl || strncasecmp(s, p->prefix, pl) != 0 || memcmp(s + n - sl, p->suffix, sl))
+        return 0;
+    for (size_t i = pl; i < n - sl; i++)
+        if (!is_alnum((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* 1 if a field is a GS1 code rather than a compact one: an element string,
+ * or a URL that is a Digital Link URI (it parses as one, or its path names
+ * an SSCC or a GTIN, so that a faulty one is refused as GS1). A URL the
+ * template matches with a bare code in its slot is a compact payload. */
+static int is_gs1_field(const lk_parser *p, const char *s, size_t n)
+{
+    yima_gs1 g;
+    yima_err e;
+    if (!yima_gs1_looks_like(s, n))
+        return 0;
+    if (!(n > 8 && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8))))
+        return 1;
+    if (p->prefix && template_match(p, s, n))
+        return 0;
+    if (yima_gs1_dl_parse(s, n, &g, &e) == YIMA_OK)
+        return 1;
+    const char *host = memmem(s, n, "://", 3) + 3, *path = memchr(host, '/', n - (size_t)(host - s));
+    size_t rest = path ? n - (size_t)(path - s) : 0;
+    return path && (memmem(path, rest, "/01/", 4) || memmem(path, rest, "/00/", 4));
+}
+
+/* Cuts the code out of a field (a bare code or a payload) into the arena.
+ * A GS1 field is kept whole: verification reads every form. */
 static int extract(lk_parser *p, yima_field f, lk_code *c, const char *role, yima_err *err)
 {
     yima_row row;
@@ -95,6 +154,16 @@ static int extract(lk_parser *p, yima_field f, lk_code *c, const char *role, yim
     char *copy = arena_copy(p, f.ptr, f.len);
     if (f.len == 0)
         return REFUSE(err, "%s is empty", role);
+    c->gcp = 0;
+    c->gs1 = is_gs1_field(p, copy, f.len);
+    if (c->gs1) {
+        int url = copy[0] == 'h' || copy[0] == 'H';
+        c->text = copy;
+        c->len = f.len;
+        c->payload = url ? copy : NULL; /* a DL URI's domain is worth keeping */
+        c->payload_len = url ? f.len : 0;
+        return YIMA_OK;
+    }
     if (yima_rowparser_parse(p->rows, copy, f.len, &row, role, 0, &e)) {
         const char *msg = strstr(e.msg, ": ");
         return REFUSE(err, "%s '%.60s': %s", role, copy, msg ? msg + 2 : e.msg);
@@ -137,23 +206,53 @@ static int out_of_scope(const lk_parser *p, const lk_code *c, const char *role,
                   info->batch, info->key_id, scope);
 }
 
-static int verify(lk_parser *p, yima_field f, lk_code *c, const char *role, yima_err *err)
+/* A GS1 field's syntax fault in words ("AI (01): check digit ..."), or "". */
+static const char *gs1_detail(const lk_code *c, yima_err *e)
 {
-    yima_code_info info;
+    yima_gs1 g;
+    if (!c->gs1 || yima_gs1_parse(c->text, c->len, &g, e) == YIMA_OK)
+        return "";
+    return e->msg;
+}
+
+/* A verified code's store key: a compact code upper-cased, a GS1 code its
+ * identity ("(01)GTIN(21)SERIAL", "(00)SSCC") whatever the spelling. */
+static void key_text(lk_parser *p, lk_code *c, const yima_code_info *info)
+{
+    char key[YIMA_CODE_MAX];
+    size_t n;
+    c->gs1 = info->gs1;
+    if (!info->gs1) {
+        canonicalise((char *)c->text, c->len, info->alphabet);
+        return;
+    }
+    if ((n = yima_code_key_text(info, c->text, c->len, key)) > 0) {
+        c->text = arena_copy(p, key, n);
+        c->len = n;
+    }
+    c->gcp = info->gcp_len ? info->gcp_len : p->gcp_len;
+}
+
+static int verify(lk_parser *p, yima_field f, lk_code *c, const char *role,
+                  yima_code_info *info, yima_err *err)
+{
+    yima_err e;
     int rc = extract(p, f, c, role, err);
     if (rc)
         return rc;
-    yima_status st = yima_code_verify(p->ring, c->text, c->len, -1, &info);
+    yima_status st = yima_code_verify(p->ring, c->text, c->len, -1, info);
     if (st == YIMA_S_OUT_OF_SCOPE)
-        return out_of_scope(p, c, role, &info, err);
-    if (st != YIMA_S_OK)
-        return REFUSE(err, "%s '%.60s': %s%s", role, c->text, yima_status_name(st),
-                      status_hint(st));
-    if (info.inner)
+        return out_of_scope(p, c, role, info, err);
+    if (st != YIMA_S_OK) {
+        const char *why = gs1_detail(c, &e);
+        return REFUSE(err, "%s '%.60s': %s%s%s%s", role, c->text, yima_status_name(st),
+                      status_hint(st), *why ? ": " : "", why);
+    }
+    if (info->inner)
         return REFUSE(err, "%s '%.60s' is an inner (redemption) code, not a packaging code", role,
                       c->text);
-    canonicalise((char *)c->text, c->len, info.alphabet);
-    c->level = (int)info.level;
+    key_text(p, c, info);
+    c->level = (int)info->level;
     return YIMA_OK;
 }
 
@@ -271,9 +370,53 @@ static void set_arg(lk_event *ev, int i, yima_field f)
     ev->arg_len[i] = none ? 0 : f.len;
 }
 
+void lk_gs1_date(const char *d, char out[11])
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = 2000 + (d[0] - '0') * 10 + (d[1] - '0'), m = (d[2] - '0') * 10 + (d[3] - '0');
+    /* AI 17 is checked (a date, two digits each) before it gets here. */
+    int day = (d[4] - '0') * 10 + (d[5] - '0');
+    if (day == 0 && m >= 1 && m <= 12) /* GS1: day 00 is the month's last day */
+        day = days[m - 1] + (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+    memcpy(out, "20", 2);
+    memcpy(out + 2, d, 2);
+    out[4] = '-';
+    memcpy(out + 5, d + 2, 2);
+    out[7] = '-';
+    out[8] = (char)('0' + day / 10 % 10);
+    out[9] = (char)('0' + day % 10);
+    out[10] = '\0';
+}
+
+/* COMMISSION of a GS1 code: the code says its product (GTIN), lot (AI 10)
+ * and expiry (AI 17); "-" takes them from it, and an event that says
+ * otherwise is refused. */
+static int gs1_commission(lk_parser *p, lk_event *ev, const yima_code_info *info, yima_err *err)
+{
+    static const char *const what[] = {"product (GTIN)", "lot (AI 10)", "expiry (AI 17)"};
+    char date[11] = "";
+    const char *code_says[3] = {info->gtin, info->lot, date};
+    if (info->expiry[0])
+        lk_gs1_date(info->expiry, date);
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(code_says[i]);
+        if (!n)
+            continue;
+        if (!ev->arg[i]) {
+            ev->arg[i] = arena_copy(p, code_says[i], n);
+            ev->arg_len[i] = n;
+        } else if (i > 0 && (ev->arg_len[i] != n || memcmp(ev->arg[i], code_says[i], n)))
+            return REFUSE(err, "%s '%.*s' differs from the code's: %s", what[i],
+                          (int)(ev->arg_len[i] > 40 ? 40 : ev->arg_len[i]), ev->arg[i],
+                          code_says[i]);
+    }
+    return YIMA_OK;
+}
+
 static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event *ev,
                  yima_err *err)
 {
+    yima_code_info info, first = {0};
     int ncodes = 0;
     ev->type = type;
     int rc = arity(type, n, &ncodes, err);
@@ -285,13 +428,18 @@ static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event
     for (int i = 0; i < ncodes && !rc; i++) {
         char role[32];
         role_name(type, i, role, sizeof role);
-        rc = verify(p, args[i], &p->codes[i], role, err);
+        rc = verify(p, args[i], &p->codes[i], role, &info, err);
+        if (i == 0)
+            first = info;
     }
     if (rc)
         return rc;
     for (int i = ncodes; i < n && i - ncodes < 3; i++)
         set_arg(ev, i - ncodes, args[i]);
-    if (type == LK_COMMISSION && (!ev->arg[0] || !ev->arg[1]))
+    if (type == LK_COMMISSION && first.gs1 && (rc = gs1_commission(p, ev, &first, err)))
+        return rc;
+    /* A GS1 case or pallet (SSCC) has no product or lot of its own. */
+    if (type == LK_COMMISSION && (!ev->arg[0] || !ev->arg[1]) && !(first.gs1 && first.sscc[0]))
         return REFUSE(err, "COMMISSION needs a product and a lot");
     int64_t ms;
     if (type == LK_COMMISSION && ev->arg[2] &&
@@ -301,6 +449,8 @@ static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event
     if ((rc = check_levels(ev, err)) || (rc = check_duplicates(p, ev, err)))
         return rc;
     ev->digest = digest(ev);
+    ev->read_point = p->read_point;
+    ev->location = p->location;
     return YIMA_OK;
 }
 
@@ -469,8 +619,9 @@ static int start_event(lk_parser *p, lk_event *ev, size_t len, yima_err *err)
 {
     memset(ev, 0, sizeof *ev);
     p->arena.len = 0;
-    /* Every copy of one event fits in 3x its line (values, codes, NULs). */
-    if (yima_buf_reserve(&p->arena, 3 * len + 64))
+    /* Every copy of one event fits in 4x its line (values, codes, GS1 keys
+     * with their parentheses, NULs) plus what a GS1 code's COMMISSION adds. */
+    if (yima_buf_reserve(&p->arena, 4 * len + 128))
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     return YIMA_OK;
 }
@@ -490,8 +641,9 @@ int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, yima_err *
         return rc;
     if (line[i] == '{')
         return parse_json(p, line, len, ev, err);
+    /* GS (0x1d) separates a raw GS1 element string's fields. */
     for (size_t k = 0; k < len; k++)
-        if ((unsigned char)line[k] < 0x20 && line[k] != '\t')
+        if ((unsigned char)line[k] < 0x20 && line[k] != '\t' && line[k] != YIMA_GS1_GS)
             return REFUSE(err, "binary data (byte 0x%02x at column %zu), not text",
                           (unsigned char)line[k], k + 1);
     if ((rc = split_tabs(p, line, len, &n, err)) || (rc = head(p->fields, n, ev, &first, err)))
@@ -524,8 +676,12 @@ int lk_code_lookup_text(lk_parser *p, const char *text, size_t len, lk_code *c, 
         return rc;
     /* Only the structure: trace needs no key, and a typo should still say so. */
     yima_status st = yima_code_parse(c->text, c->len, &info);
-    if (st != YIMA_S_OK)
-        return REFUSE(err, "code '%.60s': %s%s", c->text, yima_status_name(st), status_hint(st));
-    canonicalise((char *)c->text, c->len, info.alphabet);
+    yima_err e;
+    if (st != YIMA_S_OK) {
+        const char *why = gs1_detail(c, &e);
+        return REFUSE(err, "code '%.60s': %s%s%s%s", c->text, yima_status_name(st),
+                      status_hint(st), *why ? ": " : "", why);
+    }
+    key_text(p, c, &info);
     return YIMA_OK;
 }

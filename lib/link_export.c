@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
+#include <sodium.h>
 #include "link_internal.h"
 #include "io.h"
 
@@ -22,22 +23,23 @@ static const char sql_events[] =
     " sel(id) AS (SELECT id FROM down WHERE ?3 IS NULL OR id IN up "
     "  UNION ALL SELECT id FROM up WHERE ?4 IS NULL) "
     "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, s.payload, o.code, o.payload, e.info, "
-    " s.product, s.lot, s.expiry, e.subject FROM events e JOIN codes s ON s.id = e.subject "
+    " s.product, s.lot, s.expiry, e.subject, s.gcp, o.gcp, e.read_point, e.location "
+    " FROM events e JOIN codes s ON s.id = e.subject "
     " LEFT JOIN codes o ON o.id = e.other "
     "WHERE (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) "
     " AND ((?3 IS NULL AND ?4 IS NULL) OR e.subject IN sel OR e.other IN sel "
     "  OR EXISTS (SELECT 1 FROM event_codes ec WHERE ec.seq = e.seq AND ec.code IN sel)) "
     "ORDER BY e.seq";
 enum { E_SEQ, E_ID, E_TYPE, E_TIME, E_TZ, E_CODE, E_PAYLOAD, E_OTHER, E_OTHER_PAYLOAD, E_INFO,
-       E_PRODUCT, E_LOT, E_EXPIRY, E_SUBJECT };
+       E_PRODUCT, E_LOT, E_EXPIRY, E_SUBJECT, E_GCP, E_OTHER_GCP, E_READ_POINT, E_LOCATION };
 
 /* An event's codes (children, or REPLACE's old code and handed-over
  * children) with the parent each had before. */
 static const char sql_codes[] =
-    "SELECT c.code, c.payload, p.code, p.payload, ec.code FROM event_codes ec "
+    "SELECT c.code, c.payload, p.code, p.payload, ec.code, c.gcp, p.gcp FROM event_codes ec "
     "JOIN codes c ON c.id = ec.code LEFT JOIN codes p ON p.id = ec.prev_parent "
     "WHERE ec.seq = ?1 ORDER BY ec.code";
-enum { C_CODE, C_PAYLOAD, C_PREV, C_PREV_PAYLOAD, C_ID };
+enum { C_CODE, C_PAYLOAD, C_PREV, C_PREV_PAYLOAD, C_ID, C_GCP, C_PREV_GCP };
 
 typedef struct exporter {
     yima_link *s;
@@ -47,6 +49,8 @@ typedef struct exporter {
     uint64_t written; /* store events */
     uint64_t items;   /* JSON events, for the separators */
     char *prefix, *suffix; /* template around {code} */
+    unsigned char store_id[16]; /* meta.store_id: names the EPCIS events */
+    uint32_t sub;          /* EPCIS events made so far for the current store event */
     yima_buf line;
     yima_err *err;
 } exporter;
@@ -55,6 +59,9 @@ static const char *col(sqlite3_stmt *st, int i)
 {
     return (const char *)sqlite3_column_text(st, i);
 }
+
+/* A company prefix length column (NULL: 0, unknown). */
+#define GCP(st, i) sqlite3_column_int(st, i)
 
 static int emit(exporter *x, const void *p, size_t n)
 {
@@ -97,14 +104,66 @@ static int tsv_event(exporter *x)
 
 /* ---- EPCIS 2.0 ---- */
 
-static json_t *uri(exporter *x, const char *code, const char *payload)
+/* A GS1 code by its store key: an EPC URI when its company prefix length
+ * is known (the store's, else the export's), else a GS1 Digital Link URI
+ * on GS1's resolver, the form EPCIS 2.0 prefers. */
+static json_t *gs1_uri(exporter *x, const char *code, int gcp)
 {
+    yima_gs1 g;
+    yima_err e;
+    char out[YIMA_GS1_TEXT_MAX];
+    if (yima_gs1_parse(code, strlen(code), &g, &e) != YIMA_OK)
+        return json_sprintf("urn:yima:code:%s", code); /* not written by this yima */
+    gcp = gcp ? gcp : x->opt->gcp_len;
+    if (gcp && yima_gs1_epc_uri(&g, gcp, out, sizeof out, &e))
+        return json_string(out);
+    if (yima_gs1_dl_format(&g, "https://id.gs1.org", out, sizeof out))
+        return json_string(out);
+    return json_sprintf("urn:yima:code:%s", code);
+}
+
+static int is_gs1_key(const char *code)
+{
+    return code[0] == '(';
+}
+
+static json_t *uri(exporter *x, const char *code, const char *payload, int gcp)
+{
+    if (is_gs1_key(code))
+        return gs1_uri(x, code, gcp);
     if (x->prefix)
         return json_sprintf("%s%s%s", x->prefix, code, x->suffix);
     if (payload)
         return json_string(payload);
     /* No payload known: a URN still names the code unambiguously. */
     return json_sprintf("urn:yima:code:%s", code);
+}
+
+/* The eventID of the next EPCIS event of the current store event: a
+ * name-based UUID (RFC 9562 version 8) of BLAKE2b-128 over the store's id,
+ * the event's sequence number and its place among the EPCIS events made
+ * from it. The same store exports the same ids every time; two stores
+ * never share one. */
+static json_t *event_id(exporter *x)
+{
+    static const char domain[] = "yima-epcis-event";
+    unsigned char in[sizeof domain - 1 + 16 + 8 + 4], h[16];
+    uint64_t seq = (uint64_t)sqlite3_column_int64(x->ev, E_SEQ);
+    uint32_t sub = x->sub++;
+    size_t n = sizeof domain - 1;
+    memcpy(in, domain, n);
+    memcpy(in + n, x->store_id, 16);
+    n += 16;
+    for (int i = 7; i >= 0; i--)
+        in[n++] = (unsigned char)(seq >> (8 * i));
+    for (int i = 3; i >= 0; i--)
+        in[n++] = (unsigned char)(sub >> (8 * i));
+    crypto_generichash(h, sizeof h, in, n, NULL, 0);
+    h[6] = (unsigned char)((h[6] & 0x0f) | 0x80); /* version 8 */
+    h[8] = (unsigned char)((h[8] & 0x3f) | 0x80); /* RFC 9562 variant */
+    return json_sprintf("urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                        "%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4], h[5], h[6],
+                        h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
 }
 
 static json_t *base_event(exporter *x, const char *type, const char *action,
@@ -114,24 +173,31 @@ static json_t *base_event(exporter *x, const char *type, const char *action,
     char when[96], tz[8];
     lk_format_time(sqlite3_column_int64(e, E_TIME), sqlite3_column_int(e, E_TZ), when);
     lk_format_tz(sqlite3_column_int(e, E_TZ), tz);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", type, "eventTime", when,
-                     "eventTimeZoneOffset", tz, "action", action, "bizStep", biz_step,
-                     "disposition", disposition, "yima:eventID", col(e, E_ID));
+    json_t *ev = json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "type", type, "eventID",
+                           event_id(x), "eventTime", when, "eventTimeZoneOffset", tz, "action",
+                           action, "bizStep", biz_step, "disposition", disposition,
+                           "yima:eventID", col(e, E_ID));
+    if (ev && col(e, E_READ_POINT))
+        json_object_set_new(ev, "readPoint", json_pack("{s:s}", "id", col(e, E_READ_POINT)));
+    if (ev && col(e, E_LOCATION))
+        json_object_set_new(ev, "bizLocation", json_pack("{s:s}", "id", col(e, E_LOCATION)));
+    return ev;
 }
 
 static json_t *object_event(exporter *x, const char *action, const char *step,
-                            const char *disposition, const char *code, const char *payload)
+                            const char *disposition, const char *code, const char *payload,
+                            int gcp)
 {
     json_t *ev = base_event(x, "ObjectEvent", action, step, disposition);
-    json_object_set_new(ev, "epcList", json_pack("[o]", uri(x, code, payload)));
+    json_object_set_new(ev, "epcList", json_pack("[o]", uri(x, code, payload, gcp)));
     return ev;
 }
 
 static json_t *aggregation(exporter *x, const char *action, const char *step,
-                           const char *parent, const char *parent_payload)
+                           const char *parent, const char *parent_payload, int gcp)
 {
     json_t *ev = base_event(x, "AggregationEvent", action, step, "in_progress");
-    json_object_set_new(ev, "parentID", uri(x, parent, parent_payload));
+    json_object_set_new(ev, "parentID", uri(x, parent, parent_payload, gcp));
     json_object_set_new(ev, "childEPCs", json_array());
     return ev;
 }
@@ -152,13 +218,19 @@ static json_t *commission(exporter *x)
 {
     sqlite3_stmt *e = x->ev;
     json_t *ev = object_event(x, "ADD", "commissioning", "active", col(e, E_CODE),
-                              col(e, E_PAYLOAD));
+                              col(e, E_PAYLOAD), GCP(e, E_GCP));
     json_t *ilmd = json_object();
-    json_object_set_new(ilmd, "cbvmda:lotNumber", json_string(col(e, E_LOT)));
+    /* A GS1 case or pallet (SSCC) may be commissioned without lot or product. */
+    if (col(e, E_LOT))
+        json_object_set_new(ilmd, "cbvmda:lotNumber", json_string(col(e, E_LOT)));
     if (col(e, E_EXPIRY))
         json_object_set_new(ilmd, "cbvmda:itemExpirationDate", json_string(col(e, E_EXPIRY)));
-    json_object_set_new(ilmd, "yima:product", json_string(col(e, E_PRODUCT)));
-    json_object_set_new(ev, "ilmd", ilmd);
+    if (col(e, E_PRODUCT))
+        json_object_set_new(ilmd, "yima:product", json_string(col(e, E_PRODUCT)));
+    if (json_object_size(ilmd))
+        json_object_set_new(ev, "ilmd", ilmd);
+    else
+        json_decref(ilmd);
     return ev;
 }
 
@@ -176,19 +248,20 @@ static int aggregation_events(exporter *x, int type)
     sqlite3_stmt *e = x->ev, *c = x->codes;
     const char *parent = col(e, E_CODE), *parent_payload = col(e, E_PAYLOAD);
     int64_t subject = sqlite3_column_int64(e, E_SUBJECT);
+    int pgcp = GCP(e, E_GCP);
     json_t *add = NULL, *del = NULL, *old_del = NULL, *new_add = NULL;
     int rc = YIMA_OK;
     if (type == LK_PACK)
-        add = aggregation(x, "ADD", "packing", parent, parent_payload);
+        add = aggregation(x, "ADD", "packing", parent, parent_payload, pgcp);
     else if (type == LK_UNPACK)
-        del = aggregation(x, "DELETE", "unpacking", parent, parent_payload);
+        del = aggregation(x, "DELETE", "unpacking", parent, parent_payload, pgcp);
     while (!rc && sqlite3_step(c) == SQLITE_ROW) {
-        json_t *child = uri(x, col(c, C_CODE), col(c, C_PAYLOAD));
+        json_t *child = uri(x, col(c, C_CODE), col(c, C_PAYLOAD), GCP(c, C_GCP));
         int is_subject = sqlite3_column_int64(c, C_ID) == subject;
         if (type == LK_PACK && col(c, C_PREV)) {
             /* One DELETE per child is simple and still valid EPCIS. */
             json_t *d = aggregation(x, "DELETE", "unpacking", col(c, C_PREV),
-                                    col(c, C_PREV_PAYLOAD));
+                                    col(c, C_PREV_PAYLOAD), GCP(c, C_PREV_GCP));
             json_array_append(json_object_get(d, "childEPCs"), child);
             rc = put_event(x, d);
         }
@@ -199,21 +272,22 @@ static int aggregation_events(exporter *x, int type)
         else if (is_subject && col(c, C_PREV)) {
             /* The relabelled or decommissioned code leaves its container. */
             json_t *d = aggregation(x, "DELETE", "removing", col(c, C_PREV),
-                                    col(c, C_PREV_PAYLOAD));
+                                    col(c, C_PREV_PAYLOAD), GCP(c, C_PREV_GCP));
             json_array_append(json_object_get(d, "childEPCs"), child);
             rc = put_event(x, d);
             if (!rc && type == LK_REPLACE) {
                 json_t *a = aggregation(x, "ADD", "replacing", col(c, C_PREV),
-                                        col(c, C_PREV_PAYLOAD));
+                                        col(c, C_PREV_PAYLOAD), GCP(c, C_PREV_GCP));
                 json_array_append_new(json_object_get(a, "childEPCs"),
-                                      uri(x, col(e, E_OTHER), col(e, E_OTHER_PAYLOAD)));
+                                      uri(x, col(e, E_OTHER), col(e, E_OTHER_PAYLOAD),
+                                          GCP(e, E_OTHER_GCP)));
                 rc = put_event(x, a);
             }
         } else if (!is_subject && type == LK_REPLACE) {
             if (!old_del) {
-                old_del = aggregation(x, "DELETE", "replacing", parent, parent_payload);
+                old_del = aggregation(x, "DELETE", "replacing", parent, parent_payload, pgcp);
                 new_add = aggregation(x, "ADD", "replacing", col(e, E_OTHER),
-                                      col(e, E_OTHER_PAYLOAD));
+                                      col(e, E_OTHER_PAYLOAD), GCP(e, E_OTHER_GCP));
             }
             json_array_append(json_object_get(old_del, "childEPCs"), child);
             json_array_append(json_object_get(new_add, "childEPCs"), child);
@@ -242,17 +316,18 @@ static int epcis_event(exporter *x)
         return put_event(x, commission(x));
     if (type == LK_REPLACE) {
         json_t *del = object_event(x, "DELETE", "decommissioning", "inactive", col(e, E_CODE),
-                                   col(e, E_PAYLOAD));
+                                   col(e, E_PAYLOAD), GCP(e, E_GCP));
         json_t *add = object_event(x, "ADD", "replacing", "active", col(e, E_OTHER),
-                                   col(e, E_OTHER_PAYLOAD));
-        json_object_set_new(add, "yima:replaces", uri(x, col(e, E_CODE), col(e, E_PAYLOAD)));
+                                   col(e, E_OTHER_PAYLOAD), GCP(e, E_OTHER_GCP));
+        json_object_set_new(add, "yima:replaces",
+                            uri(x, col(e, E_CODE), col(e, E_PAYLOAD), GCP(e, E_GCP)));
         rc = put_event(x, del);
         rc = rc ? rc : put_event(x, add);
     }
     rc = rc ? rc : aggregation_events(x, type);
     if (!rc && type == LK_DECOMMISSION) {
         json_t *ev = object_event(x, "DELETE", "decommissioning", "inactive", col(e, E_CODE),
-                                  col(e, E_PAYLOAD));
+                                  col(e, E_PAYLOAD), GCP(e, E_GCP));
         if (col(e, E_INFO))
             json_object_set_new(ev, "yima:reason", json_string(col(e, E_INFO)));
         rc = put_event(x, ev);
@@ -288,6 +363,7 @@ static int run(exporter *x)
     while (!rc && (step = sqlite3_step(x->ev)) == SQLITE_ROW) {
         sqlite3_reset(x->codes);
         sqlite3_bind_int64(x->codes, 1, sqlite3_column_int64(x->ev, E_SEQ));
+        x->sub = 0;
         rc = epcis ? epcis_event(x) : tsv_event(x);
         events++;
     }
@@ -323,6 +399,21 @@ static int subtree_code(const yima_link_export_options *opt, char *out, size_t s
     return rc;
 }
 
+static int load_store_id(exporter *x)
+{
+    sqlite3_stmt *st;
+    int rc = YIMA_E_STORE;
+    if (sqlite3_prepare_v2(x->s->db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
+        memcpy(x->store_id, sqlite3_column_blob(st, 0), 16);
+        rc = YIMA_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int yima_link_export(yima_link *s, const yima_link_export_options *opt, uint64_t *events,
                      yima_err *err)
 {
@@ -345,7 +436,8 @@ int yima_link_export(yima_link *s, const yima_link_export_options *opt, uint64_t
     /* One read transaction: the document is one consistent snapshot even
      * while the line keeps importing. */
     if (!(rc = lk_exec(s, "BEGIN", err))) {
-        if (sqlite3_prepare_v2(s->db, sql_events, -1, &x.ev, NULL) != SQLITE_OK ||
+        if (load_store_id(&x) != YIMA_OK ||
+            sqlite3_prepare_v2(s->db, sql_events, -1, &x.ev, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(s->db, sql_codes, -1, &x.codes, NULL) != SQLITE_OK)
             rc = lk_db_error(s, "export", err);
         else if (!(rc = yima_out_open(&x.out, opt->output, opt->force, 0, err)))

@@ -43,6 +43,7 @@ typedef struct rec {
 typedef struct code_rec {
     uint32_t len, payload_len;
     int32_t level, has_payload;
+    int32_t gs1, gcp;
 } code_rec;
 
 typedef struct importer {
@@ -170,7 +171,8 @@ static int put_event(yima_buf *out, rec *r, const lk_event *ev)
         oom = oom || put(out, ev->arg[i], ev->arg_len[i]);
     for (int i = 0; i < ev->ncodes; i++) {
         const lk_code *c = &ev->codes[i];
-        code_rec cr = {(uint32_t)c->len, (uint32_t)c->payload_len, c->level, c->payload != NULL};
+        code_rec cr = {(uint32_t)c->len, (uint32_t)c->payload_len, c->level, c->payload != NULL,
+                       c->gs1, c->gcp};
         /* Each with its NUL: lk_code's strings are C strings too. */
         oom = oom || put(out, &cr, sizeof cr) || put(out, c->text, c->len) || put(out, "", 1) ||
               put(out, c->payload, c->payload_len) || put(out, "", 1);
@@ -236,6 +238,8 @@ static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
     ev->has_time = r->has_time;
     ev->tz = r->tz;
     ev->time_ms = r->time_ms;
+    ev->read_point = im->opt->read_point;
+    ev->location = im->opt->location;
     ev->digest = r->digest;
     ev->ncodes = r->ncodes;
     ev->id = r->id_len ? p : NULL;
@@ -259,7 +263,7 @@ static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
         memcpy(&cr, p, sizeof cr);
         p += sizeof cr;
         im->codes[i] = (lk_code){p, cr.len, cr.has_payload ? p + cr.len + 1 : NULL,
-                                 cr.payload_len, cr.level};
+                                 cr.payload_len, cr.level, cr.gs1, cr.gcp};
         p += cr.len + 1 + cr.payload_len + 1;
     }
     return YIMA_OK;
@@ -369,7 +373,8 @@ static void *worker_init(void *ctx)
     importer *im = ctx;
     lk_parser *p = NULL;
     yima_err e;
-    lk_parser_create(&p, im->opt->ring, im->opt->template_text, &e);
+    if (lk_parser_create(&p, im->opt->ring, im->opt->template_text, &e) == YIMA_OK)
+        lk_parser_context(p, im->opt->gcp_len, im->opt->read_point, im->opt->location);
     return p;
 }
 
@@ -400,9 +405,29 @@ static int wants_realtime(const yima_link_import_options *opt, const char *const
     return n == 1 && is_stdin(inputs[0]) && fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
+/* The station's GS1 context: checked once, before any event. */
+static int check_context(const yima_link_import_options *opt, yima_err *err)
+{
+    if (opt->gcp_len != 0 && (opt->gcp_len < 6 || opt->gcp_len > 12))
+        return yima_err_set(err, YIMA_E_USAGE, "company prefix length %d is not 6 to 12",
+                            opt->gcp_len);
+    if (opt->read_point && !yima_epc_sgln_valid(opt->read_point))
+        return yima_err_set(err, YIMA_E_USAGE, "read point '%.80s' is not an SGLN EPC URI "
+                            "(urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)",
+                            opt->read_point);
+    if (opt->location && !yima_epc_sgln_valid(opt->location))
+        return yima_err_set(err, YIMA_E_USAGE, "business location '%.80s' is not an SGLN EPC "
+                            "URI (urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)",
+                            opt->location);
+    return YIMA_OK;
+}
+
 static int setup(importer *im, yima_err *err)
 {
     const yima_link_import_options *opt = im->opt;
+    int rc = check_context(opt, err);
+    if (rc)
+        return rc;
     im->names = calloc((size_t)im->ninputs, sizeof *im->names);
     if (!im->names)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
@@ -415,7 +440,7 @@ static int setup(importer *im, yima_err *err)
     if (im->realtime && (im->ninputs != 1 || !is_stdin(im->inputs[0])))
         return yima_err_set(err, YIMA_E_USAGE, "realtime import reads standard input only");
     im->fd = im->realtime ? STDIN_FILENO : -1;
-    int rc = lk_set_sync(im->s, opt->sync, err);
+    rc = lk_set_sync(im->s, opt->sync, err);
     /* Bulk: room for the code index's hot pages, which random codes touch
      * all over; pages are taken only as used. */
     if (!rc && !im->realtime)
@@ -501,9 +526,10 @@ int yima_link_apply(yima_link *s, const yima_link_import_options *opt, const cha
     unsigned char rnd[8];
     if (s->mode != YIMA_LINK_WRITE)
         return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
-    int rc = lk_parser_create(&p, opt->ring, opt->template_text, err);
-    if (rc)
+    int rc = check_context(opt, err);
+    if (rc || (rc = lk_parser_create(&p, opt->ring, opt->template_text, err)))
         return rc;
+    lk_parser_context(p, opt->gcp_len, opt->read_point, opt->location);
     if ((rc = lk_parse_fields(p, fields, nfields, &ev, &why))) {
         lk_parser_free(p);
         return rc == YIMA_E_DATA ? yima_err_set(err, rc, "rejected: %s", why.msg)

@@ -16,7 +16,7 @@ enum { LK_SEEN = 0, LK_ACTIVE = 1, LK_DECOMMISSIONED = 2, LK_REPLACED = 3 };
 
 /* Prepared statements, compiled once per handle. */
 enum {
-    Q_CODE_GET, Q_CODE_ADD, Q_CODE_PARENT, Q_CODE_COMMISSION, Q_CODE_STATE, Q_CHILD_COUNT,
+    Q_CODE_GET, Q_CODE_ADD, Q_CODE_GCP, Q_CODE_PARENT, Q_CODE_COMMISSION, Q_CODE_STATE, Q_CHILD_COUNT,
     Q_CHILDREN, Q_REPARENT, Q_REPLACE_NEW, Q_EVENT_GET, Q_EVENT_ADD, Q_EVCODE_ADD,
     Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q_SAVEPOINT, Q_ROLLBACK_TO,
     Q_RELEASE, Q__COUNT
@@ -69,6 +69,8 @@ typedef struct lk_code {
     const char *payload; /* NULL when given as a bare code */
     size_t payload_len;
     int level;
+    int gs1;             /* 1: a GS1 code, text its key "(01)GTIN(21)SERIAL" or "(00)SSCC" */
+    int gcp;             /* its company prefix length, 0 if unknown */
 } lk_code;
 
 /* An event ready to apply (work stage output). Strings are borrowed. */
@@ -84,6 +86,7 @@ typedef struct lk_event {
     const char *arg[3];   /* COMMISSION product lot expiry; DECOMMISSION reason */
     size_t arg_len[3];
     uint64_t digest;      /* of the content, to tell a re-run from an id clash */
+    const char *read_point, *location; /* SGLN URIs recorded with it, or NULL */
 } lk_event;
 
 /*
@@ -104,6 +107,14 @@ typedef struct lk_parser lk_parser;
 int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *template_text,
                      yima_err *err);
 void lk_parser_free(lk_parser *p);
+/* What the station knows that the codes may not say: a GS1 company prefix
+ * length for codes that name none (0: unknown), and the read point and
+ * business location (SGLN URIs, checked by the caller; NULL: none) given
+ * to every event. The strings are borrowed. */
+void lk_parser_context(lk_parser *p, int gcp_len, const char *read_point, const char *location);
+/* "YYYY-MM-DD" of an AI 17 date YYMMDD (century 20, day 00: the month's
+ * last day) into out[11]. */
+void lk_gs1_date(const char *yymmdd, char out[11]);
 /*
  * Parses and verifies one event line (modified in place). Returns YIMA_OK
  * with the event in *ev (ev->type 0 for a blank or comment line), or

@@ -32,8 +32,18 @@
     "CREATE INDEX codes_parent ON codes(parent) WHERE parent IS NOT NULL;"                  \
     "CREATE INDEX codes_lot ON codes(lot) WHERE lot IS NOT NULL;"
 
-/* The current schema (3). Documented in yima-link(1), SCHEMA; keep the two
- * in step. */
+/* Schema 3 to 4 (GS1): a code's company prefix length, an event's read
+ * point and business location (SGLN URIs), and the store's own random id,
+ * which names its EPCIS events (yima-link(1), EPCIS). */
+#define UPGRADE_4                                                                           \
+    "ALTER TABLE codes ADD COLUMN gcp INTEGER;" /* GS1 company prefix length, or NULL */   \
+    "ALTER TABLE events ADD COLUMN read_point TEXT;"                                        \
+    "ALTER TABLE events ADD COLUMN location TEXT;"                                          \
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"                         \
+    "INSERT INTO meta VALUES('store_id', randomblob(16));"
+
+/* The current schema (4): schema 3 plus UPGRADE_4. Documented in
+ * yima-link(1), SCHEMA; keep the two in step. */
 static const char schema_now[] =
     CODES_TABLE("codes") CODES_INDEXES
     "CREATE TABLE events("
@@ -57,7 +67,8 @@ static const char schema_now[] =
     " PRIMARY KEY(seq, code)) WITHOUT ROWID;"
     "CREATE INDEX event_codes_code ON event_codes(code);"
     "CREATE TABLE rejects("            /* refused event ids, so a re-run skips them */
-    " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;";
+    " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;"
+    UPGRADE_4;
 
 /* Upgrade steps; upgrade[v] takes a store from schema v to v + 1. */
 static const char *const upgrade[] = {
@@ -70,12 +81,14 @@ static const char *const upgrade[] = {
           " payload, replaced_by, yima_code_hash(code) FROM codes;"
           "DROP TABLE codes;"
           "ALTER TABLE codes_v3 RENAME TO codes;" CODES_INDEXES,
+    [3] = UPGRADE_4,
 };
 
 static const char *const stmt_sql[Q__COUNT] = {
     [Q_CODE_GET] = "SELECT id, level, state, parent FROM codes WHERE h = ?2 AND code = ?1",
-    [Q_CODE_ADD] = "INSERT INTO codes(code, level, parent, payload, h) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_CODE_ADD] = "INSERT INTO codes(code, level, parent, payload, h, gcp) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_CODE_GCP] = "UPDATE codes SET gcp = ?2 WHERE id = ?1 AND gcp IS NULL",
     [Q_CODE_PARENT] = "UPDATE codes SET parent = ?2 WHERE id = ?1",
     [Q_CODE_COMMISSION] = "UPDATE codes SET state = 1, product = ?2, lot = ?3, expiry = ?4 "
                           "WHERE id = ?1",
@@ -87,8 +100,8 @@ static const char *const stmt_sql[Q__COUNT] = {
                       "(SELECT state, product, lot, expiry, parent FROM codes WHERE id = ?2) "
                       "WHERE id = ?1",
     [Q_EVENT_GET] = "SELECT seq, digest FROM events WHERE id = ?1",
-    [Q_EVENT_ADD] = "INSERT INTO events(id, digest, type, time, tz, subject, other, info) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_EVENT_ADD] = "INSERT INTO events(id, digest, type, time, tz, subject, other, info, "
+                    "read_point, location) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [Q_EVCODE_ADD] = "INSERT INTO event_codes(seq, code, prev_parent) VALUES(?1, ?2, ?3)",
     [Q_REJECT_GET] = "SELECT digest FROM rejects WHERE id = ?1",
     [Q_REJECT_ADD] = "INSERT OR REPLACE INTO rejects(id, digest, reason) VALUES(?1, ?2, ?3)",

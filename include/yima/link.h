@@ -31,7 +31,7 @@ extern "C" {
 /* PRAGMA user_version of the stores this library writes. Older stores are
  * upgraded in place (in one transaction) when opened for writing; a newer
  * store is refused with YIMA_E_STORE naming both versions. */
-#define YIMA_LINK_SCHEMA 3
+#define YIMA_LINK_SCHEMA 4
 /* PRAGMA application_id of a yima store ("YIMA"). */
 #define YIMA_LINK_APP_ID 0x59494D41
 
@@ -101,6 +101,14 @@ typedef struct yima_link_import_options {
     int threads;               /* >= 1 */
     yima_progress_fn progress; /* lines done, from the writer thread; may be NULL */
     void *progress_ctx;
+    /* GS1 (yima-link(1), GS1): the company prefix length (6 to 12) of GS1
+     * codes whose authentication header names none, remembered with them
+     * for EPC URIs; 0 = unknown. */
+    int gcp_len;
+    /* SGLN EPC URIs (urn:epc:id:sgln:...) recorded with every event as its
+     * EPCIS readPoint and bizLocation; NULL = none. A malformed one makes
+     * import and apply fail with YIMA_E_USAGE before any event. */
+    const char *read_point, *location;
 } yima_link_import_options;
 
 /* Fills the defaults shown in brackets above (1 thread, no rules). */
@@ -123,7 +131,11 @@ typedef struct yima_link_summary {
  *   [@ID] [TIME] UNPACK parent [child...]
  *   [@ID] [TIME] REPLACE old new
  *   [@ID] [TIME] DECOMMISSION code [reason]
- * A code may be given as its payload (URL). An event without @ID is named
+ * A code may be given as its payload (URL). A GS1 code (Digital Link URI,
+ * element string with parentheses, raw with GS separators) is stored as its
+ * identity, "(01)GTIN(21)SERIAL" or "(00)SSCC", whatever the spelling; its
+ * COMMISSION takes product, lot and expiry from the code where "-".
+ * An event without @ID is named
  * SOURCE:LINE, lines counted from 1 in realtime and bulk mode alike, so a
  * realtime station's saved input re-imports in bulk as the same events.
  * An id already in the store is skipped, so a re-run after a crash applies
@@ -171,7 +183,10 @@ typedef struct yima_link_export_options {
                                 * containers); NULL = all */
     const char *subtree;       /* only events touching this code or codes now below it */
     const char *template_text; /* EPCIS identifiers: payload template; NULL = stored
-                                * payloads, else "urn:yima:code:CODE" */
+                                * payloads, else "urn:yima:code:CODE" (compact codes) */
+    int gcp_len;               /* GS1 codes whose company prefix length the store does
+                                * not know: 6 to 12 gives EPC URIs, 0 GS1 Digital Link
+                                * URIs (https://id.gs1.org/...) */
 } yima_link_export_options;
 
 YIMA_API void yima_link_export_options_init(yima_link_export_options *opt);
