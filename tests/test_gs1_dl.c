@@ -101,11 +101,15 @@ typedef struct dl_bad {
 
 static const dl_bad refused[] = {
     {"I8 serial before lot", "https://id.gs1.org/01/09506000134352/21/ABC/10/L1",
-     "Digital Link: /21 comes before /10; the path order is 22, 10, 21 or 235"},
+     "Digital Link: /21 comes before /10; the path order is 22, 10, 21"},
     {"DICT 10 before 22", "https://id.gs1.org/01/09506000134352/10/L1/22/V",
      "/10 comes before /22"},
     {"DICT don't mix 22,10,21 and 235", "https://id.gs1.org/01/09506000134352/10/L1/235/T",
-     "do not qualify /01 together"},
+     "/10 and /235 do not qualify /01 together; the path order is 22, 10, 21 or 235"},
+    {"DICT don't mix, named pair", "https://id.gs1.org/01/09506000134352/22/V/235/T/10/L1",
+     "/22 and /235 do not qualify /01 together"},
+    {"DICT qualifier twice", "https://id.gs1.org/01/09506000134352/10/L1/10/L1",
+     "/10 appears twice in the path"},
     {"AI 17 in the path", "https://id.gs1.org/01/09506000134352/17/271231",
      "/17 is not a key qualifier of /01; the path order is 22, 10, 21 or 235"},
     {"qualifier of a key that takes none", "https://id.gs1.org/00/106141411234567897/10/L1",

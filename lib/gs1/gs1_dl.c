@@ -89,39 +89,55 @@ static int dl_seq_valid(const dl_key *k, const char (*q)[5], int m)
     return 0;
 }
 
-/* "22, 10, 21 or 235", for messages. */
-static void dl_order_text(const dl_key *k, char *buf, size_t cap)
+/* "22, 10, 21 or 235" (only < 0) or alternative only's "22, 10, 21", for messages. */
+static void dl_order_text(const dl_key *k, int only, char *buf, size_t cap)
 {
     size_t len = 0;
     buf[0] = '\0';
     for (int a = 0; a < k->nalt && len < cap; a++) {
         const dl_path *path = &k->alt[a];
-        if (a > 0)
+        if (only >= 0 && a != only)
+            continue;
+        if (len > 0)
             len += (size_t)snprintf(buf + len, cap - len, " or ");
         for (int i = 0; i < path->n && len < cap; i++)
             len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", path->ai[i]);
     }
 }
 
-static int dl_in_any_alt(const dl_key *k, const char *ai)
+/* The first alternative holding ai, or -1. */
+static int dl_alt_of(const dl_key *k, const char *ai)
 {
     for (int a = 0; a < k->nalt; a++)
         if (dl_path_index(&k->alt[a], ai) >= 0)
-            return 1;
-    return 0;
+            return a;
+    return -1;
 }
 
-/* The alternative holding every one of q[0..m), or -1 if none does. */
-static int dl_alt_holding(const dl_key *k, const char (*q)[5], int m)
+static int dl_in_any_alt(const dl_key *k, const char *ai)
 {
-    for (int a = 0; a < k->nalt; a++) {
-        int all = 1;
-        for (int i = 0; i < m && all; i++)
-            all = dl_path_index(&k->alt[a], q[i]) >= 0;
-        if (all)
-            return a;
-    }
-    return -1;
+    return dl_alt_of(k, ai) >= 0;
+}
+
+/* Faults of qualifiers that are each some qualifier of the key, seen once:
+ * two from different alternatives, or two in the wrong order. */
+static int dl_mix_or_order_error(const dl_key *k, const char (*q)[5], int m, yima_err *err)
+{
+    char order[96];
+    int a = dl_alt_of(k, q[0]);
+    for (int i = 1; i < m; i++)
+        if (dl_path_index(&k->alt[a], q[i]) < 0) {
+            dl_order_text(k, -1, order, sizeof order);
+            return yima_err_set(err, YIMA_E_DATA,
+                                DL "/%s and /%s do not qualify /%s together; the path order is %s",
+                                q[0], q[i], k->entry->ai, order);
+        }
+    dl_order_text(k, a, order, sizeof order);
+    for (int i = 1; i < m; i++)
+        if (dl_path_index(&k->alt[a], q[i]) < dl_path_index(&k->alt[a], q[i - 1]))
+            return yima_err_set(err, YIMA_E_DATA, DL "/%s comes before /%s; the path order is %s",
+                                q[i - 1], q[i], order);
+    return yima_err_set(err, YIMA_E_DATA, DL "qualifiers of /%s out of order", k->entry->ai);
 }
 
 /* Names the first fault of a qualifier sequence that dl_seq_valid refused. */
@@ -129,7 +145,7 @@ static int dl_order_error(const dl_key *k, const char (*q)[5], int m, yima_err *
 {
     char order[96];
     const char *key = k->entry->ai;
-    dl_order_text(k, order, sizeof order);
+    dl_order_text(k, -1, order, sizeof order);
     if (order[0] == '\0')
         return yima_err_set(err, YIMA_E_DATA,
                             DL "/%s is not a key qualifier of /%s, which takes none", q[0], key);
@@ -142,16 +158,7 @@ static int dl_order_error(const dl_key *k, const char (*q)[5], int m, yima_err *
             if (strcmp(q[i], q[j]) == 0)
                 return yima_err_set(err, YIMA_E_DATA, DL "/%s appears twice in the path", q[i]);
     }
-    int a = dl_alt_holding(k, q, m);
-    if (a < 0)
-        return yima_err_set(err, YIMA_E_DATA,
-                            DL "/%s and /%s do not qualify /%s together; the path order is %s",
-                            q[0], q[m - 1], key, order);
-    for (int i = 1; i < m; i++)
-        if (dl_path_index(&k->alt[a], q[i]) < dl_path_index(&k->alt[a], q[i - 1]))
-            return yima_err_set(err, YIMA_E_DATA, DL "/%s comes before /%s; the path order is %s",
-                                q[i - 1], q[i], order);
-    return yima_err_set(err, YIMA_E_DATA, DL "qualifiers of /%s out of order", key);
+    return dl_mix_or_order_error(k, q, m, err);
 }
 
 /* The table entry of a span of 2 to 4 digits, or NULL. */
