@@ -9,10 +9,12 @@
 
 static const char help[] =
     "Usage: yima render [OPTIONS] [FILE...]\n"
-    "Render codes as QR symbols. FILEs hold gen output (txt, csv, tsv, jsonl; .gz is fine)\n"
-    "or payloads one per line; none or '-' is standard input.\n"
+    "Render codes as QR or DataMatrix symbols. FILEs hold gen output (txt, csv, tsv, jsonl;\n"
+    ".gz is fine) or payloads one per line; none or '-' is standard input. GS1 element\n"
+    "strings such as (01)...(21)... are encoded with FNC1.\n"
     "\n"
-    "  -e, --ecc L|M|Q|H       error correction level             [Default: M]\n"
+    "      --symbol S          qr or datamatrix (ECC 200)         [Default: qr]\n"
+    "  -e, --ecc L|M|Q|H       QR error correction level          [Default: M]\n"
     "      --version N         QR version 1..40                   [Default: smallest that fits\n"
     "                          the first payload]\n"
     "  -s, --scale PX          pixels (printer dots) per module   [Default: 4]\n"
@@ -35,11 +37,12 @@ static const char help[] =
     "  -q, --quiet             no progress line\n"
     "  -h, --help              show this help\n";
 
-enum { O_VERSION = 256, O_DPI, O_MODULE_MM, O_TAR, O_SHEET, O_PAGE_MM, O_PITCH_MM, O_ORIGIN_MM,
+enum { O_VERSION = 256, O_SYMBOL, O_DPI, O_MODULE_MM, O_TAR, O_SHEET, O_PAGE_MM, O_PITCH_MM, O_ORIGIN_MM,
        O_ZPL, O_FORCE };
 
 static const struct option longopts[] = {
     {"ecc", required_argument, NULL, 'e'},           {"version", required_argument, NULL, O_VERSION},
+    {"symbol", required_argument, NULL, O_SYMBOL},
     {"scale", required_argument, NULL, 's'},         {"dpi", required_argument, NULL, O_DPI},
     {"module-mm", required_argument, NULL, O_MODULE_MM},
     {"margin", required_argument, NULL, 'm'},        {"text", no_argument, NULL, 't'},
@@ -56,7 +59,7 @@ typedef struct render_cli {
     yima_render_options o;
     yima_sheet sheet;
     double module_mm;
-    int have_scale, have_sheet, have_pitch, tar, zpl, quiet;
+    int have_scale, have_sheet, have_pitch, have_ecc, tar, zpl, quiet;
 } render_cli;
 
 /* A length in mm: a decimal number above 0 and at most 5000. */
@@ -92,7 +95,8 @@ static int parse_option(void *ctx, int c, const char *arg)
     yima_render_options *o = &r->o;
     uint64_t cols, rows;
     switch (c) {
-    case 'e': return named("--ecc", arg, (int)(o->ecc = yima_ecc_parse(arg)));
+    case 'e': r->have_ecc = 1; return named("--ecc", arg, (int)(o->ecc = yima_ecc_parse(arg)));
+    case O_SYMBOL: return named("--symbol", arg, (int)(o->symbol = yima_symbology_parse(arg)));
     case O_VERSION: return opt_int("render", "--version", arg, 1, YIMA_QR_VERSION_MAX, &o->version);
     case 's': r->have_scale = 1; return opt_int("render", "--scale", arg, 1, YIMA_RENDER_SCALE_MAX, &o->scale);
     case O_DPI: return opt_int("render", "--dpi", arg, 1, 10000, &o->dpi);
@@ -147,6 +151,21 @@ static int resolve_module(render_cli *r)
     return 0;
 }
 
+/* QR's settings mean nothing to DataMatrix, whose ECC 200 error
+ * correction grows with its size. */
+static int resolve_symbol(const render_cli *r)
+{
+    if (r->o.symbol != YIMA_SYM_DATAMATRIX)
+        return 0;
+    if (r->have_ecc)
+        return usage_error("render", "--ecc is for QR; DataMatrix ECC 200 has a fixed error "
+                                     "correction per size");
+    if (r->o.version)
+        return usage_error("render", "--version is for QR; a DataMatrix size follows the first "
+                                     "payload");
+    return 0;
+}
+
 /* Picks the packing from --dir, --tar, --sheet and --zpl. */
 static int resolve_pack(render_cli *r)
 {
@@ -178,7 +197,7 @@ int cmd_render(int argc, char **argv)
                                parse_option, &r);
     if (status >= 0)
         return status;
-    if (resolve_module(&r) || resolve_pack(&r))
+    if (resolve_symbol(&r) || resolve_module(&r) || resolve_pack(&r))
         return EXIT_USAGE;
     yima_err err = {0};
     yima_render_result res;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <qrencode.h>
+#include "yima/gs1.h"
 #include "yima/render.h"
 
 /* A 1-bit image, rows packed MSB first, padded to whole bytes; 1 = dark. */
@@ -16,10 +17,44 @@ typedef struct yr_bitmap {
     size_t cap; /* bytes allocated: the bitmap is reused between symbols */
 } yr_bitmap;
 
+/* Symbols of both symbologies travel in libqrencode's QRcode struct, so
+ * every drawer serves both: width x width modules, bit 0 of
+ * data[y * width + x] set for dark, version = QR version or DataMatrix size
+ * number (1 = 10x10 .. 24 = 144x144). QRcode_free frees either. */
+
+/* render_gs1.c: a payload made ready for a symbol. A GS1 element string
+ * becomes its RAW form (gs1 = 1: FNC1 first, GS as FNC1) and its HRI form
+ * for the readable line; anything else is encoded as it is. */
+typedef struct yr_payload {
+    const char *data;
+    size_t len;
+    int gs1;
+    char raw[YIMA_GS1_TEXT_MAX];
+    char hri[YIMA_GS1_TEXT_MAX];
+    size_t hri_len;
+} yr_payload;
+/* 1 if payload is to be read as a GS1 element string. */
+int yr_is_gs1(const char *payload, size_t len);
+/* Fills p (which keeps pointing into payload for plain data). YIMA_E_DATA
+ * with yima_gs1_parse's message, prefixed with src:line. */
+int yr_payload_prepare(const char *payload, size_t len, yr_payload *p, const char *src,
+                       uint64_t lineno, yima_err *err);
+/* YIMA_E_DATA naming src:line if opt's symbology cannot carry p (GS1 in QR). */
+int yr_check_symbol(const yima_render_options *opt, const yr_payload *p, const char *src,
+                    uint64_t lineno, yima_err *err);
+
 /* render_qr.c */
-/* Encodes payload at exactly version (0 = smallest). Sets *qr (free with
- * QRcode_free) and returns YIMA_OK, or YIMA_E_DATA when it does not fit. */
-int yr_encode(const char *payload, size_t len, int version, yima_ecc ecc, QRcode **qr);
+/* Encodes p in opt's symbology at exactly size (QR version or DataMatrix
+ * size number; 0 = smallest). Sets *sym (free with QRcode_free) and returns
+ * YIMA_OK, or YIMA_E_DATA when it does not fit, YIMA_E_NOMEM. */
+int yr_encode(const yima_render_options *opt, const yr_payload *p, int size, QRcode **sym);
+/* "QR version 5-M" or "DataMatrix 22x22" into buf. */
+const char *yr_size_name(const yima_render_options *opt, int size, char *buf, size_t cap);
+
+/* render_dmtx.c: DataMatrix ECC 200, square. */
+int yr_dmtx_encode(const char *data, size_t len, int gs1, int size, QRcode **sym);
+/* Modules per side of size number 1..24. */
+int yr_dmtx_side(int size);
 /* Geometry of a raster image for a symbol of width modules with a text line
  * of tlen characters (0 = none). */
 void yr_layout(const yima_render_options *opt, int width, size_t tlen, int *w, int *h,
@@ -60,9 +95,9 @@ int yr_printf(yima_buf *out, const char *fmt, ...) __attribute__((format(printf,
 int yr_tar_member(const char *name, const void *data, size_t len, yima_buf *out, yima_err *err);
 int yr_tar_end(yima_buf *out, yima_err *err);
 
-/* render_zpl.c: one ^XA..^XZ label. */
-int yr_zpl_label(const yima_render_options *opt, const char *payload, size_t len, int version,
-                 const char *text, size_t tlen, yima_buf *out, yima_err *err);
+/* render_zpl.c: one ^XA..^XZ label; the printer draws the symbol. */
+int yr_zpl_label(const yima_render_options *opt, const yr_payload *p, int size, const char *text,
+                 size_t tlen, yima_buf *out, yima_err *err);
 
 /* render_opts.c: sheet geometry. Physical outputs (PDF, ZPL, pages) take
  * the module size in mm from scale dots at this dpi (300 when unset). */
@@ -70,8 +105,8 @@ int yr_physical_dpi(const yima_render_options *opt);
 /* Position of label k (0-based on its page) in mm from the top-left. */
 void yr_label_origin(const yima_sheet *s, unsigned k, double *x, double *y);
 void yr_sheet_origin(const yima_sheet *s, double *left, double *top);
-/* YIMA_E_USAGE if a symbol of width modules does not fit the label pitch. */
-int yr_check_label(const yima_render_options *opt, int width, yima_err *err);
+/* YIMA_E_USAGE if a symbol of size (width modules) does not fit the label pitch. */
+int yr_check_label(const yima_render_options *opt, int size, int width, yima_err *err);
 /* render_sheet.c: one PNG page holding labels [0, n) of qrs. */
 int yr_png_page(const yima_render_options *opt, QRcode *const *qrs, char *const *texts,
                 const size_t *tlens, unsigned n, yr_bitmap *bm, yima_buf *out, yima_err *err);

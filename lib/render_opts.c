@@ -16,6 +16,7 @@ void yima_render_options_init(yima_render_options *opt)
 static const char *const ecc_names[] = {"L", "M", "Q", "H"};
 static const char *const img_names[] = {"png", "svg", "pbm"};
 static const char *const naming_names[] = {"index", "serial"};
+static const char *const symbol_names[] = {"qr", "datamatrix"};
 
 static int find_name(const char *const *names, int n, const char *name)
 {
@@ -30,6 +31,8 @@ const char *yima_ecc_name(yima_ecc ecc) { return ecc_names[ecc & 3]; }
 int yima_imgfmt_parse(const char *name) { return find_name(img_names, 3, name); }
 const char *yima_imgfmt_name(yima_imgfmt fmt) { return img_names[fmt % 3]; }
 int yima_naming_parse(const char *name) { return find_name(naming_names, 2, name); }
+int yima_symbology_parse(const char *name) { return find_name(symbol_names, 2, name); }
+const char *yima_symbology_name(yima_symbology sym) { return symbol_names[sym & 1]; }
 
 int yr_physical_dpi(const yima_render_options *opt)
 {
@@ -82,6 +85,12 @@ int yima_render_check(const yima_render_options *opt, yima_err *err)
 {
     if ((unsigned)opt->ecc > YIMA_ECC_H)
         return yima_err_set(err, YIMA_E_USAGE, "unknown error correction level %d", opt->ecc);
+    if ((unsigned)opt->symbol > YIMA_SYM_DATAMATRIX)
+        return yima_err_set(err, YIMA_E_USAGE, "unknown symbology %d", opt->symbol);
+    if (opt->symbol == YIMA_SYM_DATAMATRIX && opt->version)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "a QR version does not apply to DataMatrix (its size follows the "
+                            "first payload)");
     if (opt->version < 0 || opt->version > YIMA_QR_VERSION_MAX)
         return yima_err_set(err, YIMA_E_USAGE, "QR version %d is out of range 1..40", opt->version);
     if (opt->scale < 1 || opt->scale > YIMA_RENDER_SCALE_MAX)
@@ -102,16 +111,18 @@ int yima_render_check(const yima_render_options *opt, yima_err *err)
 }
 
 /* The symbol (with its quiet zone and text line) must fit one label. */
-int yr_check_label(const yima_render_options *opt, int width, yima_err *err)
+int yr_check_label(const yima_render_options *opt, int size, int width, yima_err *err)
 {
+    char name[64];
     if (!opt->sheet)
         return YIMA_OK;
     double mod = opt->scale * 25.4 / yr_physical_dpi(opt);
     double w = (width + 2 * opt->margin) * mod, h = w + (opt->text ? 3 * mod : 0);
     if (w > opt->sheet->pitch_x + 1e-9 || h > opt->sheet->pitch_y + 1e-9)
         return yima_err_set(err, YIMA_E_USAGE,
-                            "a version %d symbol is %.1fx%.1f mm with its quiet zone, larger than "
+                            "a %s symbol is %.1fx%.1f mm with its quiet zone, larger than "
                             "the %gx%g mm label pitch (a smaller module or margin fits)",
-                            (width - 17) / 4, w, h, opt->sheet->pitch_x, opt->sheet->pitch_y);
+                            yr_size_name(opt, size, name, sizeof name), w, h,
+                            opt->sheet->pitch_x, opt->sheet->pitch_y);
     return YIMA_OK;
 }

@@ -2,6 +2,7 @@
 /* QR symbols (libqrencode) and their raster layout. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "render_internal.h"
@@ -21,21 +22,23 @@ static QRencodeMode payload_mode(const char *p, size_t len)
     return digits ? QR_MODE_NUM : QR_MODE_AN;
 }
 
-int yr_encode(const char *payload, size_t len, int version, yima_ecc ecc, QRcode **qr)
+static int qr_encode(const yr_payload *p, int version, yima_ecc ecc, QRcode **qr)
 {
     *qr = NULL;
-    if (len == 0 || len > 7089)
+    if (p->len == 0 || p->len > 7089)
         return YIMA_E_DATA;
     QRinput *in = QRinput_new2(version, (QRecLevel)ecc);
     if (!in)
         return errno == ENOMEM ? YIMA_E_NOMEM : YIMA_E_DATA;
-    int rc = QRinput_append(in, payload_mode(payload, len), (int)len,
-                            (const unsigned char *)payload);
+    /* GS1 needs FNC1 in first position, which libqrencode cannot write
+     * (yr_check_symbol refuses it before). */
+    int rc = p->gs1 || QRinput_append(in, payload_mode(p->data, p->len), (int)p->len,
+                                      (const unsigned char *)p->data) ? YIMA_E_DATA : YIMA_OK;
     /* libqrencode quietly grows a version that is too small: refuse that. */
     QRcode *code = rc ? NULL : QRcode_encodeInput(in);
     QRinput_free(in);
     if (!code)
-        return errno == ENOMEM ? YIMA_E_NOMEM : YIMA_E_DATA;
+        return rc ? rc : errno == ENOMEM ? YIMA_E_NOMEM : YIMA_E_DATA;
     if (version && code->version != version) {
         QRcode_free(code);
         return YIMA_E_DATA;
@@ -44,10 +47,27 @@ int yr_encode(const char *payload, size_t len, int version, yima_ecc ecc, QRcode
     return YIMA_OK;
 }
 
+int yr_encode(const yima_render_options *opt, const yr_payload *p, int size, QRcode **sym)
+{
+    if (opt->symbol == YIMA_SYM_DATAMATRIX)
+        return yr_dmtx_encode(p->data, p->len, p->gs1, size, sym);
+    return qr_encode(p, size, opt->ecc, sym);
+}
+
+const char *yr_size_name(const yima_render_options *opt, int size, char *buf, size_t cap)
+{
+    if (opt->symbol == YIMA_SYM_DATAMATRIX)
+        snprintf(buf, cap, "DataMatrix %dx%d", yr_dmtx_side(size), yr_dmtx_side(size));
+    else
+        snprintf(buf, cap, "QR version %d-%s", size, yima_ecc_name(opt->ecc));
+    return buf;
+}
+
 int yima_render_fit_version(const char *payload, size_t len, yima_ecc ecc)
 {
+    yr_payload p = {.data = payload, .len = len};
     QRcode *qr;
-    if (yr_encode(payload, len, 0, ecc, &qr))
+    if (qr_encode(&p, 0, ecc, &qr))
         return 0;
     int v = qr->version;
     QRcode_free(qr);
@@ -171,15 +191,27 @@ int yima_render_image(const yima_render_options *opt, const char *payload, size_
 {
     QRcode *qr;
     yr_bitmap bm = {0};
-    int rc = yima_render_check(opt, err);
-    if (rc)
-        return rc;
-    if ((rc = yr_encode(payload, len, opt->version, opt->ecc, &qr)))
-        return yima_err_set(err, rc, "payload of %zu bytes does not fit QR version %d-%s", len,
-                            opt->version, yima_ecc_name(opt->ecc));
-    rc = yr_image(opt, qr, text, text ? strlen(text) : 0, &bm, out, err);
-    QRcode_free(qr);
+    yr_payload *p = malloc(sizeof *p);
+    char name[64];
+    int rc = p ? yima_render_check(opt, err) : yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    if (!rc)
+        rc = yr_payload_prepare(payload, len, p, "payload", 1, err);
+    if (!rc)
+        rc = yr_check_symbol(opt, p, "payload", 1, err);
+    if (!rc && (rc = yr_encode(opt, p, opt->version, &qr)))
+        rc = yima_err_set(err, rc, "payload of %zu bytes does not fit %s", len,
+                          opt->version || opt->symbol == YIMA_SYM_DATAMATRIX
+                              ? yr_size_name(opt, opt->version ? opt->version : 24, name,
+                                             sizeof name)
+                              : "any QR symbol");
+    if (!rc) {
+        if (!text && p->gs1)
+            text = p->hri;
+        rc = yr_image(opt, qr, text, text ? strlen(text) : 0, &bm, out, err);
+        QRcode_free(qr);
+    }
     yr_bitmap_free(&bm);
+    free(p);
     return rc;
 }
 

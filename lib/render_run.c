@@ -44,9 +44,11 @@ typedef struct run {
 typedef struct worker {
     yr_bitmap bm;
     yima_buf img;
+    yr_payload pl;
     QRcode **qrs;  /* a sheet page's symbols */
     char **texts;
     size_t *tlens;
+    char **owned;  /* texts the page owns (HRI forms), freed with it */
 } worker;
 
 static const char *source_name(const run *r, size_t file)
@@ -84,39 +86,60 @@ static int row_payload(const yima_row *row, yima_field *payload)
     return payload->ptr && payload->len;
 }
 
-/* The first payload fixes the version of every symbol in the run. */
+/* The message for a first payload that fits no symbol or not the fixed version. */
+static int first_too_long(const run *r, const yr_payload *p, const char *src, uint64_t lineno,
+                          yima_err *err)
+{
+    char name[64];
+    int need = r->opt.symbol == YIMA_SYM_QR ? yima_render_fit_version(p->data, p->len, r->opt.ecc)
+                                            : 0;
+    if (!need || !r->opt.version)
+        return yima_err_set(err, YIMA_E_DATA, "%s:%llu: payload of %zu bytes is too long for any %s",
+                            src, (unsigned long long)lineno, p->len,
+                            r->opt.symbol == YIMA_SYM_QR
+                                ? (snprintf(name, sizeof name, "QR symbol at ECC %s",
+                                            yima_ecc_name(r->opt.ecc)), name)
+                                : "DataMatrix symbol");
+    return yima_err_set(err, YIMA_E_USAGE,
+                        "QR version %d is too small for the first payload (%s:%llu needs version "
+                        "%d at ECC %s)", r->opt.version, src, (unsigned long long)lineno, need,
+                        yima_ecc_name(r->opt.ecc));
+}
+
+/* The first payload fixes the size of every symbol in the run. */
 static int fix_version(run *r, const char *line, size_t len, uint64_t lineno, yima_err *err)
 {
     const char *src = source_name(r, r->file);
     char *copy = malloc(len + 1);
+    yr_payload *p = malloc(sizeof *p);
     yima_row row;
     yima_field pl;
     QRcode *qr = NULL;
-    if (!copy)
+    if (!copy || !p) {
+        free(copy);
+        free(p);
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
     memcpy(copy, line, len);
     int rc = yima_rowparser_parse(r->parsers[r->file], copy, len, &row, src, lineno, err);
     if (!rc && !row_payload(&row, &pl))
         rc = yima_err_set(err, YIMA_E_DATA, "%s:%llu: row has no payload", src,
                           (unsigned long long)lineno);
-    if (!rc && yr_encode(pl.ptr, pl.len, r->opt.version, r->opt.ecc, &qr)) {
-        int need = yima_render_fit_version(pl.ptr, pl.len, r->opt.ecc);
-        rc = !need ? yima_err_set(err, YIMA_E_DATA,
-                                  "%s:%llu: payload of %zu bytes is too long for any QR symbol "
-                                  "at ECC %s", src, (unsigned long long)lineno, pl.len,
-                                  yima_ecc_name(r->opt.ecc))
-                   : yima_err_set(err, YIMA_E_USAGE,
-                                  "QR version %d is too small for the first payload (%s:%llu "
-                                  "needs version %d at ECC %s)", r->opt.version, src,
-                                  (unsigned long long)lineno, need, yima_ecc_name(r->opt.ecc));
-    }
+    if (!rc)
+        rc = yr_payload_prepare(pl.ptr, pl.len, p, src, lineno, err);
+    if (!rc)
+        rc = yr_check_symbol(&r->opt, p, src, lineno, err);
+    if (!rc && (rc = yr_encode(&r->opt, p, r->opt.version, &qr)))
+        rc = rc == YIMA_E_NOMEM ? yima_err_set(err, rc, "out of memory")
+                                : first_too_long(r, p, src, lineno, err);
     if (!rc) {
         r->version = qr->version;
         r->width = qr->width;
-        rc = yr_check_label(&r->opt, r->width, err);
+        rc = yr_check_label(&r->opt, r->version, r->width, err);
     }
     QRcode_free(qr);
     free(copy);
+    free(p);
     return rc;
 }
 
@@ -197,6 +220,11 @@ static void *worker_init(void *ctx)
         w->qrs = calloc(n, sizeof *w->qrs);
         w->texts = calloc(n, sizeof *w->texts);
         w->tlens = calloc(n, sizeof *w->tlens);
+        w->owned = calloc(n, sizeof *w->owned);
+        if (!w->qrs || !w->texts || !w->tlens || !w->owned) {
+            free(w->qrs); /* wk reports the missing page arrays */
+            w->qrs = NULL;
+        }
     }
     return w;
 }
@@ -212,6 +240,7 @@ static void worker_free(void *ctx, void *state)
     free(w->qrs);
     free(w->texts);
     free(w->tlens);
+    free(w->owned);
     free(w);
 }
 
@@ -267,6 +296,8 @@ static void free_page(worker *w, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         QRcode_free(w->qrs[i]);
         w->qrs[i] = NULL;
+        free(w->owned[i]);
+        w->owned[i] = NULL;
     }
 }
 
@@ -296,17 +327,35 @@ static int flush_page(run *r, worker *w, yima_job *job, uint64_t page, unsigned 
 }
 
 /* The readable line: the code when the row holds a well-formed yima code,
- * else the whole payload (a URL or a text that merely contains letters). */
-static yima_field label_text(const run *r, const yima_row *row, yima_field payload)
+ * the HRI form of a GS1 element string (the payload's, or the code
+ * column's beside a Digital Link payload), else the whole payload. */
+static yima_field label_text(const run *r, const yima_row *row, const yr_payload *p,
+                             yima_field payload)
 {
     yima_code_info info;
     int wanted = r->opt.text || r->opt.pack == YIMA_PACK_ZPL;
     if (!wanted)
         return (yima_field){NULL, 0};
+    if (p->gs1)
+        return (yima_field){p->hri, p->hri_len};
     if (row->code.ptr && row->code.len < YIMA_CODE_MAX &&
-        yima_code_parse(row->code.ptr, row->code.len, &info) == YIMA_S_OK)
+        (row->code.ptr[0] == '(' ||
+         yima_code_parse(row->code.ptr, row->code.len, &info) == YIMA_S_OK))
         return row->code;
     return payload;
+}
+
+/* Puts one symbol on the current sheet page; a full page is flushed. */
+static int to_page(run *r, worker *w, yima_job *job, QRcode *qr, yima_field text, int own,
+                   uint64_t pos, yima_err *err)
+{
+    unsigned k = (unsigned)(pos % r->per_page);
+    w->qrs[k] = qr;
+    w->texts[k] = (char *)text.ptr;
+    w->tlens[k] = text.len;
+    if (own && text.len && !(w->texts[k] = w->owned[k] = strndup(text.ptr, text.len)))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    return k + 1 == r->per_page ? flush_page(r, w, job, pos / r->per_page, k + 1, err) : 0;
 }
 
 /* Renders one row: straight to an image, or into the current sheet page. */
@@ -315,28 +364,30 @@ static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uin
 {
     yima_field pl, text;
     QRcode *qr;
+    char name[64];
     if (!row_payload(row, &pl))
         return yima_err_set(err, YIMA_E_DATA, "%s:%llu: row has no payload", src,
                             (unsigned long long)lineno);
-    text = label_text(r, row, pl);
-    if (yr_encode(pl.ptr, pl.len, r->version, r->opt.ecc, &qr))
-        return yima_err_set(err, YIMA_E_DATA,
-                            "%s:%llu: payload of %zu bytes does not fit QR version %d-%s (the "
-                            "version the first payload set; give a larger version)",
-                            src, (unsigned long long)lineno, pl.len, r->version,
-                            yima_ecc_name(r->opt.ecc));
+    int rc = yr_payload_prepare(pl.ptr, pl.len, &w->pl, src, lineno, err);
+    if (rc)
+        return rc;
+    text = label_text(r, row, &w->pl, pl);
+    if ((rc = yr_check_symbol(&r->opt, &w->pl, src, lineno, err)))
+        return rc;
+    if ((rc = yr_encode(&r->opt, &w->pl, r->version, &qr)))
+        return rc == YIMA_E_NOMEM
+                   ? yima_err_set(err, rc, "out of memory")
+                   : yima_err_set(err, YIMA_E_DATA,
+                                  "%s:%llu: payload of %zu bytes does not fit %s (the size the "
+                                  "first payload set%s)", src, (unsigned long long)lineno,
+                                  w->pl.len, yr_size_name(&r->opt, r->version, name, sizeof name),
+                                  r->opt.symbol == YIMA_SYM_QR ? "; give a larger version" : "");
     job->stat[ST_SYMBOLS]++;
-    if (r->per_page) {
-        unsigned k = (unsigned)(pos % r->per_page);
-        w->qrs[k] = qr;
-        w->texts[k] = (char *)text.ptr;
-        w->tlens[k] = text.len;
-        return k + 1 == r->per_page ? flush_page(r, w, job, pos / r->per_page, k + 1, err) : 0;
-    }
-    int rc = YIMA_OK;
+    if (r->per_page)
+        return to_page(r, w, job, qr, text, w->pl.gs1 && text.ptr == w->pl.hri, pos, err);
     w->img.len = 0;
     if (r->opt.pack == YIMA_PACK_ZPL)
-        rc = yr_zpl_label(&r->opt, pl.ptr, pl.len, r->version, text.ptr, text.len, &job->out, err);
+        rc = yr_zpl_label(&r->opt, &w->pl, r->version, text.ptr, text.len, &job->out, err);
     else if (!(rc = yr_image(&r->opt, qr, text.ptr, text.len, &w->bm, &w->img, err)))
         rc = emit(r, job, pos, &row->code, &w->img, err);
     QRcode_free(qr);

@@ -1,21 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * QR rendering: codes and payloads turned into QR symbols (libqrencode),
- * drawn as PNG, SVG or PBM images, packed into a directory, a ustar stream,
- * PDF or PNG label sheets, or a Zebra ZPL II label stream.
+ * Rendering: codes and payloads turned into QR symbols (libqrencode) or
+ * DataMatrix ECC 200 symbols (libdmtx), drawn as PNG, SVG or PBM images,
+ * packed into a directory, a ustar stream, PDF or PNG label sheets, or a
+ * Zebra ZPL II label stream.
  *
  * Determinism: the same payload and options give the same bytes, on any
  * machine and for any thread count. Nothing time- or host-dependent is
  * written (tar mtime and owner are 0, PNG has no tIME, PDF no dates).
  *
- * Symbol size: all symbols of one run share one QR version, so that every
- * image of a print run has the same size. It is fixed by .version or, when
+ * Symbol size: all symbols of one run share one size, so that every image
+ * of a print run has the same size. For QR it is fixed by .version or, when
  * that is 0, chosen as the smallest version that holds the FIRST payload;
- * a later payload that does not fit is a data error naming its line.
+ * DataMatrix symbols are square, the smallest of the 24 square ECC 200
+ * sizes (10x10 to 144x144) that holds the first payload. A later payload
+ * that does not fit is a data error naming its line.
  *
- * Modes: a payload made only of digits is encoded in numeric mode, one made
- * only of the QR alphanumeric set (0-9 A-Z space $ % * + - . / :) in
- * alphanumeric mode, anything else as one 8-bit segment.
+ * QR modes: a payload made only of digits is encoded in numeric mode, one
+ * made only of the QR alphanumeric set (0-9 A-Z space $ % * + - . / :) in
+ * alphanumeric mode, anything else as one 8-bit segment. DataMatrix uses
+ * libdmtx's ASCII encodation (digit pairs packed, other bytes shifted).
+ *
+ * GS1 payloads: a payload that yima_gs1_looks_like() and that is not an
+ * http(s) URI (so "(01)...(21)...", raw element strings with GS, scanner
+ * output after ]d2 or ]Q3) is a GS1 element string. It is parsed and
+ * checked (yima_gs1_parse; a fault is a data error naming source:line) and
+ * its RAW form (yima_gs1_format) is encoded as GS1 DataMatrix: codeword 232
+ * (FNC1) first, FNC1 for every GS. The human-readable line shows the HRI
+ * form with parentheses; parentheses are never encoded. In QR such a
+ * payload is a data error: GS1 QR needs FNC1 in first position, which
+ * libqrencode 4.1.1 cannot write. GS1 Digital Link URIs are plain data in
+ * either symbology.
  *
  * Errors: every function that can fail returns a yima_errno and fills the
  * caller's yima_err; messages name source:line for input errors.
@@ -35,6 +50,9 @@ extern "C" {
 /* QR error correction levels; values match libqrencode's QRecLevel. */
 typedef enum { YIMA_ECC_L = 0, YIMA_ECC_M = 1, YIMA_ECC_Q = 2, YIMA_ECC_H = 3 } yima_ecc;
 
+/* Symbologies. */
+typedef enum { YIMA_SYM_QR = 0, YIMA_SYM_DATAMATRIX = 1 } yima_symbology;
+
 /* Image formats of single symbols (and of sheet pages: PNG only). */
 typedef enum { YIMA_IMG_PNG = 0, YIMA_IMG_SVG = 1, YIMA_IMG_PBM = 2 } yima_imgfmt;
 
@@ -51,6 +69,7 @@ typedef enum {
 typedef enum { YIMA_NAME_INDEX = 0, YIMA_NAME_SERIAL = 1 } yima_naming;
 
 #define YIMA_QR_VERSION_MAX 40
+#define YIMA_DM_SQUARE_SIZES 24 /* DataMatrix ECC 200 square sizes, 10x10 .. 144x144 */
 #define YIMA_RENDER_SCALE_MAX 100 /* pixels per module */
 #define YIMA_RENDER_MARGIN_MAX 100
 
@@ -65,8 +84,8 @@ typedef struct yima_sheet {
 } yima_sheet;
 
 typedef struct yima_render_options {
-    yima_ecc ecc;             /* [M] */
-    int version;              /* 1..40, or 0 = smallest that fits the first payload [0] */
+    yima_ecc ecc;             /* QR only (ECC 200 is fixed by the size) [M] */
+    int version;              /* QR only: 1..40, or 0 = smallest that fits the first payload [0] */
     int scale;                /* pixels (printer dots) per module [4] */
     int dpi;                  /* resolution; 0 = unknown (no pHYs), physical outputs use 300 */
     int margin;               /* quiet zone in modules [4] */
@@ -81,6 +100,7 @@ typedef struct yima_render_options {
     int threads;              /* >= 1 [1] */
     yima_progress_fn progress; /* called from the writer with symbols done; may be NULL */
     void *progress_ctx;
+    yima_symbology symbol;    /* [QR] */
 } yima_render_options;
 
 /* Fills the defaults above. */
@@ -94,7 +114,7 @@ YIMA_API int yima_render_check(const yima_render_options *opt, yima_err *err);
 typedef struct yima_render_result {
     uint64_t symbols;   /* symbols rendered */
     uint64_t files;     /* images or pages written (PDF: pages) */
-    int version;        /* QR version used */
+    int version;        /* QR version used; DataMatrix: size number 1..24 (10x10 = 1) */
     int width;          /* modules per side */
 } yima_render_result;
 
@@ -113,11 +133,13 @@ YIMA_API int yima_render_run(const yima_render_options *opt, const char *const *
                              size_t ninputs, yima_render_result *result, yima_err *err);
 
 /*
- * Renders one payload as one image in opt->format, appended to out (which
- * the caller owns and frees with yima_buf_free). text (may be NULL) is the
- * human-readable line used when opt->text is set. version 0 picks the
- * smallest. Uses only opt's symbol and geometry fields. Thread-safe.
- * YIMA_E_DATA if the payload is empty or does not fit the version.
+ * Renders one payload as one image in opt->format and opt->symbol, appended
+ * to out (which the caller owns and frees with yima_buf_free). text (may be
+ * NULL) is the human-readable line used when opt->text is set; NULL for a
+ * GS1 element string shows its HRI form. version 0 picks the smallest
+ * size. Uses only opt's symbol and geometry fields. Thread-safe.
+ * YIMA_E_DATA if the payload is empty, is a faulty GS1 element string, or
+ * does not fit the version.
  */
 YIMA_API int yima_render_image(const yima_render_options *opt, const char *payload, size_t len,
                                const char *text, yima_buf *out, yima_err *err);
@@ -133,12 +155,15 @@ YIMA_API int yima_render_fit_version(const char *payload, size_t len, yima_ecc e
  */
 YIMA_API int yima_render_module_dots(double module_mm, int dpi, int *dots, double *real_mm);
 
-/* Names: "L".."H", "png"/"svg"/"pbm", "index"/"serial"; parse gives -1 if unknown. */
+/* Names: "L".."H", "png"/"svg"/"pbm", "index"/"serial", "qr"/"datamatrix";
+ * parse gives -1 if unknown. */
 YIMA_API int yima_ecc_parse(const char *name);
 YIMA_API const char *yima_ecc_name(yima_ecc ecc);
 YIMA_API int yima_imgfmt_parse(const char *name);
 YIMA_API const char *yima_imgfmt_name(yima_imgfmt fmt);
 YIMA_API int yima_naming_parse(const char *name);
+YIMA_API int yima_symbology_parse(const char *name);
+YIMA_API const char *yima_symbology_name(yima_symbology sym);
 
 #ifdef __cplusplus
 }
