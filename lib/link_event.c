@@ -132,9 +132,17 @@ static int is_gs1_field(const lk_parser *p, const char *s, size_t n)
 {
     yima_gs1 g;
     yima_err e;
-    if (!yima_gs1_looks_like(s, n))
+    size_t run = 0;
+    int url = n > 8 && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8));
+    while (run < n && is_alnum((unsigned char)s[run]))
+        run++;
+    if (run == n) /* a bare compact code or unbracketed digits: verification decides */
         return 0;
-    if (!(n > 8 && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8))))
+    /* Unbracketed element strings need no GS where every AI but the last
+     * has a predefined length: "00" SSCC "8030" signature. */
+    if (!yima_gs1_looks_like(s, n))
+        return !url && yima_gs1_parse(s, n, &g, &e) == YIMA_OK;
+    if (!url)
         return 1;
     if (p->prefix && template_match(p, s, n))
         return 0;
