@@ -532,6 +532,98 @@ static void test_schema_error_message(void **state)
     assert_non_null(strstr(err.msg, p));
 }
 
+/* Schema 3 to 4: a store from before GS1 gains codes.gcp, the events' read
+ * point and location, and a random store id that names its EPCIS events. */
+static void test_schema3_upgrade(void **state)
+{
+    (void)state;
+    char p[512], text[1024], out[512];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    yima_link_import_options o;
+    yima_link_export_options e;
+    yima_err err;
+    yima_link *s = open_store("v3.db", YIMA_LINK_WRITE);
+    options(&o);
+    snprintf(text, sizeof text, "PACK\t%s\t%s\t%s\t%s\n", C(0), I(0), I(1), I(2));
+    assert_int_equal(import_text(s, &o, text).applied, 1);
+    yima_link_close(s);
+    path(p, "v3.db");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, SCHEMA4_UNDO "PRAGMA user_version=3", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store("v3.db", YIMA_LINK_WRITE);
+    assert_int_equal(yima_link_schema_found(s), 3);
+    yima_link_export_options_init(&e);
+    e.format = YIMA_LINK_EXPORT_EPCIS;
+    path(out, "v3.jsonld");
+    e.output = out;
+    assert_int_equal(yima_link_export(s, &e, NULL, &err), YIMA_OK);
+    yima_link_close(s);
+    assert_non_null(strstr(read_file("v3.jsonld"), "\"eventID\":\"urn:uuid:"));
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT length(value), (SELECT count(gcp) FROM codes),"
+                                            " (SELECT count(read_point) FROM events) FROM meta "
+                                            "WHERE key = 'store_id'", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 16);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* A GS1 item of the fixture's key in the given form. */
+static void gs1_item(yima_codec *c, uint64_t index, yima_gs1_form form, char *out)
+{
+    yima_gs1 g;
+    yima_err err;
+    if (yima_codec_encode_gs1(c, YIMA_LEVEL_ITEM, 1, index, &g, &err))
+        fail_msg("gs1: %s", err.msg);
+    assert_true(yima_gs1_format(&g, form, out, YIMA_GS1_TEXT_MAX) > 0);
+}
+
+/* GS1 codes: one code whatever the spelling; product, lot and expiry from
+ * the code; a station context that is not an SGLN is refused before any
+ * event, without naming an option. */
+static void test_gs1_spellings(void **state)
+{
+    (void)state;
+    yima_gs1_params gp = {"09506000134352", "9506000", "L1", "270200"};
+    char hri[YIMA_GS1_TEXT_MAX], raw[YIMA_GS1_TEXT_MAX], text[4096], p[512];
+    yima_link_import_options o;
+    yima_link_summary sum;
+    yima_err err;
+    yima_codec *c = yima_codec_create(fx.key);
+    assert_non_null(c);
+    assert_int_equal(yima_codec_set_gs1(c, &gp, &err), YIMA_OK);
+    gs1_item(c, 0, YIMA_GS1_HRI, hri);
+    gs1_item(c, 0, YIMA_GS1_RAW, raw);
+    assert_non_null(strchr(raw, YIMA_GS1_GS));
+    yima_link *s = open_store("gs1.db", YIMA_LINK_WRITE);
+    options(&o);
+    o.read_point = "urn:epc:id:sgln:9506000.13435";
+    write_file("in.tsv", "");
+    path(p, "in.tsv");
+    const char *inputs[] = {p};
+    assert_int_equal(yima_link_import(s, &o, inputs, 1, &sum, &err), YIMA_E_USAGE);
+    assert_null(strstr(err.msg, "--"));
+    o.read_point = "urn:epc:id:sgln:9506000.13435.0";
+    o.gcp_len = 13;
+    assert_int_equal(yima_link_import(s, &o, inputs, 1, &sum, &err), YIMA_E_USAGE);
+    o.gcp_len = 0;
+    snprintf(text, sizeof text, "COMMISSION\t%s\t-\t-\nCOMMISSION\t%s\t-\t-\n", raw, hri);
+    sum = import_text(s, &o, text);
+    assert_int_equal(sum.applied, 1);
+    assert_int_equal(sum.rejected, 1);
+    char *t = trace(s, hri);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "\"lot\":\"L1\""));
+    assert_non_null(strstr(t, "\"expiry\":\"2027-02-28\"")); /* day 00: the month's last */
+    assert_non_null(strstr(t, "\"product\":\"09506000134352\""));
+    yima_link_close(s);
+    yima_codec_free(c);
+}
+
 static int fixture_main(const char *out_dir, const char *cases)
 {
     char base[512], p[512];
@@ -624,6 +716,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_library_never_prints),
         cmocka_unit_test(test_schema_error_message),
         cmocka_unit_test(test_stopped_import_counts_what_stays),
+        cmocka_unit_test(test_schema3_upgrade),
+        cmocka_unit_test(test_gs1_spellings),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[600];
