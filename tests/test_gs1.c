@@ -134,6 +134,12 @@ static void test_every_form_parses_to_the_same_elements(void **state)
         "]J1" "01" GTIN "17271231" "10L1" GS "21Y2A",
         "]d2" GS "01" GTIN "17271231" "10L1" GS "21Y2A",
         "]Q3" GS "01" GTIN GS "17271231" GS "10L1" GS "21Y2A" GS, /* superfluous GSs */
+        /* Digital Link, handed to yima_gs1_dl_parse: any host, scheme in any case,
+         * after the plain-data symbology ids of QR and DataMatrix */
+        "https://id.example.com/01/" GTIN "/10/L1/21/Y2A?17=271231",
+        "HTTP://ID.EXAMPLE.COM/01/" GTIN "/10/L1/21/Y2A?17=271231",
+        "]Q1https://id.example.com/01/" GTIN "/10/L1/21/Y2A?17=271231",
+        "]d1https://id.example.com/01/" GTIN "/10/L1/21/Y2A?17=271231",
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         yima_gs1 g;
@@ -213,6 +219,7 @@ static void test_pair_rules(void **state)
     accepted("(01)" GTIN "(21)Y2A(8030)AAAA", &g);
     accepted("(00)" SSCC "(8030)AAAA", &g);
     accepted("(00)" SSCC "(92)AAAA", &g);
+    refused("https://id.example.com/01/" GTIN "?8030=AAAA", "AI (8030) requires (00), (01)+(21)");
     refused("(01)" GTIN "(3100)000001(3101)000001", "AI (3100) cannot be used with (3101)");
     refused("(01)" GTIN "(255)0614141000012", "AI (01) cannot be used with (255)");
     refused("(01)" GTIN "(235)X(21)Y", "AI (21) cannot be used with (235)");
