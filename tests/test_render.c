@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dmtx.h>
 #include <png.h>
 #include <qrencode.h>
 #include "yima/render.h"
@@ -259,6 +260,85 @@ static void test_names(void **state)
     assert_int_equal(yima_imgfmt_parse("SVG"), YIMA_IMG_SVG);
     assert_int_equal(yima_imgfmt_parse("gif"), -1);
     assert_int_equal(yima_naming_parse("serial"), YIMA_NAME_SERIAL);
+    assert_int_equal(yima_symbology_parse("DataMatrix"), YIMA_SYM_DATAMATRIX);
+    assert_int_equal(yima_symbology_parse("aztec"), -1);
+    assert_string_equal(yima_symbology_name(YIMA_SYM_QR), "qr");
+}
+
+/* ---- DataMatrix and GS1 ------------------------------------------------------ */
+
+/* Decodes the DataMatrix in a PNG with libdmtx; FNC1 comes back as GS. */
+static char *dmtx_decode(const yima_buf *b)
+{
+    gray g;
+    png_decode(b, &g);
+    DmtxImage *img = dmtxImageCreate(g.px, (int)g.img.width, (int)g.img.height, DmtxPack8bppK);
+    assert_non_null(img);
+    DmtxDecode *dec = dmtxDecodeCreate(img, 1);
+    dmtxDecodeSetProp(dec, DmtxPropFnc1, 0x1d);
+    DmtxRegion *reg = dmtxRegionFindNext(dec, NULL);
+    assert_non_null(reg);
+    DmtxMessage *msg = dmtxDecodeMatrixRegion(dec, reg, DmtxUndefined);
+    assert_non_null(msg);
+    char *text = strndup((const char *)msg->output, msg->outputIdx);
+    dmtxMessageDestroy(&msg);
+    dmtxRegionDestroy(&reg);
+    dmtxDecodeDestroy(&dec);
+    dmtxImageDestroy(&img);
+    free(g.px);
+    return text;
+}
+
+static void test_datamatrix_round_trip(void **state)
+{
+    (void)state;
+    yima_render_options o;
+    yima_render_options_init(&o);
+    o.symbol = YIMA_SYM_DATAMATRIX;
+    yima_buf b = {0};
+    render_png(&o, URL, NULL, &b);
+    char *got = dmtx_decode(&b);
+    assert_string_equal(got, URL);
+    free(got);
+    gray g;
+    png_decode(&b, &g); /* 48 ASCII codewords: 32x32, square */
+    assert_int_equal(g.img.width, (32 + 8) * 4);
+    assert_int_equal(g.img.height, (32 + 8) * 4);
+    free(g.px);
+    yima_buf_free(&b);
+}
+
+/* A GS1 element string: FNC1 first, fixed-length AIs first, GS after a
+ * variable-length value, no parentheses; the text band shows the HRI. */
+static void test_gs1_datamatrix(void **state)
+{
+    (void)state;
+    yima_render_options o;
+    yima_render_options_init(&o);
+    o.symbol = YIMA_SYM_DATAMATRIX;
+    yima_buf b = {0}, t = {0};
+    gray g, gt;
+    render_png(&o, "(01)09506000134352(10)L1(17)271231(21)ABC", NULL, &b);
+    char *got = dmtx_decode(&b);
+    assert_string_equal(got, "\x1d" "010950600013435217271231" "10L1\x1d" "21ABC");
+    free(got);
+    o.text = 1;
+    render_png(&o, "(01)09506000134352(10)L1(17)271231(21)ABC", NULL, &t);
+    png_decode(&b, &g);
+    png_decode(&t, &gt);
+    assert_true(gt.img.height > g.img.height); /* the HRI line */
+    free(g.px);
+    free(gt.px);
+    yima_err err = {0};
+    o.symbol = YIMA_SYM_QR; /* libqrencode cannot write FNC1 first */
+    assert_int_equal(yima_render_image(&o, "(01)09506000134352", 18, NULL, &t, &err), YIMA_E_DATA);
+    assert_non_null(strstr(err.msg, "FNC1"));
+    o.symbol = YIMA_SYM_DATAMATRIX; /* a wrong check digit names the AI */
+    assert_int_equal(yima_render_image(&o, "(01)09506000134353", 18, NULL, &t, &err), YIMA_E_DATA);
+    o.version = 3;
+    assert_int_equal(yima_render_check(&o, &err), YIMA_E_USAGE);
+    yima_buf_free(&b);
+    yima_buf_free(&t);
 }
 
 /* ---- whole runs ----------------------------------------------------------- */
@@ -401,6 +481,8 @@ int main(void)
         cmocka_unit_test(test_run_deterministic),
         cmocka_unit_test(test_tar_header),
         cmocka_unit_test(test_run_errors),
+        cmocka_unit_test(test_datamatrix_round_trip),
+        cmocka_unit_test(test_gs1_datamatrix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
