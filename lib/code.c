@@ -5,18 +5,6 @@
 #include "internal.h"
 
 
-struct yima_codec {
-    const yima_key *key;
-    int param[YIMA_P__COUNT];
-    /* Derived by codec_refresh whenever a parameter changes. */
-    yima_u128 space;    /* R^L serials */
-    yima_u128 capacity; /* valid positions x: space / 10^4 */
-    yima_perm outer[3], inner;
-    /* Format 2: the keys of the batch set with yima_codec_set_batch. */
-    int have_batch;
-    uint32_t batch;
-    unsigned char batch_key[YIMA_SIPHASH_KEY];
-};
 
 static const yima_bounds bounds_table[2][YIMA_P__COUNT] = {
     /* base32 */ {{0, 1}, {0, 2}, {8, 24}, {8, 25}, {1, 2}},
@@ -44,10 +32,10 @@ static int sig_width(yima_alphabet a) { return yima_bytes_width(a, YIMA_SIG_BYTE
 void yima_serial_tweak(int format, int inner, int level, yima_alphabet alphabet, int serial_len,
                        unsigned char tweak[8])
 {
-    /* Format 1's tweak has 0 where format 2's has its number, so the two
-     * formats' permutations are unrelated. */
+    /* Format 1's tweak has 0 where format 2's has its number (and GS1's
+     * serials and SSCCs their letters), so the permutations are unrelated. */
     unsigned char t[8] = {'Y', (unsigned char)inner, (unsigned char)level, (unsigned char)alphabet,
-                          (unsigned char)serial_len, (unsigned char)(format == 2 ? 2 : 0), 0, 0};
+                          (unsigned char)serial_len, (unsigned char)(format == 1 ? 0 : format), 0, 0};
     memcpy(tweak, t, 8);
 }
 
@@ -65,6 +53,8 @@ static void codec_refresh(yima_codec *c)
     /* inner codes: own key and tweak, so outer and inner serials are unrelated */
     yima_serial_tweak(format, 1, 0, a, len, tweak);
     yima_perm_init(&c->inner, c->key->inner_key, c->space, tweak);
+    if (c->gs1)
+        yima_gs1_codec_refresh(c);
 }
 
 yima_codec *yima_codec_create(const yima_key *key)
@@ -277,7 +267,7 @@ int yima_codec_set_batch(yima_codec *c, uint32_t batch, yima_err *err)
     return YIMA_OK;
 }
 
-static int position_check(const yima_codec *c, int inner, uint32_t batch, uint64_t index,
+int yima_codec_position_check(const yima_codec *c, int inner, uint32_t batch, uint64_t index,
                           yima_err *err)
 {
     int rc = key_can_make(c, inner, err);
@@ -296,7 +286,7 @@ static int position_check(const yima_codec *c, int inner, uint32_t batch, uint64
 }
 
 /* The batch key of a format-2 code: the prepared one, or derived now. */
-static const unsigned char *batch_key_for(const yima_codec *c, uint32_t batch,
+const unsigned char *yima_codec_batch_key(const yima_codec *c, uint32_t batch,
                                           unsigned char scratch[YIMA_SIPHASH_KEY])
 {
     if (c->have_batch && c->batch == batch)
@@ -308,7 +298,7 @@ static const unsigned char *batch_key_for(const yima_codec *c, uint32_t batch,
 /* The serial of position x: format 1 permutes x, format 2 x * 10^4 + c,
  * where c is the batch's check value for none codes, which have no tag, and
  * 0 for the others, whose tag already authenticates the position. */
-static yima_u128 make_serial(const yima_codec *c, const yima_perm *perm, const unsigned char *bk,
+yima_u128 yima_codec_make_serial(const yima_codec *c, const yima_perm *perm, const unsigned char *bk,
                              int tagged, uint64_t x)
 {
     if (c->param[YIMA_P_FORMAT] != 2)
@@ -337,14 +327,16 @@ static size_t add_tag(const yima_codec *c, yima_auth auth, const unsigned char *
 size_t yima_codec_encode(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
                          char *out, yima_err *err)
 {
-    if (position_check(c, 0, batch, index, err))
+    if (c->gs1)
+        return yima_gs1_encode_text(c, level, batch, index, out, err);
+    if (yima_codec_position_check(c, 0, batch, index, err))
         return 0;
     unsigned char scratch[YIMA_SIPHASH_KEY];
     int format = c->param[YIMA_P_FORMAT];
     yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
-    const unsigned char *bk = format == 2 ? batch_key_for(c, batch, scratch) : NULL;
+    const unsigned char *bk = format == 2 ? yima_codec_batch_key(c, batch, scratch) : NULL;
     uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
-    yima_u128 serial = make_serial(c, &c->outer[level], bk, auth != YIMA_AUTH_NONE, x);
+    yima_u128 serial = yima_codec_make_serial(c, &c->outer[level], bk, auth != YIMA_AUTH_NONE, x);
     size_t n = write_body(c, (int)auth * 3 + (int)level, serial, out);
     n = add_tag(c, auth, format == 2 ? bk : c->key->mac_key, out, n);
     sodium_memzero(scratch, sizeof scratch);
@@ -354,13 +346,13 @@ size_t yima_codec_encode(const yima_codec *c, yima_level level, uint32_t batch, 
 size_t yima_codec_encode_inner(const yima_codec *c, uint32_t batch, uint64_t index, char *out,
                                yima_err *err)
 {
-    if (position_check(c, 1, batch, index, err))
+    if (yima_codec_position_check(c, 1, batch, index, err))
         return 0;
     unsigned char scratch[YIMA_SIPHASH_KEY];
     int format = c->param[YIMA_P_FORMAT];
-    const unsigned char *bk = format == 2 ? batch_key_for(c, batch, scratch) : NULL;
+    const unsigned char *bk = format == 2 ? yima_codec_batch_key(c, batch, scratch) : NULL;
     uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
-    size_t n = write_body(c, YIMA_HDR_INNER, make_serial(c, &c->inner, bk, 1, x), out);
+    size_t n = write_body(c, YIMA_HDR_INNER, yima_codec_make_serial(c, &c->inner, bk, 1, x), out);
     n = add_tag(c, YIMA_AUTH_MAC, format == 2 ? bk : c->key->mac_key, out, n);
     sodium_memzero(scratch, sizeof scratch);
     return n;

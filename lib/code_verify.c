@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Parsing and verifying codes: the auditor's half of code.c. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sodium.h>
@@ -78,7 +79,7 @@ static int all_digits(const char *t, size_t n)
     return 1;
 }
 
-yima_status yima_code_parse(const char *text, size_t len, yima_code_info *info)
+static yima_status compact_parse(const char *text, size_t len, yima_code_info *info)
 {
     if (!all_digits(text, len))
         return parse_as(YIMA_ALPHABET_BASE32, text, len, info);
@@ -241,9 +242,7 @@ static void set_identity(const yima_key *key, yima_code_info *info, const char *
     crypto_generichash(info->identity, sizeof info->identity, in, n, NULL, 0);
 }
 
-/* Of two keys' verdicts, the one to report: OK, then what a key that could
- * check says, then OUT_OF_SCOPE, then NEED_SECRET. */
-static int verdict_rank(yima_status st)
+int yima_verdict_rank(yima_status st)
 {
     switch (st) {
     case YIMA_S_OK: return 0;
@@ -270,7 +269,7 @@ static yima_status verify_as(const yima_keyring *ring, yima_alphabet a, const ch
         st = verify_with_key(key, &tried, canon, body_len);
         if (st == YIMA_S_OK && want_level >= 0 && (int)tried.level != want_level)
             st = YIMA_S_WRONG_LEVEL;
-        if (best_st == YIMA_S_UNKNOWN_KEY || verdict_rank(st) < verdict_rank(best_st)) {
+        if (best_st == YIMA_S_UNKNOWN_KEY || yima_verdict_rank(st) < yima_verdict_rank(best_st)) {
             set_identity(key, &tried, canon);
             best_st = st;
             *info = tried;
@@ -281,8 +280,8 @@ static yima_status verify_as(const yima_keyring *ring, yima_alphabet a, const ch
     return best_st;
 }
 
-yima_status yima_code_verify(const yima_keyring *ring, const char *text, size_t len,
-                             int want_level, yima_code_info *info)
+static yima_status compact_verify(const yima_keyring *ring, const char *text, size_t len,
+                                  int want_level, yima_code_info *info)
 {
     if (!all_digits(text, len))
         return verify_as(ring, YIMA_ALPHABET_BASE32, text, len, want_level, info);
@@ -295,6 +294,60 @@ yima_status yima_code_verify(const yima_keyring *ring, const char *text, size_t 
         }
     }
     return st;
+}
+
+/* A text without GS1's markers may read both ways: an unbracketed element
+ * string passes a compact code's Damm check one time in 32, and a compact
+ * code may happen to spell AIs. The GS1 reading wins only when it found a
+ * yima GS1 code (check digits, AI syntax and a yima header all right). */
+static int gs1_wins(yima_status gs1_st, const yima_code_info *gs1_info)
+{
+    return gs1_st != YIMA_S_MALFORMED && gs1_st != YIMA_S_BAD_CHECK && gs1_info->key_id >= 0;
+}
+
+yima_status yima_code_parse(const char *text, size_t len, yima_code_info *info)
+{
+    if (yima_gs1_looks_like(text, len))
+        return yima_gs1_code_parse(text, len, info);
+    yima_status st = compact_parse(text, len, info), gst;
+    yima_code_info alt;
+    if (st != YIMA_S_OK && gs1_wins(gst = yima_gs1_code_parse(text, len, &alt), &alt)) {
+        *info = alt;
+        return gst;
+    }
+    return st;
+}
+
+yima_status yima_code_verify(const yima_keyring *ring, const char *text, size_t len,
+                             int want_level, yima_code_info *info)
+{
+    if (yima_gs1_looks_like(text, len))
+        return yima_gs1_code_verify(ring, text, len, want_level, info);
+    yima_status st = compact_verify(ring, text, len, want_level, info), gst;
+    yima_code_info alt;
+    if (st != YIMA_S_OK &&
+        gs1_wins(gst = yima_gs1_code_verify(ring, text, len, want_level, &alt), &alt)) {
+        *info = alt;
+        return gst;
+    }
+    return st;
+}
+
+size_t yima_code_key_text(const yima_code_info *info, const char *text, size_t len, char *out)
+{
+    int n;
+    if (info->gs1 && info->sscc[0])
+        n = snprintf(out, YIMA_CODE_MAX, "(00)%s", info->sscc);
+    else if (info->gs1 && info->gtin[0] && info->serial[0])
+        n = snprintf(out, YIMA_CODE_MAX, "(01)%s(21)%s", info->gtin, info->serial);
+    else if (info->gs1 || len == 0 || len >= YIMA_CODE_MAX)
+        return 0;
+    else {
+        canonical(info->alphabet, text, len, out);
+        out[len] = '\0';
+        n = (int)len;
+    }
+    return (size_t)n;
 }
 
 yima_status yima_code_verify_pair(const yima_keyring *ring, const char *outer, size_t outer_len,

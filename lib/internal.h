@@ -133,6 +133,49 @@ void yima_serial_tweak(int format, int inner, int level, yima_alphabet alphabet,
 unsigned yima_check_value(const unsigned char batch_key[YIMA_SIPHASH_KEY],
                           const unsigned char tweak[8], uint64_t x);
 
+/* code.c: a codec's state, shared with lib/gs1/gs1_code.c (GS1 mode). */
+struct yima_codec {
+    const yima_key *key;
+    int param[YIMA_P__COUNT];
+    /* Derived by codec_refresh whenever a parameter changes. */
+    yima_u128 space;    /* R^L serials */
+    yima_u128 capacity; /* valid positions x: space / 10^4 */
+    yima_perm outer[3], inner;
+    /* Format 2: the keys of the batch set with yima_codec_set_batch. */
+    int have_batch;
+    uint32_t batch;
+    unsigned char batch_key[YIMA_SIPHASH_KEY];
+    /* GS1 mode (gs1 = 1): parameters, item serial and SSCC permutations. */
+    int gs1;
+    yima_gs1_params gs1p;
+    int gcp_len;          /* digits of gs1p.gcp, 0 if none */
+    yima_perm gs1_item;   /* AI 21 serials: 32^L */
+    yima_perm sscc;       /* extension digit and serial reference: 10^(17 - gcp_len) */
+    yima_u128 sscc_slots; /* positions one batch has in the SSCC space */
+};
+/* Key, scope and capacity checks before making the code of (batch, index). */
+int yima_codec_position_check(const yima_codec *c, int inner, uint32_t batch, uint64_t index,
+                              yima_err *err);
+/* The batch key of a format-2 code: the prepared one, or derived into scratch. */
+const unsigned char *yima_codec_batch_key(const yima_codec *c, uint32_t batch,
+                                          unsigned char scratch[YIMA_SIPHASH_KEY]);
+/* The serial number of position x under perm (format 2: x * 10^4 + check). */
+yima_u128 yima_codec_make_serial(const yima_codec *c, const yima_perm *perm,
+                                 const unsigned char *bk, int tagged, uint64_t x);
+/* gs1_code.c: derives the GS1 permutations after a parameter change;
+ * yima_codec_encode of a GS1 codec (the HRI element string). */
+void yima_gs1_codec_refresh(yima_codec *c);
+size_t yima_gs1_encode_text(const yima_codec *c, yima_level level, uint32_t batch,
+                            uint64_t index, char *out, yima_err *err);
+/* code_verify.c: of two keys' verdicts on one code, the one to report ranks
+ * lower: OK, then what a key that could check says, then OUT_OF_SCOPE, then
+ * NEED_SECRET. */
+int yima_verdict_rank(yima_status st);
+/* gs1_verify.c: yima_code_parse and yima_code_verify for GS1 forms. */
+yima_status yima_gs1_code_parse(const char *text, size_t len, yima_code_info *info);
+yima_status yima_gs1_code_verify(const yima_keyring *ring, const char *text, size_t len,
+                                 int want_level, yima_code_info *info);
+
 /* Parses a decimal unsigned number with overflow checks; 0 on success. */
 int yima_parse_u64(const char *text, uint64_t max, uint64_t *value);
 

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include "io.h"
 #include "rows.h"
+#include "yima/gs1.h"
 
 enum { COL_INDEX, COL_LEVEL, COL_SERIAL, COL_CODE, COL_PAYLOAD, COL_INNER, COL_CASE, COL_PALLET,
        COL__COUNT };
@@ -74,13 +75,16 @@ static char headerless_separator(const char *line, size_t len)
     return 0;
 }
 
-/* gen's columns by count: index level serial code payload [inner] [case pallet]. */
+/* gen's columns by count: index level serial code payload [inner] [case
+ * pallet]; GS1 mode adds raw gtin lot expiry sscc after payload. */
 static int implied_columns(yima_rowparser *p, const char *line, size_t len, char sep,
                            yima_err *err)
 {
     int n = 1;
     for (size_t i = 0; i < len; i++)
         n += line[i] == sep; /* payloads are quoted only if they hold a comma */
+    int gs1 = n >= 10 ? 5 : 0; /* the GS1 columns, between payload and inner */
+    n -= gs1;
     if (n < 5 || n > 8 || memchr(line, '"', len))
         return yima_err_set(err, YIMA_E_DATA,
                             "first line looks like gen output without a header, but has %d "
@@ -89,12 +93,12 @@ static int implied_columns(yima_rowparser *p, const char *line, size_t len, char
     for (int c = 0; c < 5; c++)
         p->col[c] = c;
     if (n == 6 || n == 8)
-        p->col[COL_INNER] = 5;
+        p->col[COL_INNER] = 5 + gs1;
     if (n >= 7) {
-        p->col[COL_CASE] = n - 2;
-        p->col[COL_PALLET] = n - 1;
+        p->col[COL_CASE] = n - 2 + gs1;
+        p->col[COL_PALLET] = n - 1 + gs1;
     }
-    p->ncols = n;
+    p->ncols = n + gs1;
     return YIMA_OK;
 }
 
@@ -176,13 +180,31 @@ static const char *excerpt(yima_field f, char out[EXCERPT_MAX + 1])
     return out;
 }
 
-/* The code inside a payload: the template's slot, or else the longest run of
- * letters and digits after the URL's host. */
+/* A whole payload that is one GS1 code: an element string in any form, or a
+ * URI that reads as GS1 Digital Link (a brand URL around a compact code
+ * does not). */
+static int is_gs1_payload(yima_field payload)
+{
+    if (!yima_gs1_looks_like(payload.ptr, payload.len))
+        return 0;
+    if (payload.len < 4 || strncasecmp(payload.ptr, "http", 4) != 0)
+        return 1;
+    yima_gs1 g;
+    return yima_gs1_dl_parse(payload.ptr, payload.len, &g, NULL) == YIMA_OK;
+}
+
+/* The code inside a payload: the template's slot, a GS1 form as a whole, or
+ * else the longest run of letters and digits after the URL's host. */
 static int extract_code(const yima_rowparser *p, yima_field payload, yima_field *code,
                         const char *src, uint64_t ln, yima_err *err)
 {
     const char *s = payload.ptr, *end = s + payload.len;
     size_t run = 0;
+    if (is_gs1_payload(payload) &&
+        (!p->prefix || strncasecmp(s, p->prefix, strlen(p->prefix)) != 0)) {
+        *code = payload;
+        return YIMA_OK;
+    }
     while (run < payload.len && is_alnum((unsigned char)s[run]))
         run++;
     if (run == payload.len && !p->prefix) { /* the common case: a bare code */
@@ -346,7 +368,8 @@ int yima_line_check(const char *line, size_t len, const char *src, uint64_t ln, 
                             (unsigned long long)ln, YIMA_LINE_MAX);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
+        /* GS (0x1D) separates a scanner's GS1 fields: text, not binary */
+        if ((c < 0x20 && c != '\t' && c != YIMA_GS1_GS) || c == 0x7f)
             return yima_err_set(err, YIMA_E_DATA,
                                 "%s:%llu: binary data (byte 0x%02x at column %zu), not text", src,
                                 (unsigned long long)ln, c, i + 1);

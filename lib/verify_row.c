@@ -78,6 +78,40 @@ static int payload_carries(yima_field payload, yima_field code)
     return 0;
 }
 
+static int same_value(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* A GS1 row's payload (a Digital Link URI, say) is another spelling of its
+ * code: it must carry the same elements and the same authentication, since
+ * the payload is what gets printed. */
+static int gs1_payload_carries(yima_field payload, yima_field code)
+{
+    yima_gs1 a, b;
+    yima_err err;
+    char ca[YIMA_GS1_TEXT_MAX], cb[YIMA_GS1_TEXT_MAX];
+    if (yima_gs1_parse(payload.ptr, payload.len, &a, &err) != YIMA_OK ||
+        yima_gs1_parse(code.ptr, code.len, &b, &err) != YIMA_OK)
+        return 0;
+    return yima_gs1_format(&a, YIMA_GS1_CANONICAL, ca, sizeof ca) > 0 &&
+           yima_gs1_format(&b, YIMA_GS1_CANONICAL, cb, sizeof cb) > 0 && strcmp(ca, cb) == 0 &&
+           same_value(yima_gs1_get(&a, YIMA_GS1_AI_SIG), yima_gs1_get(&b, YIMA_GS1_AI_SIG)) &&
+           same_value(yima_gs1_get(&a, YIMA_GS1_AI_MAC), yima_gs1_get(&b, YIMA_GS1_AI_MAC));
+}
+
+/* What is wrong with a GS1 code's syntax, in the syntax layer's words. */
+static void gs1_syntax_detail(yima_field code, char detail[YIMA_ROW_DETAIL_MAX])
+{
+    yima_gs1 g;
+    yima_err err = {0};
+    if (yima_gs1_parse(code.ptr, code.len, &g, &err) != YIMA_OK) {
+        size_t n = strnlen(err.msg, YIMA_ROW_DETAIL_MAX - 1); /* cut, not overrun */
+        memcpy(detail, err.msg, n);
+        detail[n] = '\0';
+    }
+}
+
 /* The level column, when there is one, must name the code's level. */
 static void check_level_column(verdict *v, const yima_row *row, const yima_code_info *info)
 {
@@ -212,11 +246,15 @@ yima_status yima_rowcheck_run(const yima_rowcheck *c, yima_rowcheck_cache *cache
         snprintf(detail, YIMA_ROW_DETAIL_MAX, "never issued by the ledger");
         return YIMA_S_NOT_ISSUED;
     }
-    if (rank(st) == 3)
-        return st; /* the code itself is bad: its status says it all */
+    if (rank(st) == 3) {
+        if (info->gs1 && (st == YIMA_S_MALFORMED || st == YIMA_S_BAD_CHECK))
+            gs1_syntax_detail(row->code, detail);
+        return st; /* the code itself is bad: its status says it all (GS1: and why) */
+    }
     v.status = st;
     if (is_field(row->payload) && !within(row->code, row->payload) &&
-        !payload_carries(row->payload, row->code))
+        !(info->gs1 ? gs1_payload_carries(row->payload, row->code)
+                    : payload_carries(row->payload, row->code)))
         judge(&v, YIMA_S_MALFORMED, "payload does not carry the code");
     check_level_column(&v, row, info);
     check_inner(c, &v, row, info);

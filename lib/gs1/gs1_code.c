@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GS1 mode's encoder: SGTINs (AI 01 + 21) for items and SSCCs (AI 00) for
+ * cases and pallets, authenticated through AI 8030 or AI 92. The layout is
+ * in gs1_codes.h and yima-codes(5).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+#include "gs1/gs1_codes.h"
+
+void yima_gs1_hdr_write(const yima_gs1_hdr *h, char out[YIMA_GS1_HDR_LEN])
+{
+    unsigned kid = (unsigned)h->key_id;
+    unsigned char b[3] = {(unsigned char)(YIMA_GS1_VERSION << 4 | kid >> 6),
+                          (unsigned char)((kid & 63u) << 2 | (unsigned)h->level),
+                          (unsigned char)((unsigned)h->gcp_len << 4)};
+    char tmp[8];
+    sodium_bin2base64(tmp, sizeof tmp, b, sizeof b, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    memcpy(out, tmp, YIMA_GS1_HDR_LEN);
+}
+
+int yima_gs1_hdr_read(const char *in, yima_gs1_hdr *h)
+{
+    unsigned char b[3];
+    size_t n = 0;
+    if (sodium_base642bin(b, sizeof b, in, YIMA_GS1_HDR_LEN, NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        n != sizeof b)
+        return -1;
+    h->key_id = (b[0] & 15) << 6 | b[1] >> 2;
+    h->level = b[1] & 3;
+    h->gcp_len = b[2] >> 4;
+    if (b[0] >> 4 != YIMA_GS1_VERSION || (b[2] & 15) != 0 || h->key_id > YIMA_KEY_ID_MAX ||
+        h->level > YIMA_LEVEL_PALLET || (h->gcp_len && (h->gcp_len < 6 || h->gcp_len > 12)))
+        return -1;
+    return 0;
+}
+
+size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], const yima_gs1 *g,
+                             unsigned char msg[YIMA_GS1_MSG_MAX])
+{
+    size_t head = sizeof YIMA_GS1_MSG_PREFIX - 1;
+    memcpy(msg, YIMA_GS1_MSG_PREFIX, head);
+    memcpy(msg + head, hdr, YIMA_GS1_HDR_LEN);
+    head += YIMA_GS1_HDR_LEN;
+    size_t n = yima_gs1_format(g, YIMA_GS1_CANONICAL, (char *)msg + head, YIMA_GS1_TEXT_MAX);
+    return n ? head + n : 0;
+}
+
+void yima_gs1_mac_text(const unsigned char key[YIMA_SIPHASH_KEY], const unsigned char *msg,
+                       size_t n, int width, char *out)
+{
+    unsigned char mac[YIMA_MAC_BYTES];
+    char b64[32];
+    crypto_shorthash_siphashx24(mac, msg, n, key);
+    sodium_bin2base64(b64, sizeof b64, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    memcpy(out, b64, (size_t)width);
+    sodium_memzero(mac, sizeof mac);
+}
+
+void yima_gs1_item_perm(const unsigned char *perm_key, int serial_len, yima_perm *perm)
+{
+    unsigned char tweak[8];
+    yima_serial_tweak('G', 0, YIMA_LEVEL_ITEM, YIMA_ALPHABET_BASE32, serial_len, tweak);
+    yima_perm_init(perm, perm_key, yima_u128_pow(32, serial_len), tweak);
+}
+
+void yima_gs1_sscc_perm(const unsigned char *perm_key, int gcp_len, yima_perm *perm)
+{
+    unsigned char tweak[8];
+    yima_serial_tweak('S', 0, YIMA_LEVEL_CASE, YIMA_ALPHABET_DIGITS, 17 - gcp_len, tweak);
+    yima_perm_init(perm, perm_key, yima_u128_pow(10, 17 - gcp_len), tweak);
+}
+
+yima_u128 yima_gs1_sscc_slots(int gcp_len)
+{
+    return yima_u128_pow(10, 17 - gcp_len) / YIMA_GS1_SSCC_BATCHES;
+}
+
+void yima_gs1_codec_refresh(yima_codec *c)
+{
+    yima_gs1_item_perm(c->key->perm_key, c->param[YIMA_P_SERIAL_LEN], &c->gs1_item);
+    if (c->gcp_len) {
+        yima_gs1_sscc_perm(c->key->perm_key, c->gcp_len, &c->sscc);
+        c->sscc_slots = yima_gs1_sscc_slots(c->gcp_len);
+    }
+}
+
+static int all_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return n >= min && n <= max;
+}
+
+/* The codec's format parameters must fit GS1's 20-character serial. */
+static int check_codec_params(const yima_codec *c, yima_err *err)
+{
+    int len = c->param[YIMA_P_SERIAL_LEN], mac = c->param[YIMA_P_MAC_LEN];
+    if (c->param[YIMA_P_ALPHABET] != YIMA_ALPHABET_BASE32 || c->param[YIMA_P_FORMAT] != 2)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "GS1 mode makes format-2 base32 serials (a subset of GS1's "
+                            "character set 82)");
+    if (len < YIMA_GS1_SERIAL_MIN || len > YIMA_GS1_SERIAL_MAX)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "serial length %d out of range %d..%d in GS1 mode (AI 21 holds at "
+                            "most 20 characters: 5 of them name the key, mode and length)",
+                            len, YIMA_GS1_SERIAL_MIN, YIMA_GS1_SERIAL_MAX);
+    if (c->param[YIMA_P_AUTH] == YIMA_AUTH_MAC && (mac < YIMA_GS1_MAC_MIN || mac > YIMA_GS1_MAC_MAX))
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "mac length %d out of range %d..%d base64url characters in GS1 mode",
+                            mac, YIMA_GS1_MAC_MIN, YIMA_GS1_MAC_MAX);
+    return YIMA_OK;
+}
+
+/* Lot and expiry are checked by the AI table, as a reader would check them. */
+static int check_attributes(const yima_gs1_params *p, yima_err *err)
+{
+    yima_gs1 g;
+    yima_gs1_init(&g);
+    if (p->lot[0] && yima_gs1_add(&g, "10", p->lot, strlen(p->lot), err))
+        return YIMA_E_USAGE;
+    if (p->expiry[0] && yima_gs1_add(&g, "17", p->expiry, strlen(p->expiry), err))
+        return YIMA_E_USAGE;
+    return YIMA_OK;
+}
+
+static int check_prefix(const yima_gs1_params *p, char gtin[15], yima_err *err)
+{
+    if (p->gtin[0] && yima_gtin_normalize(p->gtin, gtin, err)) {
+        err->code = YIMA_E_USAGE;
+        return YIMA_E_USAGE;
+    }
+    if (p->gcp[0] && !all_digits(p->gcp, 7, 11))
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "GS1 company prefix '%s' must be 7 to 11 digits", p->gcp);
+    if (p->gcp[0] && p->gtin[0] && memcmp(gtin + 1, p->gcp, strlen(p->gcp)) != 0)
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "GTIN %s does not carry company prefix %s (its digits 2 to %zu)", gtin,
+                            p->gcp, strlen(p->gcp) + 1);
+    return YIMA_OK;
+}
+
+int yima_codec_set_gs1(yima_codec *c, const yima_gs1_params *p, yima_err *err)
+{
+    char gtin[15] = "";
+    int rc = check_codec_params(c, err);
+    if (!rc)
+        rc = check_prefix(p, gtin, err);
+    if (!rc)
+        rc = check_attributes(p, err);
+    if (rc)
+        return rc;
+    c->gs1p = *p;
+    memcpy(c->gs1p.gtin, gtin, sizeof gtin);
+    c->gcp_len = (int)strlen(p->gcp);
+    c->gs1 = 1;
+    yima_gs1_codec_refresh(c);
+    return YIMA_OK;
+}
+
+const yima_gs1_params *yima_codec_gs1(const yima_codec *c)
+{
+    return c->gs1 ? &c->gs1p : NULL;
+}
+
+uint64_t yima_codec_sscc_capacity(const yima_codec *c)
+{
+    return c->gs1 && c->gcp_len ? (uint64_t)(c->sscc_slots / 2) : 0;
+}
+
+uint32_t yima_codec_sscc_batch_max(const yima_codec *c)
+{
+    return c->gs1 && c->gcp_len ? YIMA_GS1_SSCC_BATCHES - 1 : 0;
+}
+
+/* Values the codec made or checked itself: copied without a second check,
+ * since this is the hot path of generation. */
+static void put(yima_gs1 *g, const char *ai, const char *value)
+{
+    yima_gs1_element *e = &g->el[g->count++];
+    memcpy(e->ai, ai, strlen(ai) + 1);
+    memcpy(e->value, value, strlen(value) + 1);
+}
+
+static void put_serial(const yima_codec *c, yima_auth auth, yima_u128 serial, yima_gs1 *g)
+{
+    int len = c->param[YIMA_P_SERIAL_LEN];
+    char s[24];
+    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)c->key->id, 2, s);
+    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)(YIMA_GS1_SERIAL_HDR + (int)auth), 1, s + 2);
+    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)len, 1, s + 3);
+    yima_write_u128(YIMA_ALPHABET_BASE32, serial, len, s + 4);
+    s[4 + len] = yima_damm_check(YIMA_ALPHABET_BASE32, s, (size_t)(4 + len));
+    s[5 + len] = '\0';
+    put(g, "21", s);
+}
+
+static void put_sgtin(const yima_codec *c, yima_auth auth, const unsigned char *bk, uint32_t batch,
+                      uint64_t index, yima_gs1 *g)
+{
+    uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
+    put(g, "01", c->gs1p.gtin);
+    if (c->gs1p.lot[0])
+        put(g, "10", c->gs1p.lot);
+    if (c->gs1p.expiry[0])
+        put(g, "17", c->gs1p.expiry);
+    put_serial(c, auth, yima_codec_make_serial(c, &c->gs1_item, bk, auth != YIMA_AUTH_NONE, x), g);
+}
+
+static int sscc_check(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                      yima_err *err)
+{
+    if (!c->gcp_len)
+        return yima_err_set(err, YIMA_E_USAGE, "%s SSCCs need a GS1 company prefix",
+                            yima_level_name(level));
+    if (batch >= YIMA_GS1_SSCC_BATCHES || index >= yima_codec_sscc_capacity(c))
+        return yima_err_set(err, YIMA_E_CAPACITY,
+                            "SSCC capacity: a %d-digit company prefix leaves %d digits for the "
+                            "extension and serial reference, which hold batches 0..%d of %llu "
+                            "cases and %llu pallets each; batch %u %s %llu is beyond it",
+                            c->gcp_len, 17 - c->gcp_len, YIMA_GS1_SSCC_BATCHES - 1,
+                            (unsigned long long)yima_codec_sscc_capacity(c),
+                            (unsigned long long)yima_codec_sscc_capacity(c), batch,
+                            yima_level_name(level), (unsigned long long)index);
+    return YIMA_OK;
+}
+
+static void put_sscc(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                     yima_gs1 *g)
+{
+    int ref_digits = 16 - c->gcp_len;
+    yima_u128 x = batch * c->sscc_slots + 2 * (yima_u128)index + (level == YIMA_LEVEL_PALLET);
+    yima_u128 y = yima_perm_encrypt(&c->sscc, x), scale = yima_u128_pow(10, ref_digits);
+    char s[19];
+    s[0] = (char)('0' + (int)(y / scale));
+    memcpy(s + 1, c->gs1p.gcp, (size_t)c->gcp_len);
+    yima_write_u128(YIMA_ALPHABET_DIGITS, y % scale, ref_digits, s + 1 + c->gcp_len);
+    s[17] = (char)('0' + yima_gs1_check_digit(s, 17));
+    s[18] = '\0';
+    put(g, "00", s);
+}
+
+/* AI 8030 or 92 over everything else. */
+static void put_auth(const yima_codec *c, yima_level level, const unsigned char *bk, yima_gs1 *g)
+{
+    yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
+    yima_gs1_hdr h = {c->key->id, (int)level, c->gcp_len};
+    unsigned char msg[YIMA_GS1_MSG_MAX], sig[YIMA_SIG_BYTES];
+    char value[YIMA_GS1_VALUE_MAX + 8];
+    yima_gs1_hdr_write(&h, value);
+    size_t n = auth == YIMA_AUTH_NONE ? 0 : yima_gs1_auth_message(value, g, msg);
+    if (auth == YIMA_AUTH_SIG) {
+        crypto_sign_detached(sig, NULL, msg, n, c->key->sign_sk);
+        sodium_bin2base64(value + YIMA_GS1_HDR_LEN, sizeof value - YIMA_GS1_HDR_LEN, sig,
+                          sizeof sig, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        put(g, YIMA_GS1_AI_SIG, value);
+        return;
+    }
+    int width = auth == YIMA_AUTH_MAC ? c->param[YIMA_P_MAC_LEN] : 0;
+    if (width)
+        yima_gs1_mac_text(bk, msg, n, width, value + YIMA_GS1_HDR_LEN);
+    value[YIMA_GS1_HDR_LEN + width] = '\0';
+    put(g, YIMA_GS1_AI_MAC, value);
+}
+
+int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                          yima_gs1 *out, yima_err *err)
+{
+    if (!c->gs1)
+        return yima_err_set(err, YIMA_E_USAGE, "the codec is not in GS1 mode");
+    if (level == YIMA_LEVEL_ITEM && !c->gs1p.gtin[0])
+        return yima_err_set(err, YIMA_E_USAGE, "GS1 items need a GTIN");
+    int rc = yima_codec_position_check(c, 0, batch, index, err);
+    if (!rc && level != YIMA_LEVEL_ITEM)
+        rc = sscc_check(c, level, batch, index, err);
+    if (rc)
+        return rc;
+    unsigned char scratch[YIMA_SIPHASH_KEY];
+    const unsigned char *bk = yima_codec_batch_key(c, batch, scratch);
+    yima_gs1_init(out);
+    if (level == YIMA_LEVEL_ITEM)
+        put_sgtin(c, (yima_auth)c->param[YIMA_P_AUTH], bk, batch, index, out);
+    else
+        put_sscc(c, level, batch, index, out);
+    put_auth(c, level, bk, out);
+    sodium_memzero(scratch, sizeof scratch);
+    return YIMA_OK;
+}
+
+size_t yima_gs1_encode_text(const yima_codec *c, yima_level level, uint32_t batch,
+                            uint64_t index, char *out, yima_err *err)
+{
+    yima_gs1 g;
+    if (yima_codec_encode_gs1(c, level, batch, index, &g, err))
+        return 0;
+    size_t n = yima_gs1_format(&g, YIMA_GS1_HRI, out, YIMA_CODE_MAX);
+    if (!n)
+        yima_err_set(err, YIMA_E_INTERNAL, "GS1 element string longer than %d characters",
+                     YIMA_CODE_MAX - 1);
+    return n;
+}

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/* GS1 mode's codes: SGTINs and SSCCs made by the codec, verified in every
+ * spelling, tampering caught, capacity and scope enforced, vectors frozen. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "testutil.h"
+
+#define GTIN "09506000134352"
+#define GCP "9506000"
+
+static yima_codec *gs1_codec(const yima_key *key, yima_auth auth, const char *lot,
+                             const char *expiry)
+{
+    yima_err err = {0};
+    yima_codec *c = test_codec(key, YIMA_ALPHABET_BASE32, auth);
+    yima_gs1_params p = {GTIN, GCP, "", ""};
+    snprintf(p.lot, sizeof p.lot, "%s", lot ? lot : "");
+    snprintf(p.expiry, sizeof p.expiry, "%s", expiry ? expiry : "");
+    assert_int_equal(yima_codec_set_gs1(c, &p, &err), YIMA_OK);
+    return c;
+}
+
+static void encode(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                   yima_gs1_form form, char *out)
+{
+    yima_err err = {0};
+    yima_gs1 g;
+    assert_int_equal(yima_codec_encode_gs1(c, level, batch, index, &g, &err), YIMA_OK);
+    assert_true(yima_gs1_format(&g, form, out, YIMA_GS1_TEXT_MAX) > 0);
+}
+
+static yima_status verify(const yima_keyring *ring, const char *text, yima_code_info *info)
+{
+    return yima_code_verify(ring, text, strlen(text), -1, info);
+}
+
+/* Items of every auth mode verify in HRI, RAW, scanner output with a
+ * symbology identifier, and unbracketed form, and tell their position. */
+static void test_sgtin_round_trip(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    char text[YIMA_GS1_TEXT_MAX], scanned[YIMA_GS1_TEXT_MAX + 4];
+    for (int auth = 0; auth < 3; auth++) {
+        yima_codec *c = gs1_codec(key, (yima_auth)auth, "LOT-7A", "271231");
+        for (int form = YIMA_GS1_HRI; form <= YIMA_GS1_RAW; form++) {
+            encode(c, YIMA_LEVEL_ITEM, 5, 1234, (yima_gs1_form)form, text);
+            yima_code_info info;
+            assert_int_equal(verify(ring, text, &info), YIMA_S_OK);
+            assert_true(info.gs1 && info.position_known);
+            assert_int_equal(info.batch, 5);
+            assert_int_equal(info.index, 1234);
+            assert_int_equal((int)info.auth, auth);
+            assert_string_equal(info.gtin, GTIN);
+            assert_string_equal(info.lot, "LOT-7A");
+            assert_string_equal(info.expiry, "271231");
+            assert_int_equal(info.gcp_len, 7);
+            assert_true(strlen(info.serial) <= 20);
+            if (form == YIMA_GS1_RAW) {
+                snprintf(scanned, sizeof scanned, "]d2%s", text);
+                assert_int_equal(verify(ring, scanned, &info), YIMA_S_OK);
+            }
+        }
+        yima_codec_free(c);
+    }
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
+/* Serials: GS1's 20 characters at most, base32 upper case (inside CSET 82),
+ * unique, and not in index order. */
+static void test_serials_unique_and_unordered(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_codec *c = gs1_codec(key, YIMA_AUTH_NONE, NULL, NULL);
+    enum { N = 2000 };
+    char (*serials)[21] = calloc(N, 21);
+    int ordered = 0;
+    for (uint64_t i = 0; i < N; i++) {
+        yima_err err = {0};
+        yima_gs1 g;
+        assert_int_equal(yima_codec_encode_gs1(c, YIMA_LEVEL_ITEM, 1, i, &g, &err), YIMA_OK);
+        const char *s = yima_gs1_get(&g, "21");
+        assert_non_null(s);
+        assert_true(strlen(s) <= 20 && strspn(s, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == strlen(s));
+        strcpy(serials[i], s);
+        ordered += i > 0 && strcmp(serials[i - 1], serials[i]) < 0;
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            assert_string_not_equal(serials[i], serials[j]);
+    assert_true(ordered > N / 4 && ordered < 3 * N / 4); /* about half: no order */
+    free(serials);
+    yima_codec_free(c);
+    yima_key_free(key);
+}
+
+/* Replaces the first occurrence of from by to in s. */
+static void replace(char *s, const char *from, const char *to)
+{
+    char *p = strstr(s, from), rest[YIMA_GS1_TEXT_MAX];
+    assert_non_null(p);
+    strcpy(rest, p + strlen(from));
+    strcpy(p, to);
+    strcat(p, rest);
+}
+
+/* Lot, expiry and GTIN are signed with the serial: changing any one fails. */
+static void test_every_element_authenticated(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    const yima_status want[3] = {YIMA_S_OK, YIMA_S_BAD_MAC, YIMA_S_BAD_SIGNATURE};
+    for (int auth = 1; auth < 3; auth++) {
+        yima_codec *c = gs1_codec(key, (yima_auth)auth, "LOT1", "271231");
+        char text[YIMA_GS1_TEXT_MAX];
+        yima_code_info info;
+        encode(c, YIMA_LEVEL_ITEM, 2, 77, YIMA_GS1_HRI, text);
+        replace(text, "(10)LOT1", "(10)LOT2");
+        assert_int_equal(verify(ring, text, &info), want[auth]);
+        encode(c, YIMA_LEVEL_ITEM, 2, 77, YIMA_GS1_HRI, text);
+        replace(text, "(17)271231", "(17)281231");
+        assert_int_equal(verify(ring, text, &info), want[auth]);
+        encode(c, YIMA_LEVEL_ITEM, 2, 77, YIMA_GS1_HRI, text);
+        replace(text, "(10)LOT1", ""); /* a dropped lot is a change too */
+        assert_int_equal(verify(ring, text, &info), want[auth]);
+        encode(c, YIMA_LEVEL_ITEM, 2, 77, YIMA_GS1_HRI, text);
+        replace(text, "(01)09506000134352", "(01)09506000134345"); /* valid check digit */
+        assert_int_equal(verify(ring, text, &info), want[auth]);
+        yima_codec_free(c);
+    }
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
+/* A none item's serial carries the batch's check value: of serials guessed
+ * with a right Damm character, about 1 in 10^4 passes. */
+static void test_none_serial_guesses_fail(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    yima_codec *c = gs1_codec(key, YIMA_AUTH_NONE, NULL, NULL);
+    char text[YIMA_GS1_TEXT_MAX];
+    encode(c, YIMA_LEVEL_ITEM, 0, 9, YIMA_GS1_HRI, text);
+    char *serial = strstr(text, "(21)") + 4;
+    int passed = 0;
+    for (int t = 0; t < 2000; t++) {
+        serial[6 + t % 12] = yima_base32_chars[(t * 7 + 3) % 32];
+        serial[18] = yima_damm_check(YIMA_ALPHABET_BASE32, serial, 18);
+        yima_code_info info;
+        passed += verify(ring, text, &info) == YIMA_S_OK;
+    }
+    assert_true(passed < 5);
+    yima_codec_free(c);
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
+/* The public key checks signatures; mac and none codes need the secret. */
+static void test_public_key_verdicts(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *pub = test_ring(0x42, 7, 0);
+    const yima_status want[3] = {YIMA_S_NEED_SECRET, YIMA_S_NEED_SECRET, YIMA_S_OK};
+    for (int auth = 0; auth < 3; auth++) {
+        yima_codec *c = gs1_codec(key, (yima_auth)auth, NULL, NULL);
+        char text[YIMA_GS1_TEXT_MAX];
+        yima_code_info info;
+        encode(c, YIMA_LEVEL_PALLET, 3, 4, YIMA_GS1_HRI, text);
+        assert_int_equal(verify(pub, text, &info), want[auth]);
+        encode(c, YIMA_LEVEL_ITEM, 3, 4, YIMA_GS1_HRI, text);
+        assert_int_equal(verify(pub, text, &info), want[auth]);
+        yima_codec_free(c);
+    }
+    yima_keyring_free(pub);
+    yima_key_free(key);
+}
+
+/* SSCCs: 18 digits with a valid check digit under the company prefix;
+ * case and pallet told apart; position recovered; all distinct. */
+static void test_sscc_levels_and_positions(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    yima_codec *c = gs1_codec(key, YIMA_AUTH_MAC, NULL, NULL);
+    char seen[400][19];
+    int n = 0;
+    for (uint32_t batch = 0; batch < 999; batch += 450)
+        for (int level = 1; level <= 2; level++)
+            for (uint64_t i = 0; i < 60; i++) {
+                char text[YIMA_GS1_TEXT_MAX];
+                yima_code_info info;
+                encode(c, (yima_level)level, batch, i, YIMA_GS1_RAW, text);
+                assert_int_equal(yima_code_verify(ring, text, strlen(text), level, &info),
+                                 YIMA_S_OK);
+                assert_int_equal(strlen(info.sscc), 18);
+                assert_memory_equal(info.sscc + 1, GCP, 7);
+                assert_int_equal(info.sscc[17] - '0', yima_gs1_check_digit(info.sscc, 17));
+                assert_int_equal(info.batch, batch);
+                assert_int_equal(info.index, i);
+                for (int k = 0; k < n; k++)
+                    assert_string_not_equal(seen[k], info.sscc);
+                strcpy(seen[n++], info.sscc);
+                assert_int_equal(yima_code_verify(ring, text, strlen(text), 0, &info),
+                                 YIMA_S_WRONG_LEVEL);
+            }
+    yima_codec_free(c);
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
+/* Capacity: batches 0..999, 10^(n-3)/2 cases each; the message names it. */
+static void test_sscc_capacity_refused(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_codec *c = gs1_codec(key, YIMA_AUTH_SIG, NULL, NULL);
+    yima_err err = {0};
+    yima_gs1 g;
+    assert_int_equal(yima_codec_sscc_capacity(c), 5000000);
+    assert_int_equal(yima_codec_sscc_batch_max(c), 999);
+    assert_int_equal(yima_codec_encode_gs1(c, YIMA_LEVEL_CASE, 999, 4999999, &g, &err), YIMA_OK);
+    assert_int_equal(yima_codec_encode_gs1(c, YIMA_LEVEL_CASE, 1000, 0, &g, &err),
+                     YIMA_E_CAPACITY);
+    assert_non_null(strstr(err.msg, "5000000 cases"));
+    assert_int_equal(yima_codec_encode_gs1(c, YIMA_LEVEL_PALLET, 0, 5000000, &g, &err),
+                     YIMA_E_CAPACITY);
+    yima_codec_free(c);
+    yima_key_free(key);
+}
+
+/* Parameters: GTIN check digit, prefix digits, GTIN under the prefix,
+ * expiry date, serial length that would pass 20 characters. */
+static void test_params_refused(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_codec *c = test_codec(key, YIMA_ALPHABET_BASE32, YIMA_AUTH_SIG);
+    yima_err err = {0};
+    yima_gs1_params bad_check = {"09506000134353", "", "", ""};
+    assert_int_equal(yima_codec_set_gs1(c, &bad_check, &err), YIMA_E_USAGE);
+    assert_non_null(strstr(err.msg, "2"));
+    yima_gs1_params other_prefix = {GTIN, "9506001", "", ""};
+    assert_int_equal(yima_codec_set_gs1(c, &other_prefix, &err), YIMA_E_USAGE);
+    yima_gs1_params short_prefix = {GTIN, "950600", "", ""};
+    assert_int_equal(yima_codec_set_gs1(c, &short_prefix, &err), YIMA_E_USAGE);
+    yima_gs1_params bad_date = {GTIN, "", "", "270230"};
+    assert_int_equal(yima_codec_set_gs1(c, &bad_date, &err), YIMA_E_USAGE);
+    yima_gs1_params ok = {GTIN, "", "", ""};
+    assert_int_equal(yima_codec_set(c, YIMA_P_SERIAL_LEN, 16, &err), YIMA_OK);
+    assert_int_equal(yima_codec_set_gs1(c, &ok, &err), YIMA_E_USAGE);
+    assert_int_equal(yima_codec_set(c, YIMA_P_SERIAL_LEN, 15, &err), YIMA_OK);
+    assert_int_equal(yima_codec_set_gs1(c, &ok, &err), YIMA_OK);
+    yima_codec_free(c);
+    yima_key_free(key);
+}
+
+/* A line key makes and checks mac and none codes of its batches only, and
+ * cannot sign. */
+static void test_line_key_scope(void **state)
+{
+    (void)state;
+    yima_key *line = test_vector_scoped_key();
+    yima_keyring *ring = yima_keyring_create();
+    yima_err err = {0};
+    yima_codec *c = test_codec(line, YIMA_ALPHABET_BASE32, YIMA_AUTH_MAC);
+    yima_gs1_params p = {GTIN, GCP, "", ""};
+    assert_int_equal(yima_codec_set_gs1(c, &p, &err), YIMA_OK);
+    yima_gs1 g;
+    char text[YIMA_GS1_TEXT_MAX];
+    assert_int_equal(yima_codec_encode_gs1(c, YIMA_LEVEL_ITEM, 1, 5, &g, &err), YIMA_OK);
+    assert_int_equal(yima_codec_encode_gs1(c, YIMA_LEVEL_ITEM, 2, 5, &g, &err), YIMA_E_KEY_SCOPE);
+    assert_int_equal(yima_codec_set(c, YIMA_P_AUTH, YIMA_AUTH_SIG, &err), YIMA_OK);
+    assert_int_equal(yima_codec_encode_gs1(c, YIMA_LEVEL_ITEM, 1, 5, &g, &err), YIMA_E_KEY_NEED);
+    yima_codec_free(c);
+    /* the brand's code of batch 2 is out of the line key's scope */
+    yima_key *brand = test_key(0x42, 7);
+    yima_codec *bc = gs1_codec(brand, YIMA_AUTH_MAC, NULL, NULL);
+    encode(bc, YIMA_LEVEL_ITEM, 2, 5, YIMA_GS1_HRI, text);
+    assert_int_equal(yima_keyring_add(ring, line, &err), YIMA_OK);
+    yima_code_info info;
+    yima_status st = verify(ring, text, &info);
+    assert_true(st == YIMA_S_OUT_OF_SCOPE || st == YIMA_S_UNKNOWN_KEY);
+    yima_codec_free(bc);
+    yima_key_free(brand);
+    yima_keyring_free(ring);
+}
+
+/* One code, one identity and one key text, whatever the spelling. */
+static void test_identity_of_spellings(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    yima_codec *c = gs1_codec(key, YIMA_AUTH_SIG, "L1", NULL);
+    char hri[YIMA_GS1_TEXT_MAX], raw[YIMA_GS1_TEXT_MAX], k1[YIMA_CODE_MAX], k2[YIMA_CODE_MAX];
+    yima_code_info a, b;
+    encode(c, YIMA_LEVEL_ITEM, 8, 8, YIMA_GS1_HRI, hri);
+    encode(c, YIMA_LEVEL_ITEM, 8, 8, YIMA_GS1_RAW, raw);
+    assert_int_equal(verify(ring, hri, &a), YIMA_S_OK);
+    assert_int_equal(verify(ring, raw, &b), YIMA_S_OK);
+    assert_memory_equal(a.identity, b.identity, sizeof a.identity);
+    assert_true(yima_code_key_text(&a, hri, strlen(hri), k1) > 0);
+    assert_true(yima_code_key_text(&b, raw, strlen(raw), k2) > 0);
+    assert_string_equal(k1, k2);
+    assert_int_equal(strncmp(k1, "(01)" GTIN "(21)", 22), 0);
+    yima_codec_free(c);
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
+/* GS1 codes written by 0.2 from the fixed test key: a change that breaks
+ * them fails here. Lines: level auth batch index HRI. */
+static void test_frozen_vectors(void **state)
+{
+    (void)state;
+    char path[512], line[1024];
+    snprintf(path, sizeof path, "%s/gs1.tsv", getenv("YIMA_VECTORS"));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *pub = test_ring(0x42, 7, 0);
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char level[8], auth[8], hri[YIMA_GS1_TEXT_MAX], text[YIMA_GS1_TEXT_MAX];
+        unsigned batch;
+        unsigned long long index;
+        if (line[0] == '#' || sscanf(line, "%7s %7s %u %llu %1023s", level, auth, &batch, &index,
+                                     hri) != 5)
+            continue;
+        yima_codec *c = gs1_codec(key, (yima_auth)yima_auth_parse(auth), "LOT-7A", "271231");
+        encode(c, (yima_level)yima_level_parse(level), batch, index, YIMA_GS1_HRI, text);
+        assert_string_equal(text, hri);
+        yima_code_info info;
+        if (strcmp(auth, "sig") == 0)
+            assert_int_equal(verify(pub, hri, &info), YIMA_S_OK);
+        yima_codec_free(c);
+        n++;
+    }
+    fclose(f);
+    assert_true(n >= 9);
+    yima_keyring_free(pub);
+    yima_key_free(key);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sgtin_round_trip),
+        cmocka_unit_test(test_serials_unique_and_unordered),
+        cmocka_unit_test(test_every_element_authenticated),
+        cmocka_unit_test(test_none_serial_guesses_fail),
+        cmocka_unit_test(test_public_key_verdicts),
+        cmocka_unit_test(test_sscc_levels_and_positions),
+        cmocka_unit_test(test_sscc_capacity_refused),
+        cmocka_unit_test(test_params_refused),
+        cmocka_unit_test(test_line_key_scope),
+        cmocka_unit_test(test_identity_of_spellings),
+        cmocka_unit_test(test_frozen_vectors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
