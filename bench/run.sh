@@ -133,6 +133,8 @@ met() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN {
 gen=("$yima" gen -k "$tmp/brand.key" -j "$threads" --no-ledger -q)
 verify=("$yima" verify -p "$tmp/brand.pub" -j "$threads" -q)
 naive=("$python" "$root/bench/peers/naive_gen.py")
+# GS1 mode: SGTINs with a lot and expiry, element strings (HRI) to a file.
+gs1=(--gs1 --gtin 09506000134352 --lot A1B2C3 --expiry 271231)
 fresh() { rm -f "$1" "$1.manifest"; }
 progress() { echo "[$(date +%T)] $*" >&2; }
 
@@ -143,6 +145,9 @@ for ((r = 1; r <= reps; r++)); do
   run gsig "$n_sig" "${gen[@]}" -a sig -n "$n_sig" -o "$tmp/sig.txt"
   fresh "$tmp/sig1.txt"
   run gsig1 "$n_sig" "${gen[@]}" -a sig --code-format 1 -n "$n_sig" -o "$tmp/sig1.txt"
+  fresh "$tmp/gs1sig.txt"
+  run ggsig "$n_sig" "${gen[@]}" "${gs1[@]}" -a sig -n "$n_sig" -o "$tmp/gs1sig.txt"
+  rm -f "$tmp/gs1sig.txt"
   sodium ssig sign "$threads" "$n_sig"
   (( quick )) || sodium ssig1 sign 1 $((n_sig / threads))
 done
@@ -154,6 +159,9 @@ for ((r = 1; r <= reps; r++)); do
   run gmac "$n_mac" "${gen[@]}" -a mac -n "$n_mac" -o "$tmp/mac.txt"
   fresh "$tmp/mac1.txt"
   run gmac1 "$n_mac" "${gen[@]}" -a mac --code-format 1 -n "$n_mac" -o "$tmp/mac1.txt"
+  fresh "$tmp/gs1mac.txt"
+  run ggmac "$n_mac" "${gen[@]}" "${gs1[@]}" -a mac -n "$n_mac" -o "$tmp/gs1mac.txt"
+  rm -f "$tmp/gs1mac.txt"
   fresh "$tmp/naive.txt"
   run naive "$n_mac" "${naive[@]}" "$n_mac" "$tmp/naive.txt"
 done
@@ -193,6 +201,8 @@ r_f2sig=$(ratio "$gsig_w" "$gsig1_w")
 r_f2mac=$(ratio "$gmac_w" "$gmac1_w")
 r_f2ver=$(ratio "$ver_w" "$ver1_w")
 r_f2vmac=$(ratio "$vmac_w" "$vmac1_w")
+r_gs1sig=$(ratio "$ggsig_w" "$gsig_w")
+r_gs1mac=$(ratio "$ggmac_w" "$gmac_w")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 pyver=$("$python" -c 'import sys; print(sys.version.split()[0])')
 row() { local cells="|" c; for c; do cells+=" ${c# } |"; done; echo "${cells//  |/ |}"; }
@@ -224,6 +234,10 @@ row " format 2 vs format 1: verify -p, sig codes " " $(si "$ver_w") " " $(si "$v
     " $r_f2ver " " >= 0.95 " " $(met "$r_f2ver" 0.95 ge) "
 row " format 2 vs format 1: verify -k, mac codes " " $(si "$vmac_w") " " $(si "$vmac1_w") " \
     " $r_f2vmac " " >= 0.95 " " $(met "$r_f2vmac" 0.95 ge) "
+row " gen gs1 vs compact: --auth sig, $n_sig codes " " $(si "$ggsig_w") " " $(si "$gsig_w") " \
+    " $r_gs1sig " " >= 0.8 " " $(met "$r_gs1sig" 0.8 ge) "
+row " gen gs1 vs compact: --auth mac, $n_mac codes " " $(si "$ggmac_w") " " $(si "$gmac_w") " \
+    " $r_gs1mac " " >= 0.8 " " $(met "$r_gs1mac" 0.8 ge) "
 echo
 echo "Diagnostics (no targets). CPU rates are codes per CPU second (user + system) of the"
 echo "whole process; their ratio is yima's CPU cost against the peer's, whatever else the"
@@ -237,6 +251,8 @@ if (( ! quick )); then
       " $(si $((ssig1_w * threads))) " " $(ratio "$gsig_w" $((ssig1_w * threads))) "
 fi
 row " gen --auth mac, CPU rate " " $(si "$gmac_c") " " $(si "$naive_c") " " $(ratio "$gmac_c" "$naive_c") "
+row " gen gs1 vs compact --auth sig, CPU rate " " $(si "$ggsig_c") " " $(si "$gsig_c") " " $(ratio "$ggsig_c" "$gsig_c") "
+row " gen gs1 vs compact --auth mac, CPU rate " " $(si "$ggmac_c") " " $(si "$gmac_c") " " $(ratio "$ggmac_c" "$gmac_c") "
 row " verify -p, CPU rate " " $(si "$ver_c") " " $(si "$sver_c") " " $(ratio "$ver_c" "$sver_c") "
 row " verify -p --no-duplicates " " $(si "$vernd_w") " " $(si "$sver_w") " " $(ratio "$vernd_w" "$sver_w") "
 row " verify -p --no-duplicates, CPU rate " " $(si "$vernd_c") " " $(si "$sver_c") " " $(ratio "$vernd_c" "$sver_c") "

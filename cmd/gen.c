@@ -24,6 +24,13 @@ static const char help[] =
     "      --inner             add a hidden inner (redemption) code to each item\n"
     "      --pack CASE,PALLET  pre-assign the hierarchy, e.g. 24,60\n"
     "  -t, --template T        payload template with {code}       [Default: the bare code]\n"
+    "      --gs1               GS1 mode: items are SGTINs, cases and pallets SSCCs\n"
+    "      --gtin G            GS1: the items' GTIN-8, -12, -13 or -14\n"
+    "      --gcp P             GS1: company prefix for SSCCs, 7..11 digits\n"
+    "      --lot L             GS1: batch/lot number (AI 10) of the items\n"
+    "      --expiry YYMMDD     GS1: expiry date (AI 17) of the items\n"
+    "      --dl-base URL       GS1: Digital Link payloads under https://URL\n"
+    "                                                         [Default: element strings]\n"
     "  -f, --format F          txt, csv, tsv or jsonl             [Default: txt]\n"
     "  -o, --output FILE       output; FILE.gz is gzip            [Default: stdout]\n"
     "  -z, --gzip              gzip the output, e.g. to a pipe    [Default: by the .gz name]\n"
@@ -44,10 +51,14 @@ typedef struct gen_cli {
     int have_count, have_range, no_ledger, quiet, header;
     yima_gen_options o;
     int alphabet, auth, serial_len, mac_len, code_format;
+    int gs1;                                         /* --gs1 */
+    const char *gtin, *gcp, *lot, *expiry, *dl_base; /* its options, NULL if not given */
+    yima_gs1_params gs1p;                            /* checked from them */
 } gen_cli;
 
 enum { O_RANGE = 256, O_SHARD, O_ALPHABET, O_SERIAL_LEN, O_MAC_LEN, O_INNER, O_PACK, O_MANIFEST,
-       O_HEADER, O_LEDGER, O_NO_LEDGER, O_FORCE, O_GZIP_LEVEL, O_CODE_FORMAT };
+       O_HEADER, O_LEDGER, O_NO_LEDGER, O_FORCE, O_GZIP_LEVEL, O_CODE_FORMAT, O_GS1, O_GTIN,
+       O_GCP, O_LOT, O_EXPIRY, O_DL_BASE };
 
 static const struct option longopts[] = {
     {"key", required_argument, NULL, 'k'},        {"batch", required_argument, NULL, 'b'},
@@ -64,6 +75,9 @@ static const struct option longopts[] = {
     {"header", required_argument, NULL, O_HEADER}, {"ledger", required_argument, NULL, O_LEDGER},
     {"no-ledger", no_argument, NULL, O_NO_LEDGER}, {"force", no_argument, NULL, O_FORCE},
     {"gzip-level", required_argument, NULL, O_GZIP_LEVEL},
+    {"gs1", no_argument, NULL, O_GS1},            {"gtin", required_argument, NULL, O_GTIN},
+    {"gcp", required_argument, NULL, O_GCP},      {"lot", required_argument, NULL, O_LOT},
+    {"expiry", required_argument, NULL, O_EXPIRY}, {"dl-base", required_argument, NULL, O_DL_BASE},
     {"threads", required_argument, NULL, 'j'},    {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
 
@@ -108,6 +122,12 @@ static int parse_option(void *ctx, int c, const char *arg)
     case O_GZIP_LEVEL: return opt_int("gen", "--gzip-level", arg, 1, 9, &o->gzip_level);
     case 'j': return opt_threads("gen", arg, &o->threads);
     case 'q': g->quiet = 1; return 0;
+    case O_GS1: g->gs1 = 1; return 0;
+    case O_GTIN: g->gtin = arg; return 0;
+    case O_GCP: g->gcp = arg; return 0;
+    case O_LOT: g->lot = arg; return 0;
+    case O_EXPIRY: g->expiry = arg; return 0;
+    case O_DL_BASE: g->dl_base = arg; return 0;
     default: return usage_error("gen", "unknown option");
     }
 }
@@ -125,6 +145,8 @@ static int configure_codec(gen_cli *g, yima_codec *codec, yima_err *err)
         rc = yima_codec_set(codec, YIMA_P_MAC_LEN, g->mac_len, err);
     if (!rc && g->code_format > 0)
         rc = yima_codec_set(codec, YIMA_P_FORMAT, g->code_format, err);
+    if (!rc && g->gs1)
+        rc = yima_codec_set_gs1(codec, &g->gs1p, err);
     if (!rc) /* the run's batch keys, once, and a scoped key's scope checked up front */
         rc = yima_codec_set_batch(codec, (uint32_t)g->batch, err);
     return rc;
@@ -153,6 +175,87 @@ static int check_key_kept(const gen_cli *g)
     return 0;
 }
 
+/* The first GS1 option given without --gs1, or NULL. */
+static const char *stray_gs1_option(const gen_cli *g)
+{
+    return g->gtin ? "--gtin" : g->gcp ? "--gcp" : g->lot ? "--lot" : g->expiry ? "--expiry"
+           : g->dl_base ? "--dl-base" : NULL;
+}
+
+/* Options of compact codes that mean nothing for GS1 element strings. */
+static int check_gs1_compat(const gen_cli *g)
+{
+    if (g->alphabet == YIMA_ALPHABET_DIGITS)
+        return usage_error("gen", "--gs1 serials are base32, a subset of GS1's character set "
+                                  "82: --alphabet digits does not apply");
+    if (g->o.template_text)
+        return usage_error("gen", "--gs1 payloads are element strings or Digital Link URIs "
+                                  "(--dl-base): --template does not apply");
+    if (g->code_format == 1)
+        return usage_error("gen", "--gs1 codes build on code format 2: --code-format 1 does "
+                                  "not apply");
+    return 0;
+}
+
+/* Items need a GTIN and may carry a lot and expiry; cases and pallets (a
+ * level, or --pack) need a company prefix. */
+static int check_gs1_needs(const gen_cli *g)
+{
+    int items = g->o.level == YIMA_LEVEL_ITEM, ssccs = !items || g->o.pack_case;
+    const char *lvl = yima_level_name(g->o.level);
+    if (items && !g->gtin)
+        return usage_error("gen", "--gs1 items are SGTINs: give their --gtin");
+    if (!items && (g->gtin || g->lot || g->expiry))
+        return usage_error("gen", "%s codes are SSCCs: --gtin, --lot and --expiry describe "
+                                  "items", lvl);
+    if (ssccs && !g->gcp)
+        return usage_error("gen", "--gs1 cases and pallets are SSCCs: give the GS1 company "
+                                  "prefix, --gcp (7 to 11 digits)");
+    return 0;
+}
+
+static int all_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strspn(s, "0123456789");
+    return !s[n] && n >= min && n <= max;
+}
+
+/* Each GS1 value checked here, so the message names its option. */
+static int check_gs1_values(gen_cli *g)
+{
+    yima_gs1_params *p = &g->gs1p;
+    yima_err err = {0};
+    if (g->gtin && yima_gtin_normalize(g->gtin, p->gtin, &err))
+        return usage_error("gen", "--gtin %s: %s", g->gtin, err.msg);
+    if (g->gcp && !all_digits(g->gcp, 7, 11))
+        return usage_error("gen", "--gcp %s: a GS1 company prefix is 7 to 11 digits", g->gcp);
+    yima_gs1 scratch;
+    yima_gs1_init(&scratch);
+    if (g->lot && yima_gs1_add(&scratch, "10", g->lot, strlen(g->lot), &err))
+        return usage_error("gen", "--lot %s: %s", g->lot, err.msg);
+    if (g->expiry && (!all_digits(g->expiry, 6, 6) || !yima_gs1_date_valid(g->expiry, 1)))
+        return usage_error("gen", "--expiry %s: not a date YYMMDD (day 00: end of month)",
+                           g->expiry);
+    if (g->dl_base && strncmp(g->dl_base, "https://", 8) != 0)
+        return usage_error("gen", "--dl-base %s: the brand's Digital Link domain, "
+                                  "https://id.example.com", g->dl_base);
+    snprintf(p->gcp, sizeof p->gcp, "%s", g->gcp ? g->gcp : "");
+    snprintf(p->lot, sizeof p->lot, "%s", g->lot ? g->lot : "");
+    snprintf(p->expiry, sizeof p->expiry, "%s", g->expiry ? g->expiry : "");
+    g->o.dl_base = g->dl_base;
+    return 0;
+}
+
+static int check_gs1(gen_cli *g)
+{
+    const char *stray = stray_gs1_option(g);
+    if (!g->gs1)
+        return stray ? usage_error("gen", "%s needs --gs1", stray) : 0;
+    if (check_gs1_compat(g) || check_gs1_needs(g))
+        return EXIT_USAGE;
+    return check_gs1_values(g);
+}
+
 static int check_cli(gen_cli *g)
 {
     yima_gen_options *o = &g->o;
@@ -160,6 +263,8 @@ static int check_cli(gen_cli *g)
         return usage_error("gen", "a secret key is required (-k brand.key)");
     if (g->have_count == g->have_range)
         return usage_error("gen", "give exactly one of -n COUNT or --range START:COUNT");
+    if (check_gs1(g))
+        return EXIT_USAGE;
     o->batch = (uint32_t)g->batch;
     o->count = g->count;
     /* One header per batch file: only the run (or first shard) starting at 0. */

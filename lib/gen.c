@@ -95,17 +95,71 @@ static int gen_write(void *ctx, yima_job *job, yima_err *err)
     return rc;
 }
 
-static int check_capacity(const yima_gen_options *opt, yima_err *err)
+/* Items (compact codes of any level, or SGTINs): the serial space stays
+ * 10^4 times the codes a batch can hold, so a guess hits one in 10^4. */
+static int check_serial_space(const yima_gen_options *opt, yima_err *err)
 {
     uint64_t cap = yima_codec_capacity(opt->codec, opt->batch);
-    if (opt->count == 0)
-        return yima_err_set(err, YIMA_E_USAGE, "nothing to generate: count is 0");
     if (opt->start >= cap || opt->count > cap - opt->start)
         return yima_err_set(err, YIMA_E_CAPACITY,
-                            "batch %u holds %llu codes in this format; indexes %llu..%llu do "
-                            "not fit (use a longer serial or another batch)",
+                            "batch %u holds %llu codes in this format (serial space >= 10^4 x "
+                            "codes); indexes %llu..%llu do not fit (use a longer serial or "
+                            "another batch)",
                             opt->batch, (unsigned long long)cap, (unsigned long long)opt->start,
                             (unsigned long long)(opt->start + opt->count - 1));
+    return YIMA_OK;
+}
+
+/* SSCCs: cases or pallets [first, first+n) of the batch within the serial
+ * references under the company prefix. */
+static int check_sscc(const yima_gen_options *opt, yima_level level, uint64_t first, uint64_t n,
+                      yima_err *err)
+{
+    const yima_gs1_params *p = yima_codec_gs1(opt->codec);
+    uint64_t cap = yima_codec_sscc_capacity(opt->codec);
+    uint32_t bmax = yima_codec_sscc_batch_max(opt->codec);
+    int g = (int)strlen(p->gcp);
+    if (!cap)
+        return yima_err_set(err, YIMA_E_USAGE, "%ss are SSCCs: they need a GS1 company prefix",
+                            yima_level_name(level));
+    if (opt->batch > bmax)
+        return yima_err_set(err, YIMA_E_CAPACITY,
+                            "SSCCs under company prefix %s (%d digits) carry batches 0..%u; "
+                            "batch %u does not fit",
+                            p->gcp, g, bmax, opt->batch);
+    if (first >= cap || n > cap - first)
+        return yima_err_set(err, YIMA_E_CAPACITY,
+                            "SSCCs under company prefix %s (%d digits) hold %llu cases and %llu "
+                            "pallets per batch; %ss %llu..%llu of batch %u do not fit",
+                            p->gcp, g, (unsigned long long)cap, (unsigned long long)cap,
+                            yima_level_name(level), (unsigned long long)first,
+                            (unsigned long long)(first + n - 1), opt->batch);
+    return YIMA_OK;
+}
+
+/* In GS1 mode items are SGTINs (serial space) and cases and pallets SSCCs,
+ * also the cases and pallets a hierarchy implies. */
+static int check_codes_fit(const yima_gen_options *opt, yima_err *err)
+{
+    if (!yima_codec_gs1(opt->codec))
+        return check_serial_space(opt, err);
+    if (opt->level != YIMA_LEVEL_ITEM)
+        return check_sscc(opt, opt->level, opt->start, opt->count, err);
+    int rc = check_serial_space(opt, err);
+    if (rc || !opt->pack_case || !opt->pack_pallet)
+        return rc;
+    uint64_t end = opt->start + opt->count, pc = opt->pack_case;
+    return check_sscc(opt, YIMA_LEVEL_CASE, opt->start / pc, (end + pc - 1) / pc - opt->start / pc,
+                      err);
+}
+
+static int check_capacity(const yima_gen_options *opt, yima_err *err)
+{
+    if (opt->count == 0)
+        return yima_err_set(err, YIMA_E_USAGE, "nothing to generate: count is 0");
+    int rc = check_codes_fit(opt, err);
+    if (rc)
+        return rc;
     if (opt->inner && opt->level != YIMA_LEVEL_ITEM)
         return yima_err_set(err, YIMA_E_USAGE,
                             "inner codes belong to items: %s rows cannot carry them",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Row formatting for gen: the bytes of txt, csv, tsv and jsonl outputs. */
+/* Row formatting for gen: the bytes of txt, csv, tsv and jsonl outputs,
+ * of compact codes and of GS1 element strings. */
 #ifndef YIMA_GEN_ROWS_H
 #define YIMA_GEN_ROWS_H
 
@@ -13,6 +14,9 @@ typedef struct yima_rowfmt_state {
     size_t serial_offset, serial_len;
     size_t row_max;              /* bytes one row can take at most */
     int gzip, quote_payload;
+    const yima_gs1_params *gs1;  /* the codec's GS1 parameters, or NULL */
+    unsigned gs1_forms;          /* GS1 forms the rows show: 1 << YIMA_GS1_F_* */
+    int gs1_quote;               /* csv: element strings need quotes (a lot with , or ") */
 } yima_rowfmt_state;
 
 int yima_gen_rows_init(yima_rowfmt_state *s, const yima_gen_options *opt, yima_err *err);

@@ -32,6 +32,27 @@ static void set_int(json_t *o, const char *k, uint64_t v)
     json_object_set_new(o, k, json_integer((json_int_t)v));
 }
 
+static const char *or_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* GS1 runs only, so the manifests of compact runs keep their members: the
+ * parameters of the element strings, signed with the rest. */
+static void add_gs1(json_t *o, const yima_gen_options *opt)
+{
+    const yima_gs1_params *p = yima_codec_gs1(opt->codec);
+    if (!p)
+        return;
+    json_t *g = json_object();
+    set_str(g, "gtin", or_null(p->gtin));
+    set_str(g, "gcp", or_null(p->gcp));
+    set_str(g, "lot", or_null(p->lot));
+    set_str(g, "expiry", or_null(p->expiry));
+    set_str(g, "dl_base", opt->dl_base);
+    json_object_set_new(o, "gs1", g);
+}
+
 static json_t *manifest_object(const yima_gen_options *opt, const yima_gen_result *res,
                                int header, const yima_key *key)
 {
@@ -65,6 +86,7 @@ static json_t *manifest_object(const yima_gen_options *opt, const yima_gen_resul
     set_int(o, "rows", res->rows);
     set_int(o, "bytes", res->bytes);
     set_str(o, "blake2b", hash);
+    add_gs1(o, opt);
     free(copy);
     free(pk);
     free(hash);

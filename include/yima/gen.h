@@ -3,6 +3,10 @@
  * Code generation runs: a batch range turned into ordered rows, written
  * through the ordered parallel engine, recorded in the ledger and sealed
  * by a signed manifest.
+ *
+ * With a GS1 codec (yima_codec_set_gs1) the rows are GS1 element strings:
+ * SGTINs for items, SSCCs for cases and pallets; csv, tsv and jsonl gain
+ * the columns raw, gtin, lot, expiry and sscc (yima-gen(1), "GS1 mode").
  */
 #ifndef YIMA_GEN_H
 #define YIMA_GEN_H
@@ -30,6 +34,8 @@ typedef struct yima_gen_options {
     uint64_t pack_pallet;       /* cases per pallet (with pack_case) */
     int inner;                  /* add companion inner codes to items */
     const char *template_text;  /* payload template with {code}, or NULL */
+    const char *dl_base;        /* GS1 codec: Digital Link base ("https://id.example.com")
+                                   for payloads, or NULL for HRI element strings */
     yima_outfmt format;
     int header;                 /* csv/tsv header row [1]; shards after the first omit it */
     const char *output;         /* path, or "-"/NULL for stdout */
