@@ -130,27 +130,14 @@ static int template_match(const lk_parser *p, const char *s, size_t n)
  * template matches with a bare code in its slot is a compact payload. */
 static int is_gs1_field(const lk_parser *p, const char *s, size_t n)
 {
-    yima_gs1 g;
-    yima_err e;
     size_t run = 0;
-    int url = n > 8 && (!strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8));
     while (run < n && is_alnum((unsigned char)s[run]))
         run++;
     if (run == n) /* a bare compact code or unbracketed digits: verification decides */
         return 0;
-    /* Unbracketed element strings need no GS where every AI but the last
-     * has a predefined length: "00" SSCC "8030" signature. */
-    if (!yima_gs1_looks_like(s, n))
-        return !url && yima_gs1_parse(s, n, &g, &e) == YIMA_OK;
-    if (!url)
-        return 1;
     if (p->prefix && template_match(p, s, n))
         return 0;
-    if (yima_gs1_dl_parse(s, n, &g, &e) == YIMA_OK)
-        return 1;
-    const char *host = memmem(s, n, "://", 3) + 3, *path = memchr(host, '/', n - (size_t)(host - s));
-    size_t rest = path ? n - (size_t)(path - s) : 0;
-    return path && (memmem(path, rest, "/01/", 4) || memmem(path, rest, "/00/", 4));
+    return yima_gs1_is_payload(s, n);
 }
 
 /* Cuts the code out of a field (a bare code or a payload) into the arena.

@@ -180,19 +180,6 @@ static const char *excerpt(yima_field f, char out[EXCERPT_MAX + 1])
     return out;
 }
 
-/* A whole payload that is one GS1 code: an element string in any form, or a
- * URI that reads as GS1 Digital Link (a brand URL around a compact code
- * does not). */
-static int is_gs1_payload(yima_field payload)
-{
-    if (!yima_gs1_looks_like(payload.ptr, payload.len))
-        return 0;
-    if (payload.len < 4 || strncasecmp(payload.ptr, "http", 4) != 0)
-        return 1;
-    yima_gs1 g;
-    return yima_gs1_dl_parse(payload.ptr, payload.len, &g, NULL) == YIMA_OK;
-}
-
 /* The code inside a payload: the template's slot, a GS1 form as a whole, or
  * else the longest run of letters and digits after the URL's host. */
 static int extract_code(const yima_rowparser *p, yima_field payload, yima_field *code,
@@ -200,7 +187,7 @@ static int extract_code(const yima_rowparser *p, yima_field payload, yima_field 
 {
     const char *s = payload.ptr, *end = s + payload.len;
     size_t run = 0;
-    if (is_gs1_payload(payload) &&
+    if (yima_gs1_is_payload(payload.ptr, payload.len) &&
         (!p->prefix || strncasecmp(s, p->prefix, strlen(p->prefix)) != 0)) {
         *code = payload;
         return YIMA_OK;

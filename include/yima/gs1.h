@@ -84,6 +84,12 @@ YIMA_API int yima_gs1_parse(const char *text, size_t len, yima_gs1 *g, yima_err 
  * starts with '(', "]", GS, "http://" or "https://", or contains GS. Cheap. */
 YIMA_API int yima_gs1_looks_like(const char *text, size_t len);
 
+/* 1 if a whole payload is one GS1 code rather than a payload around a
+ * compact code: a non-URL GS1 form, a URL that parses as Digital Link or
+ * whose path names a GTIN or SSCC (/01/, /00/: a faulty Digital Link, whose
+ * fault verification reports), or an unbracketed element string that parses. */
+YIMA_API int yima_gs1_is_payload(const char *text, size_t len);
+
 /* Writes form of g plus NUL into out; returns its length, or 0 if cap is too small. */
 YIMA_API size_t yima_gs1_format(const yima_gs1 *g, yima_gs1_form form, char *out, size_t cap);
 
@@ -91,13 +97,15 @@ YIMA_API size_t yima_gs1_format(const yima_gs1 *g, yima_gs1_form form, char *out
  * path prefix, no trailing slash needed) + primary key and qualifiers in
  * path order + the other DL-permitted attributes as a query, by AI number.
  * Values are percent-encoded where the standard requires. Returns length,
- * 0 if cap is too small or g has no primary key. */
+ * 0 if cap is too small, g has no primary key, an element cannot be
+ * written in a URI or an AI is repeated. */
 YIMA_API size_t yima_gs1_dl_format(const yima_gs1 *g, const char *base, char *out, size_t cap);
 
 /* Parses a Digital Link URI (any host, any path prefix before the primary
  * key). Refuses unknown primary keys, qualifiers out of the standard's
- * order, and query attributes that are not DL-permitted AIs (non-AI query
- * parameters are ignored, as the standard says). */
+ * order, key qualifiers sent as query parameters, numeric query names that
+ * are not AIs, query attributes that are not DL-permitted AIs, and repeated
+ * AIs (non-numeric query parameters are ignored, as the standard says). */
 YIMA_API int yima_gs1_dl_parse(const char *uri, size_t len, yima_gs1 *g, yima_err *err);
 
 /* EPC pure identity URI under the EPC Tag Data Standard:
@@ -108,7 +116,8 @@ YIMA_API size_t yima_gs1_epc_uri(const yima_gs1 *g, int gcp_len, char *out, size
                                  yima_err *err);
 
 /* 1 if uri is a well-formed urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension
- * (13 digits across the first two parts, extension from CSET 82, escaped). */
+ * (12 digits across the first two parts, the GLN without its check digit;
+ * extension from CSET 82, escaped). */
 YIMA_API int yima_epc_sgln_valid(const char *uri);
 
 #ifdef __cplusplus
