@@ -17,6 +17,18 @@ int yr_dmtx_side(int size)
     return dmtxGetSymbolAttribute(DmtxSymAttribSymbolRows, size - 1);
 }
 
+int yr_dmtx_fit(const char *data, size_t len, int gs1)
+{
+    /* Worst case in ASCII encodation: no digit pairs, 2 codewords above 127. */
+    size_t need = (size_t)(gs1 != 0);
+    for (size_t i = 0; i < len; i++)
+        need += (unsigned char)data[i] > 127 ? 2 : 1;
+    for (int size = 1; size <= YIMA_DM_SQUARE_SIZES; size++)
+        if ((size_t)dmtxGetSymbolAttribute(DmtxSymAttribSymbolDataWords, size - 1) >= need)
+            return size;
+    return 0;
+}
+
 /* Copies the 8-bit image (0 = dark, top row first without a flip) into a
  * QRcode struct. */
 static int to_symbol(DmtxEncode *enc, QRcode **sym)

@@ -53,6 +53,10 @@ const char *yr_size_name(const yima_render_options *opt, int size, char *buf, si
 
 /* render_dmtx.c: DataMatrix ECC 200, square. */
 int yr_dmtx_encode(const char *data, size_t len, int gs1, int size, QRcode **sym);
+/* The smallest size that holds ANY payload of data's length and byte
+ * classes (digit pairs not counted on), so that codes of one shape, whose
+ * digits fall differently, share a size; 0 if none. */
+int yr_dmtx_fit(const char *data, size_t len, int gs1);
 /* Modules per side of size number 1..24. */
 int yr_dmtx_side(int size);
 /* Geometry of a raster image for a symbol of width modules with a text line

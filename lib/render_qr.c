@@ -198,7 +198,10 @@ int yima_render_image(const yima_render_options *opt, const char *payload, size_
         rc = yr_payload_prepare(payload, len, p, "payload", 1, err);
     if (!rc)
         rc = yr_check_symbol(opt, p, "payload", 1, err);
-    if (!rc && (rc = yr_encode(opt, p, opt->version, &qr)))
+    if (!rc && (rc = yr_encode(opt, p,
+                               opt->symbol == YIMA_SYM_DATAMATRIX
+                                   ? yr_dmtx_fit(p->data, p->len, p->gs1) : opt->version,
+                               &qr)))
         rc = yima_err_set(err, rc, "payload of %zu bytes does not fit %s", len,
                           opt->version || opt->symbol == YIMA_SYM_DATAMATRIX
                               ? yr_size_name(opt, opt->version ? opt->version : 24, name,

@@ -129,7 +129,9 @@ static int fix_version(run *r, const char *line, size_t len, uint64_t lineno, yi
         rc = yr_payload_prepare(pl.ptr, pl.len, p, src, lineno, err);
     if (!rc)
         rc = yr_check_symbol(&r->opt, p, src, lineno, err);
-    if (!rc && (rc = yr_encode(&r->opt, p, r->opt.version, &qr)))
+    int size = !rc && r->opt.symbol == YIMA_SYM_DATAMATRIX ? yr_dmtx_fit(p->data, p->len, p->gs1)
+                                                    : r->opt.version;
+    if (!rc && (rc = yr_encode(&r->opt, p, size, &qr)))
         rc = rc == YIMA_E_NOMEM ? yima_err_set(err, rc, "out of memory")
                                 : first_too_long(r, p, src, lineno, err);
     if (!rc) {

@@ -13,7 +13,9 @@
  * of a print run has the same size. For QR it is fixed by .version or, when
  * that is 0, chosen as the smallest version that holds the FIRST payload;
  * DataMatrix symbols are square, the smallest of the 24 square ECC 200
- * sizes (10x10 to 144x144) that holds the first payload. A later payload
+ * sizes (10x10 to 144x144) that holds any payload as long as the first
+ * (one codeword a character, two above 127, plus FNC1 for GS1), so codes of
+ * one shape share a size however their digits pair up. A later payload
  * that does not fit is a data error naming its line.
  *
  * QR modes: a payload made only of digits is encoded in numeric mode, one

@@ -67,10 +67,16 @@ same "Digital Link URI decodes as itself" "$(dm "$T/dl.png")" "$DL"
 same "Digital Link URI has no FNC1" "$(dmtxread -c "$T/dl.png" | head -1)" "d:105"
 # ZPL: ^BX quality 200 at the run's size, FNC1 as the escape `1.
 "$Y" render --symbol datamatrix -q --zpl "$T/gs1.txt" -o "$T/gs1.zpl"
-contains "ZPL ^BX at 26x26 with escape \`" "$T/gs1.zpl" '^BXN,4,200,26,26,,`'
+contains "ZPL ^BX at 32x32 with escape \`" "$T/gs1.zpl" '^BXN,4,200,32,32,,`'
 contains "ZPL field: FNC1 first and between fields" "$T/gs1.zpl" \
     '^FH_^FD`101095060001343521727123110LOT1`121Y2AB3CD4EF5GH6JK7MN^FS'
 contains "ZPL text is the HRI form" "$T/gs1.zpl" "^FD$HRI^FS"
+
+# Codes of one shape share a size whatever digits their serials hold: a
+# first serial of digit pairs must not pick a size too small for letters.
+printf '(01)09506000134352(21)%s\n' 1234567890123456 ABCDEFGHJKMNPQRS >"$T/shape.txt"
+"$Y" render --symbol datamatrix -q -f pbm --tar "$T/shape.txt" -o "$T/shape.tar"
+check "digit and letter serials of one length share a run" test -s "$T/shape.tar"
 
 # ---- errors ----------------------------------------------------------------
 printf '%s\n' '(01)09506000134353(21)ABC' >"$T/badcd.txt"
@@ -82,7 +88,7 @@ contains "... naming file:line and FNC1" "$T/err" "gs1.txt:1: a GS1 element stri
 printf '12345678\n%s\n' "$HRI" >"$T/grow.txt"
 expect_status "a later payload too long for the first size" 3 \
     "$Y" render --symbol datamatrix -q --tar "$T/grow.txt" -o "$T/x.tar"
-contains "... names line 2 and the size" "$T/err" "grow.txt:2: payload of 52 bytes does not fit DataMatrix 12x12"
+contains "... names line 2 and the size" "$T/err" "grow.txt:2: payload of 52 bytes does not fit DataMatrix 14x14"
 expect_status "--ecc with DataMatrix is a usage error" 2 \
     "$Y" render --symbol datamatrix -e Q -q "$T/gs1.txt" -o "$T/x.png"
 expect_status "--version with DataMatrix is a usage error" 2 \
