@@ -165,11 +165,12 @@ static int check_capacity(const yima_gen_options *opt, yima_err *err)
                             "inner codes belong to items: %s rows cannot carry them",
                             yima_level_name(opt->level));
     if (opt->pack_case && (opt->level != YIMA_LEVEL_ITEM || !opt->pack_pallet))
-        return yima_err_set(err, YIMA_E_USAGE, "--pack needs item level and CASE,PALLET sizes");
+        return yima_err_set(err, YIMA_E_USAGE,
+                            "a packing hierarchy needs item level and case and pallet sizes");
     if (opt->pack_case && opt->start % (opt->pack_case * opt->pack_pallet))
         return yima_err_set(err, YIMA_E_USAGE,
-                            "with --pack, the start index must be a multiple of the pallet "
-                            "size %llu",
+                            "with a packing hierarchy, the start index must be a multiple of "
+                            "the pallet size %llu",
                             (unsigned long long)(opt->pack_case * opt->pack_pallet));
     return YIMA_OK;
 }
