@@ -164,6 +164,10 @@ for j in 1 4; do
 done
 check "-j1 and -j4 csv identical" cmp -s j1.csv j4.csv
 check "-j1 and -j4 sig identical" cmp -s s1.txt s4.txt
+for k in 1 2 3; do
+  g1 --gcp $GCP --lot L1 -a mac --pack 4,3 -n 20000 -f csv --shard $k/3 -o part$k.csv.gz
+done
+check "shards concatenate to one run" cmp -s <(zcat part1.csv.gz part2.csv.gz part3.csv.gz) j1.csv
 
 # --- pack hierarchy with SSCCs ------------------------------------------------
 g1 --gcp $GCP --lot L1 --expiry 271231 --pack 24,60 -n 2880 -f csv -o pack.csv
