@@ -21,6 +21,7 @@ Usage:
       prints SipHash-2-4 of the message (hex), to compare with libsodium.
 """
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -534,6 +535,8 @@ def verify_pair(ring, outer, inner):
 
 def identity(info):
     """VERIFICATION, Identity: one code whatever its spelling."""
+    if info.gs1:
+        return gs1_identity(info)
     base = (info.key.public, bool(info.inner), info.level)
     if info.position:
         return base + ("P", info.batch, info.index)
@@ -571,6 +574,489 @@ def find_code(payload, template=None):
             best = payload[i:j]
         i = j if j > i else i + 1
     return best or None
+
+
+# --- GS1 MODE (the man page's GS1 MODE section) -----------------------------
+# GS1's own rules (AI formats, check digits, dates, pairings, Digital Link
+# path order) come from the public GS1 Barcode Syntax Dictionary; this table
+# holds the entries of the AIs yima writes and a few common neighbours.
+# Each: (predefined length, spec, linter, DL data attribute, req, ex, DL key).
+GS = "\x1d"
+CSET82 = frozenset("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+                   "abcdefghijklmnopqrstuvwxyz")
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+CSET64 = frozenset(B64URL + "=")
+_TRADE = "01,02,03,8006,8026"
+GS1_AIS = {
+    "00": (True, ("N", 18, True), "csum", True, "", "", [[]]),
+    "01": (True, ("N", 14, True), "csum", True, "", "255,37", [["22", "10", "21"], ["235"]]),
+    "02": (True, ("N", 14, True), "csum", True, "37", "01,03", None),
+    "10": (False, ("X", 20, False), None, True, _TRADE, "", None),
+    "11": (True, ("N", 6, True), "yymmd0", True, _TRADE, "", None),
+    "13": (True, ("N", 6, True), "yymmd0", True, _TRADE, "", None),
+    "15": (True, ("N", 6, True), "yymmd0", True, _TRADE, "", None),
+    "16": (True, ("N", 6, True), "yymmd0", True, _TRADE, "", None),
+    "17": (True, ("N", 6, True), "yymmd0", True, _TRADE + ",255", "", None),
+    "20": (True, ("N", 2, True), None, True, _TRADE, "", None),
+    "21": (False, ("X", 20, False), None, False, "01,03,8006", "235", None),
+    "22": (False, ("X", 20, False), None, False, "01", "", None),
+    "235": (False, ("X", 28, False), None, False, "01", "", None),
+    "240": (False, ("X", 30, False), None, True, _TRADE, "", None),
+    "241": (False, ("X", 30, False), None, True, _TRADE, "", None),
+    "250": (False, ("X", 30, False), None, True, "01+21,03+21,8006+21", "", None),
+    "251": (False, ("X", 30, False), None, True, "01,03,8006", "", None),
+    "30": (False, ("N", 8, False), None, True, "01,02", "", None),
+    "37": (False, ("N", 8, False), None, True, "00+02,00+8026", "", None),
+    "8030": (False, ("Z", 90, False), None, True,
+             "00,01+21,03+21,253,255,8003,8004,8006+21,8010+8011,8017,8018", "", None),
+}
+for _ai in range(91, 100):
+    GS1_AIS[str(_ai)] = (False, ("X", 90, False), None, True, "", "", None)
+# Symbology identifiers that announce GS1 element strings (GS1-128, DataBar,
+# GS1 DataMatrix, GS1 QR Code, GS1 DotCode).
+GS1_SYMBOLOGIES = ("C1", "e0", "d2", "Q3", "J1")
+GS1_HDR_VERSION = 2
+GS1_SERIAL_BOUNDS = (8, 15)
+GS1_HDR_AUTH = 26  # AI 21 hdr = 26 + auth
+GS1_MAC_BOUNDS = (7, 21)
+GS1_SIG_LEN = 90
+
+
+class Gs1Fault(Exception):
+    def __init__(self, status, why):
+        Exception.__init__(self, why)
+        self.status = status
+
+
+def gs1_check_digit(digits):
+    """GS1 mod 10 over the digits before the check digit (weights 3, 1 from the right)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return (10 - total % 10) % 10
+
+
+def gs1_date_ok(v, day00):
+    month, day = int(v[2:4]), int(v[4:6])
+    days = [31, 29 if int(v[:2]) % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= month <= 12 and (day00 and day == 0 or 1 <= day <= days[month - 1])
+
+
+def gs1_check_value(ai, value):
+    _, (kind, width, fixed), linter, _, _, _, _ = GS1_AIS[ai]
+    if not value:
+        raise Gs1Fault("MALFORMED", "AI (%s): empty value" % ai)
+    if len(value) > width or fixed and len(value) != width:
+        raise Gs1Fault("MALFORMED", "AI (%s): %d characters" % (ai, len(value)))
+    charset = {"N": frozenset("0123456789"), "X": CSET82, "Z": CSET64}[kind]
+    if any(c not in charset for c in value):
+        raise Gs1Fault("MALFORMED", "AI (%s): character outside its set" % ai)
+    if linter == "csum" and gs1_check_digit(value[:-1]) != int(value[-1]):
+        raise Gs1Fault("BAD_CHECK", "AI (%s): check digit" % ai)
+    if linter == "yymmd0" and not gs1_date_ok(value, True):
+        raise Gs1Fault("MALFORMED", "AI (%s): not a date" % ai)
+
+
+def gs1_add(elems, ai, value):
+    """Validate one element; a repeated AI must repeat its value."""
+    if ai not in GS1_AIS:
+        raise Gs1Fault("MALFORMED", "AI (%s) unknown" % ai)
+    gs1_check_value(ai, value)
+    if ai in elems and elems[ai] != value:
+        raise Gs1Fault("MALFORMED", "AI (%s) twice with different values" % ai)
+    elems[ai] = value
+
+
+def gs1_pairings(elems):
+    for ai in elems:
+        req, ex = GS1_AIS[ai][4], GS1_AIS[ai][5]
+        if req and not any(all(a in elems for a in alt.split("+")) for alt in req.split(",")):
+            raise Gs1Fault("MALFORMED", "AI (%s) requires one of %s" % (ai, req))
+        if ex and any(a in elems for a in ex.split(",") if a != ai):
+            raise Gs1Fault("MALFORMED", "AI (%s) excludes %s" % (ai, ex))
+
+
+def gs1_match_ai(text, i):
+    for n in (2, 3, 4):
+        if text[i:i + n] in GS1_AIS and text[i:i + n].isdigit():
+            return text[i:i + n]
+    return None
+
+
+def gs1_parse_raw(text):
+    """RAW (after FNC1): predefined-length values end by length, others at GS or the end."""
+    elems, i = {}, 0
+    while i < len(text):
+        ai = gs1_match_ai(text, i)
+        if ai is None:
+            raise Gs1Fault("MALFORMED", "no GS1 AI at position %d" % i)
+        i += len(ai)
+        predefined, (_, width, _) = GS1_AIS[ai][0], GS1_AIS[ai][1]
+        if predefined:
+            value, i = text[i:i + width], i + width
+            sep = i < len(text) and text[i] == GS
+        else:
+            j = text.find(GS, i)
+            sep = j >= 0
+            value, i = (text[i:j], j) if sep else (text[i:], len(text))
+        gs1_add(elems, ai, value)
+        i += sep  # a GS after the last value is tolerated, as scanners send it
+    gs1_pairings(elems)
+    return elems
+
+
+def gs1_parse_hri(text):
+    """HRI: every "(" opens an AI, so values hold no "(" of their own."""
+    elems = {}
+    for piece in text.split("(")[1:]:
+        ai, close, value = piece.partition(")")
+        if not close or ai not in GS1_AIS:
+            raise Gs1Fault("MALFORMED", "expected an AI in parentheses")
+        gs1_add(elems, ai, value)
+    if text.split("(")[0]:
+        raise Gs1Fault("MALFORMED", "text before the first AI")
+    gs1_pairings(elems)
+    return elems
+
+
+def percent_decode(s):
+    out, i = [], 0
+    while i < len(s):
+        if s[i] == "%":
+            h = s[i + 1:i + 3]
+            if len(h) != 2 or any(c not in "0123456789abcdefABCDEF" for c in h):
+                return None
+            out.append(chr(int(h, 16)))
+            i += 3
+        else:
+            out.append(s[i])
+            i += 1
+    return "".join(out)
+
+
+def gs1_dl_path(segs):
+    """(primary key, [(ai, value)...]) from the path segments, or None."""
+    for i, seg in enumerate(segs):
+        if seg in GS1_AIS and GS1_AIS[seg][6] is not None and (len(segs) - i) % 2 == 0:
+            pairs = list(zip(segs[i::2], segs[i + 1::2]))
+            quals = [ai for ai, _ in pairs[1:]]
+            for order in GS1_AIS[seg][6]:
+                pos = [order.index(q) if q in order else -1 for q in quals]
+                if -1 not in pos and pos == sorted(set(pos)) and len(pos) == len(set(pos)):
+                    return pairs
+            return None
+    return None
+
+
+def gs1_parse_dl(url):
+    """A Digital Link URI's elements, or None if it is not one (any fault)."""
+    low = url.lower()
+    start = 8 if low.startswith("https://") else 7 if low.startswith("http://") else 0
+    if not start:
+        return None
+    rest = url[start:].split("#", 1)[0]
+    slash = rest.find("/")
+    if slash < 0 or "?" in rest[:slash]:
+        return None
+    path, _, query = rest[slash + 1:].partition("?")
+    pairs = gs1_dl_path(path.split("/"))
+    if pairs is None:
+        return None
+    quals = [q for order in GS1_AIS[pairs[0][0]][6] for q in order]
+    try:
+        elems, seen = {}, set()
+        for ai, value in pairs:
+            value = percent_decode(value)
+            if value is None:
+                return None
+            if ai == "01" and len(value) in (8, 12, 13):
+                value = value.rjust(14, "0")  # GTIN-8, -12, -13 in a URI: padded
+            seen.add(ai)
+            gs1_add(elems, ai, value)
+        for item in query.split("&"):
+            key, eq, value = item.partition("=")
+            if not eq or not key.isdigit():
+                continue  # not an AI: other parameters are the resolver's
+            value = percent_decode(value)
+            if key in seen or key in quals or key not in GS1_AIS or not GS1_AIS[key][3] \
+                    or value is None:
+                return None  # twice, a qualifier of the key, or not a data attribute
+            seen.add(key)
+            gs1_add(elems, key, value)
+        gs1_pairings(elems)
+    except Gs1Fault:
+        return None
+    return elems, [ai for ai, _ in pairs]
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def b64url_decode(text, nbytes):
+    """Canonical unpadded base64url of exactly nbytes, else None."""
+    if len(text) != (nbytes * 8 + 5) // 6 or any(c not in B64URL for c in text):
+        return None
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return data if len(data) == nbytes and b64url(data) == text else None
+
+
+def gs1_header(text):
+    """The 24-bit header: (version, key id, level, g, zero bits), or None."""
+    raw = b64url_decode(text, 3)
+    if raw is None:
+        return None
+    v = int.from_bytes(raw, "big")
+    return v >> 20, v >> 10 & 0x3FF, v >> 8 & 3, v >> 4 & 15, v & 15
+
+
+def gs1_canonical(elems, primary, quals):
+    """Digital Link order: primary key, qualifiers in path order, other AIs by
+    AI number; no 8030 or 92; a GS after every variable-length value but the last."""
+    rest = sorted((ai for ai in elems if ai not in [primary] + quals and ai not in ("8030", "92")),
+                  key=int)
+    out = []
+    order = [primary] + quals + rest
+    for n, ai in enumerate(order):
+        out.append(ai + elems[ai])
+        if not GS1_AIS[ai][0] and n + 1 < len(order):
+            out.append(GS)
+    return "".join(out)
+
+
+def gs1_read(elems, path_quals=None):
+    """The yima header and fields of a parsed element string -> (status, info);
+    status "OK" means ready for the keys."""
+    info = Info(gs1=True, elems=elems)
+    tags = [ai for ai in ("8030", "92") if ai in elems]
+    if not tags:
+        return "UNKNOWN_KEY", info
+    if len(tags) == 2:
+        return "MALFORMED", info
+    value = elems[tags[0]]
+    hdr = gs1_header(value[:4])
+    if hdr is None:
+        return "MALFORMED", info
+    ver, kid, level, g, zero = hdr
+    if ver != GS1_HDR_VERSION or zero or kid > 999 or level > 2:
+        return "MALFORMED", info
+    info.update(header=value[:4], hdr_bits=hdr, kid=kid, level=level, g=g, tag_ai=tags[0],
+                tag_text=value[4:])
+    if level == 0:
+        st = gs1_read_item(info, elems)
+    else:
+        st = gs1_read_sscc(info, elems)
+    if st != "OK":
+        return st, info
+    n = len(info.tag_text)
+    if info.auth == "sig":
+        info["signature"] = b64url_decode(info.tag_text, 64)
+        ok = tags[0] == "8030" and len(value) == GS1_SIG_LEN and info.signature is not None
+    elif info.auth == "mac":
+        ok = tags[0] == "92" and GS1_MAC_BOUNDS[0] <= n <= GS1_MAC_BOUNDS[1]
+    else:
+        ok = tags[0] == "92" and n == 0
+    if not ok:
+        return "MALFORMED", info
+    if level == 0:
+        quals = [q for q in (path_quals or ["22", "10", "21"]) if q in elems]
+        info["canon"] = gs1_canonical(elems, "01", quals)
+    else:
+        info["canon"] = gs1_canonical(elems, "00", [])
+    info["message"] = b"YIMA2G" + info.header.encode("ascii") + info.canon.encode("latin-1")
+    return "OK", info
+
+
+def gs1_read_item(info, elems):
+    if "21" not in elems or "01" not in elems or not (info.g == 0 or 6 <= info.g <= 12):
+        return "MALFORMED"
+    s21 = elems["21"]
+    if len(s21) < 5 or any(c not in BASE32 for c in s21):  # upper case, no aliases
+        return "MALFORMED"
+    vals = [BASE32.index(c) for c in s21]
+    if damm_interim("base32", vals) != 0:
+        return "BAD_CHECK"
+    kid, hdr, slen = number("base32", vals[:2]), vals[2], vals[3]
+    lo, hi = GS1_SERIAL_BOUNDS
+    if hdr - GS1_HDR_AUTH not in (0, 1, 2) or not lo <= slen <= hi or len(s21) != 5 + slen \
+            or kid != info.kid:
+        return "MALFORMED"
+    info.update(auth=AUTHS[hdr - GS1_HDR_AUTH], serial_len=slen, s=number("base32", vals[4:-1]),
+                alphabet="base32")
+    return "OK"
+
+
+def gs1_read_sscc(info, elems):
+    if "00" not in elems or not 7 <= info.g <= 11:
+        return "MALFORMED"
+    n = len(info.tag_text)
+    info["auth"] = "sig" if info.tag_ai == "8030" else "mac" if n else "none"
+    sscc = elems["00"]
+    info.update(sscc=sscc, sscc_n=17 - info.g, s=int(sscc[0] + sscc[1 + info.g:17]))
+    return "OK"
+
+
+def gs1_tweak(info):
+    if info.level == 0:
+        return bytes([ord("Y"), 0, 0, 0, info.serial_len, ord("G"), 0, 0])
+    return bytes([ord("Y"), 0, 1, 1, info.sscc_n, ord("S"), 0, 0])
+
+
+def gs1_position(key, info):
+    """Decode the serial or SSCC number; False if outside the capacity (BAD_SERIAL)."""
+    tw = gs1_tweak(info)
+    info["tweak"] = tw
+    if info.level == 0:
+        space = 32 ** info.serial_len
+        y = Perm(key.perm_key, space, tw).decrypt(info.s)
+        x, c = divmod(y, GUESS_FACTOR)
+        info.update(y=y, x=x, c=c)
+        if x >= space // GUESS_FACTOR or x >> BATCH_SHIFT >= 1 << 32:
+            return False
+        info.update(batch=x >> BATCH_SHIFT, index=x & 0xFFFFFFFF, position=True)
+        return True
+    n = info.sscc_n
+    x = Perm(key.perm_key, 10 ** n, tw).decrypt(info.s)
+    per_batch = 10 ** (n - 3)
+    batch, r = divmod(x, per_batch)
+    info.update(x=x, y=info.s, c=0)
+    if 1 + (r & 1) != info.level:
+        return False  # a case number under a pallet's header, or the reverse
+    info.update(batch=batch, index=r >> 1, position=True)
+    return True
+
+
+def gs1_verify_with_key(key, info):
+    if info.auth == "sig":
+        try:
+            nacl.signing.VerifyKey(key.public).verify(info.message, info.signature)
+        except nacl.exceptions.BadSignatureError:
+            return "BAD_SIGNATURE"
+    if key.kind == "public":
+        return "OK" if info.auth == "sig" else "NEED_SECRET"
+    if not gs1_position(key, info):
+        return "BAD_SERIAL"
+    if info.auth == "sig":
+        return "OK" if info.c == 0 else "BAD_SERIAL"
+    kb = key.batch_key(info.batch)
+    if kb is None:
+        return "OUT_OF_SCOPE"
+    info["batch_key"] = kb
+    if info.auth == "mac":
+        info["mac_out"] = siphash(kb, info.message, 16)
+        if b64url(info.mac_out)[:len(info.tag_text)] != info.tag_text:
+            return "BAD_MAC"
+        return "OK" if info.c == 0 else "BAD_SERIAL"
+    if info.level == 0:  # none item: the check value; none SSCCs carry none
+        info["check_in"] = info.tweak + info.x.to_bytes(8, "little")
+        info["check_out"] = siphash(kb, info.check_in, 8)
+        info["check_value"] = int.from_bytes(info.check_out, "little") % GUESS_FACTOR
+        return "OK" if info.c == info.check_value else "BAD_SERIAL"
+    return "OK"
+
+
+def gs1_verify(ring, elems, want_level, path_quals=None):
+    st, parsed = gs1_read(elems, path_quals)
+    if st != "OK":
+        return st, parsed
+    chain = ring.find(parsed.kid)
+    if not chain:
+        return "UNKNOWN_KEY", parsed
+    best, best_info = None, parsed
+    for key in chain:
+        info = Info(parsed)
+        info["key"] = key
+        st = gs1_verify_with_key(key, info)
+        if st == "OK" and want_level is not None and info.level != want_level:
+            st = "WRONG_LEVEL"
+        if best is None or rank(st) < rank(best):
+            best, best_info = st, info
+        if st == "OK":
+            break
+    return best, best_info
+
+
+def gs1_reading(ring, line, want):
+    """(status, info) if the line is a GS1 element string or Digital Link URI,
+    None if it is to be read as a compact code (or payload)."""
+    body, sym = line, None
+    if line.startswith("]") and len(line) >= 3:
+        sym, body = line[1:3], line[3:]
+    if body[:8].lower() in ("https://",) or body[:7].lower() == "http://":
+        dl = gs1_parse_dl(body)
+        if dl is None:  # a compact payload, unless a symbology identifier said GS1
+            return None if sym is None else ("MALFORMED", Info(gs1=True))
+        return gs1_verify(ring, dl[0], want, dl[1][1:])
+    try:
+        if sym is None and body.startswith("("):
+            return gs1_verify(ring, gs1_parse_hri(body), want)
+        if sym is not None:
+            if sym not in GS1_SYMBOLOGIES:
+                return "MALFORMED", Info(gs1=True)
+            return gs1_verify(ring, gs1_parse_raw(body[1:] if body[:1] == GS else body), want)
+        if GS in body:
+            return gs1_verify(ring, gs1_parse_raw(body[1:] if body[:1] == GS else body), want)
+    except Gs1Fault as fault:
+        return fault.status, Info(gs1=True, why=str(fault))
+    # Anything else is a compact code or payload first; RAW without GS (one
+    # variable-length AI, last) is GS1 only where that fails and a header is read.
+    code = find_code(line)
+    if code is not None and verify(ring, code, want)[0] == "OK":
+        return None
+    try:
+        gst, ginfo = gs1_verify(ring, gs1_parse_raw(body), want)
+    except Gs1Fault:
+        return None
+    return (gst, ginfo) if ginfo.kid is not None else None
+
+
+def shown(line):
+    """A GS1 line as yima verify shows it: control bytes as \\xNN."""
+    return "".join(c if " " <= c < "\x7f" else "\\x%02x" % ord(c) for c in line)
+
+
+def gs1_identity(info):
+    """GS1 MODE, Verification: an SGTIN is its GTIN and serial, an SSCC its digits."""
+    if info.level == 0:
+        return ("GS1", "01", info.elems["01"], info.elems["21"])
+    return ("GS1", "00", info.elems["00"])
+
+
+def gs1_explain(info, out):
+    """The worked-example lines of GS1 MODE, in the page's words."""
+    kid, lvl, g, w = info.kid, info.level, info.g, out.write
+    if lvl == 0:
+        s21 = info.elems["21"]
+        w("  AI 21 %s %s %s %s %s kid %d, hdr %d (%s), L %d, check %s\n" % (
+            s21[:2], s21[2], s21[3], s21[4:-1], s21[-1], kid, B32_VALUE[s21[2]], info.auth,
+            info.serial_len, s21[-1]))
+        if info.y is not None:
+            w("  x = %d \u00d7 2^32 + %d = %d, c = %d,\n" % (info.batch if info.position else -1,
+                                                       info.x & 0xFFFFFFFF, info.x, info.c))
+            plus = " + %d" % info.c if info.c else ""
+            w("  y = x \u00d7 10^4%s = %d, P(y) = 0x%x\n" % (plus, info.y, info.s))
+        w("  header %s version %d, key %d, item, g = %d\n" % (info.header, info.hdr_bits[0], kid, g))
+    elif info.position:
+        sscc, n = info.sscc, info.sscc_n
+        w("  x = %d \u00d7 10^%d + 2 \u00d7 %d%s = %d, P_S(x) = %d\n" % (
+            info.batch, n - 3, info.index, " + 1" if lvl == 2 else "", info.x, info.y))
+        w("  SSCC = %s | %s | %s | %s extension %s, reference %s\n" % (
+            sscc[0], sscc[1:1 + g], sscc[1 + g:17], sscc[17], sscc[0], sscc[1 + g:17]))
+    w("  canon %s\n" % info.canon.replace(GS, "<GS>"))
+    w("  message %s\n" % info.message.hex())
+    if info.position:
+        w("  batch %d index %d\n" % (info.batch, info.index))
+    if info.batch_key:
+        w("  K_%d %s\n" % (info.batch, info.batch_key.hex()))
+    if info.mac_out:
+        full = b64url(info.mac_out)
+        mac = "SipHash-128(K_%d, msgG) = %s" % (info.batch, info.mac_out.hex())
+        if lvl == 0:
+            w("  %s\n" % mac)
+            w("  base64url %s, first %d: %s\n" % (full, len(info.tag_text), info.tag_text))
+        else:
+            w("  header %s: key %d, %s, g = %d; %s, base64url %s\n" % (
+                info.header, kid, LEVELS[lvl], g, mac, info.tag_text))
+    if info.check_value is not None:
+        w("  check-value %d\n" % info.check_value)
 
 
 # --- LEDGER (yima-gen(1), "Ledger") -------------------------------------------
@@ -664,6 +1150,10 @@ def check_line(ring, line, want, template):
         outer, inner = line.split("\t", 1)
         st, info = verify_pair(ring, outer, inner)
         return st, line, info
+    if template is None:
+        found = gs1_reading(ring, line, want)
+        if found is not None:
+            return found[0], shown(line), found[1]
     code = find_code(line, template)
     if code is None:
         return "MALFORMED", line, Info()
@@ -709,7 +1199,7 @@ def main():
     streams = [open(f, encoding="ascii") for f in args.files] or [sys.stdin]
     for stream in streams:
         for line in stream:
-            st, shown, info = check_line(ring, line.rstrip("\n"), want, args.template)
+            st, text, info = check_line(ring, line.rstrip("\n"), want, args.template)
             if st == "OK" and ledger is not None and info.position and \
                     not issued(ledger, info):
                 st = "NOT_ISSUED"
@@ -721,9 +1211,11 @@ def main():
             extra = ""
             if info.position:
                 extra = "\t%s\t%d\t%d" % (LEVELS[info.level], info.batch, info.index)
-            sys.stdout.write("%s\t%s%s\n" % (st, shown, extra))
-            if args.explain and info.kid is not None:
-                explain(shown.split("\t")[0], info, sys.stdout)
+            sys.stdout.write("%s\t%s%s\n" % (st, text, extra))
+            if args.explain and info.gs1 and info.canon is not None:
+                gs1_explain(info, sys.stdout)
+            elif args.explain and info.kid is not None:
+                explain(text.split("\t")[0], info, sys.stdout)
     return 1 if bad else 0
 
 
