@@ -6,6 +6,9 @@ It shares no code with lib/: only the Python standard library (hashlib for
 BLAKE2b) and PyNaCl for Ed25519. SipHash-2-4, 64- and 128-bit, is written
 out here from the man page's SIPHASH section, not taken from a library.
 Its purpose is to prove that the man page specifies the format completely.
+GS1 mode (the page's GS1 MODE) is read from the page and GS1's public Barcode
+Syntax Dictionary only: a line may be an HRI element string "(01)...", RAW
+(with GS separators, after ]d2/]Q3/]C1/]e0/]J1 or a GS) or a Digital Link URI.
 
 Usage:
   independent_verify.py [-p BRAND.pub]... [-k KEY]... [-l LEVEL] [-t TEMPLATE]
