@@ -139,14 +139,14 @@ static int configure_codec(gen_cli *g, yima_codec *codec, yima_err *err)
         rc = yima_codec_set(codec, YIMA_P_ALPHABET, g->alphabet, err);
     if (!rc && g->auth >= 0)
         rc = yima_codec_set(codec, YIMA_P_AUTH, g->auth, err);
+    if (!rc && g->code_format > 0)
+        rc = yima_codec_set(codec, YIMA_P_FORMAT, g->code_format, err);
+    if (!rc && g->gs1) /* first: lengths are then checked against GS1's bounds */
+        rc = yima_codec_set_gs1(codec, &g->gs1p, err);
     if (!rc && g->serial_len > 0)
         rc = yima_codec_set(codec, YIMA_P_SERIAL_LEN, g->serial_len, err);
     if (!rc && g->mac_len > 0)
         rc = yima_codec_set(codec, YIMA_P_MAC_LEN, g->mac_len, err);
-    if (!rc && g->code_format > 0)
-        rc = yima_codec_set(codec, YIMA_P_FORMAT, g->code_format, err);
-    if (!rc && g->gs1)
-        rc = yima_codec_set_gs1(codec, &g->gs1p, err);
     if (!rc) /* the run's batch keys, once, and a scoped key's scope checked up front */
         rc = yima_codec_set_batch(codec, (uint32_t)g->batch, err);
     return rc;

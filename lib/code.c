@@ -90,11 +90,11 @@ int yima_codec_set(yima_codec *c, yima_param param, int value, yima_err *err)
     yima_alphabet a = (yima_alphabet)c->param[YIMA_P_ALPHABET];
     if (param == YIMA_P_ALPHABET)
         a = (yima_alphabet)value;
-    yima_bounds b = yima_param_bounds(param, a);
+    yima_bounds b = c->gs1 ? yima_gs1_param_bounds(param) : yima_param_bounds(param, a);
     if (value < b.min || value > b.max)
         return yima_err_set(err, YIMA_E_USAGE, "%s %d out of range %d..%d for %s codes",
                             param_name(param), value, b.min, b.max,
-                            yima_alphabet_name(a));
+                            c->gs1 ? "GS1" : yima_alphabet_name(a));
     if (param == YIMA_P_ALPHABET && value != c->param[param]) {
         c->param[YIMA_P_SERIAL_LEN] = default_table[value][YIMA_P_SERIAL_LEN];
         c->param[YIMA_P_MAC_LEN] = default_table[value][YIMA_P_MAC_LEN];

@@ -165,6 +165,9 @@ yima_u128 yima_codec_make_serial(const yima_codec *c, const yima_perm *perm,
 /* gs1_code.c: derives the GS1 permutations after a parameter change;
  * yima_codec_encode of a GS1 codec (the HRI element string). */
 void yima_gs1_codec_refresh(yima_codec *c);
+/* A GS1 codec's parameter bounds: base32, format 2, AI 21's serial lengths,
+ * base64url MAC lengths. */
+yima_bounds yima_gs1_param_bounds(yima_param param);
 size_t yima_gs1_encode_text(const yima_codec *c, yima_level level, uint32_t batch,
                             uint64_t index, char *out, yima_err *err);
 /* code_verify.c: of two keys' verdicts on one code, the one to report ranks

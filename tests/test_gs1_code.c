@@ -70,6 +70,32 @@ static void test_sgtin_round_trip(void **state)
     yima_key_free(key);
 }
 
+/* The codec writes its signed message straight from the parts; verifiers
+ * rebuild it from the element string: every shape of item (lot or not,
+ * expiry or not, lots with CSET 82 punctuation) must agree. */
+static void test_message_shapes_agree(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    const char *lots[] = {NULL, "L", "A,B/C-7%20", "12345678901234567890"};
+    const char *expiries[] = {NULL, "271231", "270200"};
+    char text[YIMA_GS1_TEXT_MAX];
+    for (int auth = 1; auth < 3; auth++)
+        for (size_t l = 0; l < 4; l++)
+            for (size_t e = 0; e < 3; e++) {
+                yima_codec *c = gs1_codec(key, (yima_auth)auth, lots[l], expiries[e]);
+                for (int form = YIMA_GS1_HRI; form <= YIMA_GS1_RAW; form++) {
+                    yima_code_info info;
+                    encode(c, YIMA_LEVEL_ITEM, 1, l * 3 + e, (yima_gs1_form)form, text);
+                    assert_int_equal(verify(ring, text, &info), YIMA_S_OK);
+                }
+                yima_codec_free(c);
+            }
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
 /* Serials: GS1's 20 characters at most, base32 upper case (inside CSET 82),
  * unique, and not in index order. */
 static void test_serials_unique_and_unordered(void **state)
@@ -355,6 +381,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgtin_round_trip),
+        cmocka_unit_test(test_message_shapes_agree),
         cmocka_unit_test(test_serials_unique_and_unordered),
         cmocka_unit_test(test_every_element_authenticated),
         cmocka_unit_test(test_none_serial_guesses_fail),

@@ -96,6 +96,17 @@ static int all_digits(const char *s, size_t min, size_t max)
     return n >= min && n <= max;
 }
 
+yima_bounds yima_gs1_param_bounds(yima_param param)
+{
+    switch (param) {
+    case YIMA_P_ALPHABET: return (yima_bounds){YIMA_ALPHABET_BASE32, YIMA_ALPHABET_BASE32};
+    case YIMA_P_SERIAL_LEN: return (yima_bounds){YIMA_GS1_SERIAL_MIN, YIMA_GS1_SERIAL_MAX};
+    case YIMA_P_MAC_LEN: return (yima_bounds){YIMA_GS1_MAC_MIN, YIMA_GS1_MAC_MAX};
+    case YIMA_P_FORMAT: return (yima_bounds){2, 2};
+    default: return yima_param_bounds(param, YIMA_ALPHABET_BASE32);
+    }
+}
+
 /* The codec's format parameters must fit GS1's 20-character serial. */
 static int check_codec_params(const yima_codec *c, yima_err *err)
 {
@@ -121,10 +132,9 @@ static int check_attributes(const yima_gs1_params *p, yima_err *err)
 {
     yima_gs1 g;
     yima_gs1_init(&g);
-    if (p->lot[0] && yima_gs1_add(&g, "10", p->lot, strlen(p->lot), err))
-        return YIMA_E_USAGE;
-    if (p->expiry[0] && yima_gs1_add(&g, "17", p->expiry, strlen(p->expiry), err))
-        return YIMA_E_USAGE;
+    if ((p->lot[0] && yima_gs1_add(&g, "10", p->lot, strlen(p->lot), err)) ||
+        (p->expiry[0] && yima_gs1_add(&g, "17", p->expiry, strlen(p->expiry), err)))
+        return err->code = YIMA_E_USAGE; /* the caller's parameter, not its data */
     return YIMA_OK;
 }
 
@@ -244,6 +254,44 @@ static void put_sscc(const yima_codec *c, yima_level level, uint32_t batch, uint
     put(g, "00", s);
 }
 
+/* The canonical element string of a code the codec made, written straight
+ * from its parts: the hot path of generation. It must equal
+ * yima_gs1_format(YIMA_GS1_CANONICAL), which verifiers use (the tests hold
+ * the two together): the key (01 or 00), then 10 and 21 in Digital Link
+ * order, then 17; a GS ends every variable-length value but the last. */
+static size_t canonical_message(const yima_codec *c, const yima_gs1 *g, const char *hdr,
+                                unsigned char *msg)
+{
+    char *p = (char *)msg;
+    const char *serial = yima_gs1_get(g, "21");
+#define PUT(s, n) (memcpy(p, (s), (n)), p += (n))
+#define PUTS(s) PUT((s), strlen(s))
+    PUT(YIMA_GS1_MSG_PREFIX, sizeof YIMA_GS1_MSG_PREFIX - 1);
+    PUT(hdr, YIMA_GS1_HDR_LEN);
+    if (!serial) {
+        PUT("00", 2);
+        PUTS(yima_gs1_get(g, "00"));
+        return (size_t)(p - (char *)msg);
+    }
+    PUT("01", 2);
+    PUTS(c->gs1p.gtin);
+    if (c->gs1p.lot[0]) {
+        PUT("10", 2);
+        PUTS(c->gs1p.lot);
+        *p++ = YIMA_GS1_GS;
+    }
+    PUT("21", 2);
+    PUTS(serial);
+    if (c->gs1p.expiry[0]) {
+        *p++ = YIMA_GS1_GS;
+        PUT("17", 2);
+        PUT(c->gs1p.expiry, 6);
+    }
+#undef PUTS
+#undef PUT
+    return (size_t)(p - (char *)msg);
+}
+
 /* AI 8030 or 92 over everything else. */
 static void put_auth(const yima_codec *c, yima_level level, const unsigned char *bk, yima_gs1 *g)
 {
@@ -252,7 +300,7 @@ static void put_auth(const yima_codec *c, yima_level level, const unsigned char 
     unsigned char msg[YIMA_GS1_MSG_MAX], sig[YIMA_SIG_BYTES];
     char value[YIMA_GS1_VALUE_MAX + 8];
     yima_gs1_hdr_write(&h, value);
-    size_t n = auth == YIMA_AUTH_NONE ? 0 : yima_gs1_auth_message(value, g, msg);
+    size_t n = auth == YIMA_AUTH_NONE ? 0 : canonical_message(c, g, value, msg);
     if (auth == YIMA_AUTH_SIG) {
         crypto_sign_detached(sig, NULL, msg, n, c->key->sign_sk);
         sodium_bin2base64(value + YIMA_GS1_HDR_LEN, sizeof value - YIMA_GS1_HDR_LEN, sig,
@@ -281,7 +329,7 @@ int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch,
         return rc;
     unsigned char scratch[YIMA_SIPHASH_KEY];
     const unsigned char *bk = yima_codec_batch_key(c, batch, scratch);
-    yima_gs1_init(out);
+    out->count = 0; /* put() writes whole elements: no need to clear 1.5 KB */
     if (level == YIMA_LEVEL_ITEM)
         put_sgtin(c, (yima_auth)c->param[YIMA_P_AUTH], bk, batch, index, out);
     else

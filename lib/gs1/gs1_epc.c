@@ -82,7 +82,7 @@ static int epc_key(const yima_gs1 *g, const char *ai, size_t n, const char **key
  * digit moves in front of the item reference, the check digit goes. */
 static int epc_sgtin(const yima_gs1 *g, size_t gcp, epc_buf *b, yima_err *err)
 {
-    const char *gtin, *serial = yima_gs1_get(g, "21");
+    const char *gtin = NULL, *serial = yima_gs1_get(g, "21");
     int rc = epc_key(g, "01", 14, &gtin, err);
     if (rc != YIMA_OK)
         return rc;
@@ -102,7 +102,7 @@ static int epc_sgtin(const yima_gs1 *g, size_t gcp, epc_buf *b, yima_err *err)
  * moves in front of the serial reference, the check digit goes. */
 static int epc_sscc(const yima_gs1 *g, size_t gcp, epc_buf *b, yima_err *err)
 {
-    const char *sscc;
+    const char *sscc = NULL;
     int rc = epc_key(g, "00", 18, &sscc, err);
     if (rc != YIMA_OK)
         return rc;

@@ -7,6 +7,8 @@
  *    code the codec makes for that position verifies to the same key, level,
  *    batch, index and identity: no spelling is accepted for a code that was
  *    never made;
+ *    GS1 codes are compared with the GS1 code the codec makes from the GTIN,
+ *    lot, expiry and company prefix they carry;
  *  - the level filter, the public-key ring and a scoped ring (a line key of
  *    batches 3 and 5) agree with the secret ring; the scoped ring accepts a
  *    mac, none or inner code only of format 2 and of its own batches.
@@ -103,6 +105,22 @@ static void check_scoped(const char *text, size_t len, yima_status vs, const yim
     }
 }
 
+/* A GS1 codec with the parameters a GS1 code carries: its GTIN, lot and
+ * expiry, and the company prefix its header's length cuts from the GTIN
+ * or the SSCC. */
+static int set_gs1(yima_codec *c, const yima_code_info *vi, yima_err *err)
+{
+    yima_gs1_params p;
+    const char *digits = vi->sscc[0] ? vi->sscc : vi->gtin;
+    memset(&p, 0, sizeof p);
+    memcpy(p.gtin, vi->gtin, sizeof p.gtin);
+    memcpy(p.lot, vi->lot, sizeof p.lot);
+    memcpy(p.expiry, vi->expiry, sizeof p.expiry);
+    if (vi->gcp_len >= 7 && vi->gcp_len <= 11)
+        memcpy(p.gcp, digits + 1, (size_t)vi->gcp_len);
+    return yima_codec_set_gs1(c, &p, err);
+}
+
 /* The code the codec itself makes for the position the input decoded to. */
 static void check_genuine(const yima_code_info *vi)
 {
@@ -117,7 +135,9 @@ static void check_genuine(const yima_code_info *vi)
     int rc = yima_codec_set(c, YIMA_P_ALPHABET, (int)vi->alphabet, &err);
     rc = rc ? rc : yima_codec_set(c, YIMA_P_AUTH, (int)vi->auth, &err);
     rc = rc ? rc : yima_codec_set(c, YIMA_P_FORMAT, vi->format, &err);
-    rc = rc ? rc : yima_codec_set(c, YIMA_P_SERIAL_LEN, vi->serial_len, &err);
+    rc = rc || !vi->gs1 ? rc : set_gs1(c, vi, &err); /* GS1 bounds for the lengths */
+    if (!rc && !vi->sscc[0]) /* an SSCC's number has no serial length */
+        rc = yima_codec_set(c, YIMA_P_SERIAL_LEN, vi->serial_len, &err);
     if (!rc && (vi->inner || vi->auth == YIMA_AUTH_MAC))
         rc = yima_codec_set(c, YIMA_P_MAC_LEN, vi->tag_len, &err);
     FZ_ASSERT(rc == 0, "accepted code has parameters the codec refuses: %s", err.msg);
@@ -137,6 +157,9 @@ static void check_genuine(const yima_code_info *vi)
               genuine, gi.format);
     FZ_ASSERT(memcmp(gi.identity, vi->identity, sizeof gi.identity) == 0,
               "accepted code and genuine code %s have different identities", genuine);
+    FZ_ASSERT(gi.gs1 == vi->gs1 && strcmp(gi.lot, vi->lot) == 0 &&
+                  strcmp(gi.expiry, vi->expiry) == 0,
+              "accepted code and genuine code %s carry different GS1 data", genuine);
     yima_codec_free(c);
 }
 

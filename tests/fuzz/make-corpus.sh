@@ -34,6 +34,16 @@ for a in base32 digits; do
   gen --code-format 1 --alphabet $a -a mac --inner -f tsv -n 1 | tail -1 | cut -f6 | tr -d '\n' > "$corpus/code/$a-inner-format1"
 done
 gen -a mac -b 4 -n 1 | tr -d '\n' > "$corpus/code/base32-mac-batch4-out-of-scope"
+# GS1 mode: every auth and level, in HRI, Digital Link and RAW (GS) spellings
+G="--gs1 --gtin 09506000134352 --gcp 9506000 --lot L1 --expiry 271231"
+for auth in sig mac none; do
+  gen $G -a $auth -b 3 --range 5:1 | tr -d '\n' > "$corpus/code/gs1-$auth-item"
+  for l in case pallet; do
+    gen --gs1 --gcp 9506000 -a $auth -l $l -b 3 --range 5:1 | tr -d '\n' > "$corpus/code/gs1-$auth-$l"
+  done
+  gen $G -a $auth -b 3 -n 1 --dl-base https://id.example.com | tr -d '\n' > "$corpus/code/gs1-$auth-dl"
+  gen $G -a $auth -b 5 -n 1 -f tsv | tail -1 | cut -f6 | tr -d '\n' > "$corpus/code/gs1-$auth-raw"
+done
 gen -a mac --mac-len 25 -n 1 | tr -d '\n' > "$corpus/code/base32-mac-longest-tag"
 gen -a mac --serial-len 24 -b 4000000000 -n 1 | tr -d '\n' > "$corpus/code/base32-mac-long-serial-big-batch"
 gen -a none --serial-len 8 -n 1 | tr -d '\n' > "$corpus/code/base32-none-shortest"
