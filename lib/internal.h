@@ -152,6 +152,7 @@ struct yima_codec {
     yima_perm gs1_item;   /* AI 21 serials: 32^L */
     yima_perm sscc;       /* extension digit and serial reference: 10^(17 - gcp_len) */
     yima_u128 sscc_slots; /* positions one batch has in the SSCC space */
+    char gs1_hdr[3][4];   /* the AI 8030/92 header of each level (gs1_codes.h) */
 };
 /* Key, scope and capacity checks before making the code of (batch, index). */
 int yima_codec_position_check(const yima_codec *c, int inner, uint32_t batch, uint64_t index,

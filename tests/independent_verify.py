@@ -749,7 +749,25 @@ def gs1_dl_path(segs):
     return None
 
 
-def gs1_parse_dl(url):
+def gs1_dl_names_key(url):
+    """yima-codes(5), Which lines are GS1: an http(s) URL whose path names a
+    GTIN or an SSCC is GS1 even when it is a faulty Digital Link."""
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    slash = rest.find("/")
+    return slash >= 0 and ("/01/" in rest[slash:] or "/00/" in rest[slash:])
+
+
+def gs1_dl_fault(url):
+    """The status of a faulty Digital Link: BAD_CHECK for a check digit,
+    else MALFORMED."""
+    try:
+        gs1_parse_dl(url, raise_faults=True)
+    except Gs1Fault as fault:
+        return fault.status
+    return "MALFORMED"
+
+
+def gs1_parse_dl(url, raise_faults=False):
     """A Digital Link URI's elements, or None if it is not one (any fault)."""
     low = url.lower()
     start = 8 if low.startswith("https://") else 7 if low.startswith("http://") else 0
@@ -786,6 +804,8 @@ def gs1_parse_dl(url):
             gs1_add(elems, key, value)
         gs1_pairings(elems)
     except Gs1Fault:
+        if raise_faults:
+            raise
         return None
     return elems, [ai for ai, _ in pairs]
 
@@ -864,7 +884,9 @@ def gs1_read(elems, path_quals=None):
         info["canon"] = gs1_canonical(elems, "01", quals)
     else:
         info["canon"] = gs1_canonical(elems, "00", [])
-    info["message"] = b"YIMA2G" + info.header.encode("ascii") + info.canon.encode("latin-1")
+    # msgG: the header's 4 characters, the tag length T as one byte, the canon
+    info["message"] = (b"YIMA2G" + info.header.encode("ascii") + bytes([len(info.tag_text)]) +
+                       info.canon.encode("latin-1"))
     return "OK", info
 
 
@@ -985,6 +1007,8 @@ def gs1_reading(ring, line, want):
         sym, body = line[1:3], line[3:]
     if body[:8].lower() in ("https://",) or body[:7].lower() == "http://":
         dl = gs1_parse_dl(body)
+        if dl is None and gs1_dl_names_key(body):
+            return gs1_dl_fault(body), Info(gs1=True)
         if dl is None:  # a compact payload, unless a symbology identifier said GS1
             return None if sym is None else ("MALFORMED", Info(gs1=True))
         return gs1_verify(ring, dl[0], want, dl[1][1:])

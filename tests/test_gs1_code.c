@@ -164,6 +164,31 @@ static void test_every_element_authenticated(void **state)
     yima_key_free(key);
 }
 
+/* The tag length is signed too: a MAC cut short (down to the 7 characters
+ * GS1 mode allows) never verifies. */
+static void test_mac_length_authenticated(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    yima_keyring *ring = test_ring(0x42, 7, 1);
+    yima_err err = {0};
+    yima_codec *c = gs1_codec(key, YIMA_AUTH_MAC, NULL, NULL);
+    assert_int_equal(yima_codec_set(c, YIMA_P_MAC_LEN, 12, &err), YIMA_OK);
+    for (int level = 0; level < 3; level++) {
+        char text[YIMA_GS1_TEXT_MAX];
+        yima_code_info info;
+        encode(c, (yima_level)level, 4, 4, YIMA_GS1_HRI, text);
+        assert_int_equal(verify(ring, text, &info), YIMA_S_OK);
+        for (int cut = 1; cut <= 5; cut++) {
+            text[strlen(text) - 1] = '\0';
+            assert_int_equal(verify(ring, text, &info), YIMA_S_BAD_MAC);
+        }
+    }
+    yima_codec_free(c);
+    yima_keyring_free(ring);
+    yima_key_free(key);
+}
+
 /* A none item's serial carries the batch's check value: of serials guessed
  * with a right Damm character, about 1 in 10^4 passes. */
 static void test_none_serial_guesses_fail(void **state)
@@ -384,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_message_shapes_agree),
         cmocka_unit_test(test_serials_unique_and_unordered),
         cmocka_unit_test(test_every_element_authenticated),
+        cmocka_unit_test(test_mac_length_authenticated),
         cmocka_unit_test(test_none_serial_guesses_fail),
         cmocka_unit_test(test_public_key_verdicts),
         cmocka_unit_test(test_sscc_levels_and_positions),

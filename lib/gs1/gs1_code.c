@@ -37,13 +37,14 @@ int yima_gs1_hdr_read(const char *in, yima_gs1_hdr *h)
     return 0;
 }
 
-size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], const yima_gs1 *g,
+size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], int tag_len, const yima_gs1 *g,
                              unsigned char msg[YIMA_GS1_MSG_MAX])
 {
     size_t head = sizeof YIMA_GS1_MSG_PREFIX - 1;
     memcpy(msg, YIMA_GS1_MSG_PREFIX, head);
     memcpy(msg + head, hdr, YIMA_GS1_HDR_LEN);
     head += YIMA_GS1_HDR_LEN;
+    msg[head++] = (unsigned char)tag_len;
     size_t n = yima_gs1_format(g, YIMA_GS1_CANONICAL, (char *)msg + head, YIMA_GS1_TEXT_MAX);
     return n ? head + n : 0;
 }
@@ -51,10 +52,13 @@ size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], const yima_gs1 *g
 void yima_gs1_mac_text(const unsigned char key[YIMA_SIPHASH_KEY], const unsigned char *msg,
                        size_t n, int width, char *out)
 {
-    unsigned char mac[YIMA_MAC_BYTES];
+    unsigned char mac[YIMA_MAC_BYTES + 2] = {0};
     char b64[32];
+    /* Whole 3-byte groups encode to the same characters as a prefix of the
+     * whole tag's base64url: encode only the groups the width needs. */
+    size_t bytes = ((size_t)width + 3) / 4 * 3;
     crypto_shorthash_siphashx24(mac, msg, n, key);
-    sodium_bin2base64(b64, sizeof b64, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(b64, sizeof b64, mac, bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     memcpy(out, b64, (size_t)width);
     sodium_memzero(mac, sizeof mac);
 }
@@ -80,6 +84,10 @@ yima_u128 yima_gs1_sscc_slots(int gcp_len)
 
 void yima_gs1_codec_refresh(yima_codec *c)
 {
+    for (int level = 0; level < 3; level++) {
+        yima_gs1_hdr h = {c->key->id, level, c->gcp_len};
+        yima_gs1_hdr_write(&h, c->gs1_hdr[level]);
+    }
     yima_gs1_item_perm(c->key->perm_key, c->param[YIMA_P_SERIAL_LEN], &c->gs1_item);
     if (c->gcp_len) {
         yima_gs1_sscc_perm(c->key->perm_key, c->gcp_len, &c->sscc);
@@ -189,11 +197,12 @@ uint32_t yima_codec_sscc_batch_max(const yima_codec *c)
 
 /* Values the codec made or checked itself: copied without a second check,
  * since this is the hot path of generation. */
-static void put(yima_gs1 *g, const char *ai, const char *value)
+static void put(yima_gs1 *g, const char *ai, const char *value, size_t n)
 {
     yima_gs1_element *e = &g->el[g->count++];
     memcpy(e->ai, ai, strlen(ai) + 1);
-    memcpy(e->value, value, strlen(value) + 1);
+    memcpy(e->value, value, n);
+    e->value[n] = '\0';
 }
 
 static void put_serial(const yima_codec *c, yima_auth auth, yima_u128 serial, yima_gs1 *g)
@@ -206,18 +215,18 @@ static void put_serial(const yima_codec *c, yima_auth auth, yima_u128 serial, yi
     yima_write_u128(YIMA_ALPHABET_BASE32, serial, len, s + 4);
     s[4 + len] = yima_damm_check(YIMA_ALPHABET_BASE32, s, (size_t)(4 + len));
     s[5 + len] = '\0';
-    put(g, "21", s);
+    put(g, "21", s, (size_t)(5 + len));
 }
 
 static void put_sgtin(const yima_codec *c, yima_auth auth, const unsigned char *bk, uint32_t batch,
                       uint64_t index, yima_gs1 *g)
 {
     uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
-    put(g, "01", c->gs1p.gtin);
+    put(g, "01", c->gs1p.gtin, 14);
     if (c->gs1p.lot[0])
-        put(g, "10", c->gs1p.lot);
+        put(g, "10", c->gs1p.lot, strlen(c->gs1p.lot));
     if (c->gs1p.expiry[0])
-        put(g, "17", c->gs1p.expiry);
+        put(g, "17", c->gs1p.expiry, 6);
     put_serial(c, auth, yima_codec_make_serial(c, &c->gs1_item, bk, auth != YIMA_AUTH_NONE, x), g);
 }
 
@@ -251,7 +260,7 @@ static void put_sscc(const yima_codec *c, yima_level level, uint32_t batch, uint
     yima_write_u128(YIMA_ALPHABET_DIGITS, y % scale, ref_digits, s + 1 + c->gcp_len);
     s[17] = (char)('0' + yima_gs1_check_digit(s, 17));
     s[18] = '\0';
-    put(g, "00", s);
+    put(g, "00", s, 18);
 }
 
 /* The canonical element string of a code the codec made, written straight
@@ -259,29 +268,29 @@ static void put_sscc(const yima_codec *c, yima_level level, uint32_t batch, uint
  * yima_gs1_format(YIMA_GS1_CANONICAL), which verifiers use (the tests hold
  * the two together): the key (01 or 00), then 10 and 21 in Digital Link
  * order, then 17; a GS ends every variable-length value but the last. */
-static size_t canonical_message(const yima_codec *c, const yima_gs1 *g, const char *hdr,
-                                unsigned char *msg)
+static size_t canonical_message(const yima_codec *c, yima_level level, const char *id,
+                                const char *hdr, int tag_len, unsigned char *msg)
 {
     char *p = (char *)msg;
-    const char *serial = yima_gs1_get(g, "21");
 #define PUT(s, n) (memcpy(p, (s), (n)), p += (n))
 #define PUTS(s) PUT((s), strlen(s))
     PUT(YIMA_GS1_MSG_PREFIX, sizeof YIMA_GS1_MSG_PREFIX - 1);
     PUT(hdr, YIMA_GS1_HDR_LEN);
-    if (!serial) {
+    *p++ = (char)tag_len;
+    if (level != YIMA_LEVEL_ITEM) {
         PUT("00", 2);
-        PUTS(yima_gs1_get(g, "00"));
+        PUT(id, 18);
         return (size_t)(p - (char *)msg);
     }
     PUT("01", 2);
-    PUTS(c->gs1p.gtin);
+    PUT(c->gs1p.gtin, 14);
     if (c->gs1p.lot[0]) {
         PUT("10", 2);
         PUTS(c->gs1p.lot);
         *p++ = YIMA_GS1_GS;
     }
     PUT("21", 2);
-    PUTS(serial);
+    PUTS(id);
     if (c->gs1p.expiry[0]) {
         *p++ = YIMA_GS1_GS;
         PUT("17", 2);
@@ -292,27 +301,27 @@ static size_t canonical_message(const yima_codec *c, const yima_gs1 *g, const ch
     return (size_t)(p - (char *)msg);
 }
 
-/* AI 8030 or 92 over everything else. */
-static void put_auth(const yima_codec *c, yima_level level, const unsigned char *bk, yima_gs1 *g)
+/* AI 8030 or 92 over everything else; id is the serial or the SSCC. */
+static void put_auth(const yima_codec *c, yima_level level, const unsigned char *bk,
+                     const char *id, yima_gs1 *g)
 {
     yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
-    yima_gs1_hdr h = {c->key->id, (int)level, c->gcp_len};
     unsigned char msg[YIMA_GS1_MSG_MAX], sig[YIMA_SIG_BYTES];
     char value[YIMA_GS1_VALUE_MAX + 8];
-    yima_gs1_hdr_write(&h, value);
-    size_t n = auth == YIMA_AUTH_NONE ? 0 : canonical_message(c, g, value, msg);
+    memcpy(value, c->gs1_hdr[level], YIMA_GS1_HDR_LEN);
+    int width = auth == YIMA_AUTH_SIG ? YIMA_GS1_SIG_LEN
+                : auth == YIMA_AUTH_MAC ? c->param[YIMA_P_MAC_LEN] : 0;
+    size_t n = auth == YIMA_AUTH_NONE ? 0 : canonical_message(c, level, id, value, width, msg);
     if (auth == YIMA_AUTH_SIG) {
         crypto_sign_detached(sig, NULL, msg, n, c->key->sign_sk);
         sodium_bin2base64(value + YIMA_GS1_HDR_LEN, sizeof value - YIMA_GS1_HDR_LEN, sig,
                           sizeof sig, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        put(g, YIMA_GS1_AI_SIG, value);
+        put(g, YIMA_GS1_AI_SIG, value, YIMA_GS1_HDR_LEN + YIMA_GS1_SIG_LEN);
         return;
     }
-    int width = auth == YIMA_AUTH_MAC ? c->param[YIMA_P_MAC_LEN] : 0;
     if (width)
         yima_gs1_mac_text(bk, msg, n, width, value + YIMA_GS1_HDR_LEN);
-    value[YIMA_GS1_HDR_LEN + width] = '\0';
-    put(g, YIMA_GS1_AI_MAC, value);
+    put(g, YIMA_GS1_AI_MAC, value, (size_t)(YIMA_GS1_HDR_LEN + width));
 }
 
 int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
@@ -334,7 +343,7 @@ int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch,
         put_sgtin(c, (yima_auth)c->param[YIMA_P_AUTH], bk, batch, index, out);
     else
         put_sscc(c, level, batch, index, out);
-    put_auth(c, level, bk, out);
+    put_auth(c, level, bk, out->el[out->count - 1].value, out); /* the key was put last */
     sodium_memzero(scratch, sizeof scratch);
     return YIMA_OK;
 }

@@ -9,7 +9,8 @@
  * AI 8030 = header + base64url(Ed25519 signature): 4 + 86 = 90 characters.
  * AI 92   = header + the first M base64url characters of SipHash-128 under
  *           the batch key (mac), or the header alone (none).
- * Both authenticate "YIMA2G" || header || the canonical element string.
+ * Both authenticate "YIMA2G" || header || byte(tag length in characters) ||
+ * the canonical element string, so no tag can be cut short.
  */
 #ifndef YIMA_GS1_CODES_H
 #define YIMA_GS1_CODES_H
@@ -27,7 +28,7 @@
 #define YIMA_GS1_SERIAL_MAX 15     /* kid 2 + hdr 1 + len 1 + 15 + check 1 = 20 */
 #define YIMA_GS1_SSCC_BATCHES 1000 /* SSCC batches: slots are 10^(n-3) each */
 #define YIMA_GS1_MSG_PREFIX "YIMA2G"
-#define YIMA_GS1_MSG_MAX (6 + YIMA_GS1_HDR_LEN + YIMA_GS1_TEXT_MAX)
+#define YIMA_GS1_MSG_MAX (6 + YIMA_GS1_HDR_LEN + 1 + YIMA_GS1_TEXT_MAX)
 
 typedef struct yima_gs1_hdr {
     int key_id, level, gcp_len;
@@ -37,8 +38,9 @@ void yima_gs1_hdr_write(const yima_gs1_hdr *h, char out[YIMA_GS1_HDR_LEN]);
 /* 0 on success; -1 if the characters, the version or the fields are bad. */
 int yima_gs1_hdr_read(const char *in, yima_gs1_hdr *h);
 
-/* The message a code's signature or MAC covers; 0 if g does not format. */
-size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], const yima_gs1 *g,
+/* The message a code's signature or MAC of tag_len characters covers; 0 if
+ * g does not format. */
+size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], int tag_len, const yima_gs1 *g,
                              unsigned char msg[YIMA_GS1_MSG_MAX]);
 /* The width-character MAC text of msg under a batch key. */
 void yima_gs1_mac_text(const unsigned char key[YIMA_SIPHASH_KEY], const unsigned char *msg,

@@ -221,7 +221,7 @@ yima_status yima_gs1_code_verify(const yima_keyring *ring, const char *text, siz
     yima_status st = parse_code(text, len, &p, info), best = YIMA_S_UNKNOWN_KEY;
     if (st != YIMA_S_OK)
         return st;
-    size_t n = yima_gs1_auth_message(p.auth_value, &p.g, msg);
+    size_t n = yima_gs1_auth_message(p.auth_value, info->tag_len, &p.g, msg);
     if (!n)
         return YIMA_S_MALFORMED;
     yima_code_info parsed_info = *info, tried;
