@@ -489,6 +489,11 @@ def verify_as(ring, alpha, text, want_level):
     st, parsed = parse_as(alpha, text)
     if st != "OK":
         return st, parsed
+    return verify_over_keys(ring, parsed, want_level, verify_with_key)
+
+
+def verify_over_keys(ring, parsed, want_level, verify_one):
+    """Every key with the code's id, best verdict first (VERIFICATION)."""
     chain = ring.find(parsed.kid)
     if not chain:
         return "UNKNOWN_KEY", parsed
@@ -496,7 +501,7 @@ def verify_as(ring, alpha, text, want_level):
     for key in chain:
         info = Info(parsed)
         info["key"] = key
-        st = verify_with_key(key, info)
+        st = verify_one(key, info)
         if st == "OK" and want_level is not None and info.level != want_level:
             st = "WRONG_LEVEL"
         if best is None or rank(st) < rank(best):
@@ -982,21 +987,7 @@ def gs1_verify(ring, elems, want_level, path_quals=None):
     st, parsed = gs1_read(elems, path_quals)
     if st != "OK":
         return st, parsed
-    chain = ring.find(parsed.kid)
-    if not chain:
-        return "UNKNOWN_KEY", parsed
-    best, best_info = None, parsed
-    for key in chain:
-        info = Info(parsed)
-        info["key"] = key
-        st = gs1_verify_with_key(key, info)
-        if st == "OK" and want_level is not None and info.level != want_level:
-            st = "WRONG_LEVEL"
-        if best is None or rank(st) < rank(best):
-            best, best_info = st, info
-        if st == "OK":
-            break
-    return best, best_info
+    return verify_over_keys(ring, parsed, want_level, gs1_verify_with_key)
 
 
 def gs1_reading(ring, line, want):

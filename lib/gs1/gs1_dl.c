@@ -174,7 +174,7 @@ static const yima_gs1_ai *dl_ai_of(dl_span s, char ai[5])
     return yima_gs1_ai_find(ai);
 }
 
-static int dl_hex(char c)
+int yima_gs1_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -194,8 +194,8 @@ static int dl_unescape(const char *ai, dl_span s, int query, char out[YIMA_GS1_V
     for (size_t i = 0; i < s.n; i++) {
         int c = (unsigned char)s.p[i];
         if (c == '%') {
-            int hi = i + 2 < s.n ? dl_hex(s.p[i + 1]) : -1;
-            int lo = hi >= 0 ? dl_hex(s.p[i + 2]) : -1;
+            int hi = i + 2 < s.n ? yima_gs1_hex_value(s.p[i + 1]) : -1;
+            int lo = hi >= 0 ? yima_gs1_hex_value(s.p[i + 2]) : -1;
             if (lo < 0)
                 return yima_err_set(err, YIMA_E_DATA,
                                     DL "AI (%s): '%%' not followed by two hex digits", ai);

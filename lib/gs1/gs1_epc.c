@@ -156,17 +156,6 @@ static size_t epc_digit_run(const char *s)
     return n;
 }
 
-static int epc_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* An SGLN extension: 1 to 20 characters of set 82, those of table A-1
  * escaped; an escape must stand for a character of set 82. */
 static int epc_extension_valid(const char *s)
@@ -175,7 +164,7 @@ static int epc_extension_valid(const char *s)
     for (; *s; s++, n++) {
         unsigned char c = (unsigned char)*s;
         if (c == '%') {
-            int hi = epc_hex(s[1]), lo = hi >= 0 ? epc_hex(s[2]) : -1;
+            int hi = yima_gs1_hex_value(s[1]), lo = hi >= 0 ? yima_gs1_hex_value(s[2]) : -1;
             if (lo < 0 || !epc_cset82((unsigned char)(hi * 16 + lo)))
                 return 0;
             s += 2;

@@ -33,4 +33,7 @@ const yima_gs1_ai *yima_gs1_ai_prefix(const char *text, size_t len);
  * and the linters (csum, yymmd0, yymmdd, ...). YIMA_E_DATA naming the AI. */
 int yima_gs1_value_check(const yima_gs1_ai *ai, const char *value, size_t len, yima_err *err);
 
+/* gs1_dl.c: value of a hexadecimal digit of a percent escape, or -1. */
+int yima_gs1_hex_value(char c);
+
 #endif
