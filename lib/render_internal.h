@@ -53,6 +53,14 @@ const char *yr_size_name(const yima_render_options *opt, int size, char *buf, si
 
 /* render_dmtx.c: DataMatrix ECC 200, square. */
 int yr_dmtx_encode(const char *data, size_t len, int gs1, int size, QRcode **sym);
+/* A libdmtx encoder kept between symbols (one per worker thread). */
+typedef struct yr_dmtx yr_dmtx;
+yr_dmtx *yr_dmtx_create(void);
+void yr_dmtx_free(yr_dmtx *d);
+/* The modules of the largest symbol, 144 x 144. */
+#define YR_DMTX_MAX_MODULES (144 * 144)
+/* As yr_dmtx_encode, into sym, whose data holds YR_DMTX_MAX_MODULES bytes. */
+int yr_dmtx_encode_into(yr_dmtx *d, const char *data, size_t len, int gs1, int size, QRcode *sym);
 /* The smallest size that holds ANY payload of data's length and byte
  * classes (digit pairs not counted on), so that codes of one shape, whose
  * digits fall differently, share a size; 0 if none. */

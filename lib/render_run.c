@@ -49,6 +49,8 @@ typedef struct worker {
     char **texts;
     size_t *tlens;
     char **owned;  /* texts the page owns (HRI forms), freed with it */
+    yr_dmtx *dm;   /* DataMatrix encoder and symbol, reused row after row */
+    QRcode dmsym;
 } worker;
 
 static const char *source_name(const run *r, size_t file)
@@ -223,7 +225,13 @@ static void *worker_init(void *ctx)
         w->texts = calloc(n, sizeof *w->texts);
         w->tlens = calloc(n, sizeof *w->tlens);
         w->owned = calloc(n, sizeof *w->owned);
-        if (!w->qrs || !w->texts || !w->tlens || !w->owned) {
+        if (r->opt.symbol == YIMA_SYM_DATAMATRIX && !r->per_page) {
+            w->dm = yr_dmtx_create();
+            w->dmsym.data = malloc(YR_DMTX_MAX_MODULES);
+        }
+        int dm_ok = r->opt.symbol != YIMA_SYM_DATAMATRIX || r->per_page ||
+                    (w->dm && w->dmsym.data);
+        if (!w->qrs || !w->texts || !w->tlens || !w->owned || !dm_ok) {
             free(w->qrs); /* wk reports the missing page arrays */
             w->qrs = NULL;
         }
@@ -243,6 +251,8 @@ static void worker_free(void *ctx, void *state)
     free(w->texts);
     free(w->tlens);
     free(w->owned);
+    yr_dmtx_free(w->dm);
+    free(w->dmsym.data);
     free(w);
 }
 
@@ -376,7 +386,14 @@ static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uin
     text = label_text(r, row, &w->pl, pl);
     if ((rc = yr_check_symbol(&r->opt, &w->pl, src, lineno, err)))
         return rc;
-    if ((rc = yr_encode(&r->opt, &w->pl, r->version, &qr)))
+    /* A page keeps its symbols until it is full; one image needs only its own. */
+    if (w->dm) {
+        qr = &w->dmsym;
+        rc = yr_dmtx_encode_into(w->dm, w->pl.data, w->pl.len, w->pl.gs1, r->version, qr);
+    } else {
+        rc = yr_encode(&r->opt, &w->pl, r->version, &qr);
+    }
+    if (rc)
         return rc == YIMA_E_NOMEM
                    ? yima_err_set(err, rc, "out of memory")
                    : yima_err_set(err, YIMA_E_DATA,
@@ -392,7 +409,8 @@ static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uin
         rc = yr_zpl_label(&r->opt, &w->pl, r->version, text.ptr, text.len, &job->out, err);
     else if (!(rc = yr_image(&r->opt, qr, text.ptr, text.len, &w->bm, &w->img, err)))
         rc = emit(r, job, pos, &row->code, &w->img, err);
-    QRcode_free(qr);
+    if (qr != &w->dmsym)
+        QRcode_free(qr);
     return rc;
 }
 
