@@ -30,7 +30,7 @@ decode() {
   wait
   cat "$dir".part.*.out
 }
-qr_decode() { decode "$1" zbarimg -q --raw; }
+qr_decode() { decode "$1" zbarimg -q --raw -Sdisable -Sqrcode.enable; } # QR only: no false EAN reads
 dm_decode() { decode "$1" dmtxread -n -N1 -s s -G 29; }
 rows() { awk -F'\t' -v c="$2" 'NR > 1 { print $c }' "$1"; } # rows FILE COLUMN
 
