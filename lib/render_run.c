@@ -51,6 +51,7 @@ typedef struct worker {
     char **owned;  /* texts the page owns (HRI forms), freed with it */
     yr_dmtx *dm;   /* DataMatrix encoder and symbol, reused row after row */
     QRcode dmsym;
+    yr_png_ctx *png; /* zlib state for single PNG images */
 } worker;
 
 static const char *source_name(const run *r, size_t file)
@@ -231,6 +232,8 @@ static void *worker_init(void *ctx)
         }
         int dm_ok = r->opt.symbol != YIMA_SYM_DATAMATRIX || r->per_page ||
                     (w->dm && w->dmsym.data);
+        if (!(w->png = yr_png_ctx_create()))
+            dm_ok = 0;
         if (!w->qrs || !w->texts || !w->tlens || !w->owned || !dm_ok) {
             free(w->qrs); /* wk reports the missing page arrays */
             w->qrs = NULL;
@@ -253,6 +256,7 @@ static void worker_free(void *ctx, void *state)
     free(w->owned);
     yr_dmtx_free(w->dm);
     free(w->dmsym.data);
+    yr_png_ctx_free(w->png);
     free(w);
 }
 
@@ -370,6 +374,17 @@ static int to_page(run *r, worker *w, yima_job *job, QRcode *qr, yima_field text
     return k + 1 == r->per_page ? flush_page(r, w, job, pos / r->per_page, k + 1, err) : 0;
 }
 
+/* One symbol's image; PNG through the worker's zlib state. */
+static int image(const run *r, worker *w, const QRcode *qr, yima_field text, yima_err *err)
+{
+    w->img.len = 0;
+    if (r->opt.format != YIMA_IMG_PNG)
+        return yr_image(&r->opt, qr, text.ptr, text.len, &w->bm, &w->img, err);
+    if (yr_raster(&r->opt, qr, text.ptr, text.len, &w->bm))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory for a %d-module image", qr->width);
+    return yr_png_with(w->png, &w->bm, r->opt.dpi, &w->img, err);
+}
+
 /* Renders one row: straight to an image, or into the current sheet page. */
 static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uint64_t pos,
                       const char *src, uint64_t lineno, yima_err *err)
@@ -404,10 +419,9 @@ static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uin
     job->stat[ST_SYMBOLS]++;
     if (r->per_page)
         return to_page(r, w, job, qr, text, w->pl.gs1 && text.ptr == w->pl.hri, pos, err);
-    w->img.len = 0;
     if (r->opt.pack == YIMA_PACK_ZPL)
         rc = yr_zpl_label(&r->opt, &w->pl, r->version, text.ptr, text.len, &job->out, err);
-    else if (!(rc = yr_image(&r->opt, qr, text.ptr, text.len, &w->bm, &w->img, err)))
+    else if (!(rc = image(r, w, qr, text, err)))
         rc = emit(r, job, pos, &row->code, &w->img, err);
     if (qr != &w->dmsym)
         QRcode_free(qr);
