@@ -13,6 +13,7 @@
 #include <dmtx.h>
 #include <png.h>
 #include <qrencode.h>
+#include <zlib.h>
 #include "yima/render.h"
 
 #define URL "HTTPS://V.EXAMPLE.CN/GV3EZR9SCY98MGTDYBK47K7W4XB"
@@ -341,6 +342,119 @@ static void test_gs1_datamatrix(void **state)
     yima_buf_free(&t);
 }
 
+/* The modules yima lays from libdmtx's mapping matrix equal the image
+ * libdmtx paints itself (one pixel a module, no margin), for every square
+ * size, plain and GS1: PBM at scale 1 is the module matrix. */
+static void check_dmtx_matrix(const char *payload, int gs1)
+{
+    yima_render_options o;
+    yima_render_options_init(&o);
+    o.symbol = YIMA_SYM_DATAMATRIX;
+    o.format = YIMA_IMG_PBM;
+    o.scale = 1;
+    o.margin = 0;
+    yima_buf b = {0};
+    yima_err err = {0};
+    if (yima_render_image(&o, payload, strlen(payload), NULL, &b, &err))
+        fail_msg("render failed: %s", err.msg);
+    int w, h, n;
+    assert_int_equal(sscanf((char *)b.data, "P4\n%d %d\n%n", &w, &h, &n), 2);
+    unsigned char in[4096];
+    size_t len = 0;
+    if (gs1) { /* the RAW form the element string below has */
+        static const char raw[] = "\x1d" "0109506000134352" "17271231" "10LOT42\x1d" "21";
+        memcpy(in, raw, sizeof raw - 1);
+        len = sizeof raw - 1;
+        memcpy(in + len, strstr(payload, "(21)") + 4, strlen(strstr(payload, "(21)") + 4));
+        len += strlen(strstr(payload, "(21)") + 4);
+    } else {
+        memcpy(in, payload, strlen(payload));
+        len = strlen(payload);
+    }
+    DmtxEncode *enc = dmtxEncodeCreate();
+    dmtxEncodeSetProp(enc, DmtxPropPixelPacking, DmtxPack8bppK);
+    dmtxEncodeSetProp(enc, DmtxPropModuleSize, 1);
+    dmtxEncodeSetProp(enc, DmtxPropMarginSize, 0);
+    int size = 0; /* yima's size: one for any payload as long (digits not paired) */
+    while (dmtxGetSymbolAttribute(DmtxSymAttribSymbolRows, size) != w)
+        size++;
+    dmtxEncodeSetProp(enc, DmtxPropSizeRequest, size);
+    if (gs1)
+        dmtxEncodeSetProp(enc, DmtxPropFnc1, 0x1d);
+    assert_int_equal(dmtxEncodeDataMatrix(enc, (int)len, in), DmtxPass);
+    assert_int_equal(dmtxImageGetProp(enc->image, DmtxPropWidth), w);
+    assert_int_equal(dmtxImageGetProp(enc->image, DmtxPropHeight), h);
+    int row = dmtxImageGetProp(enc->image, DmtxPropRowSizeBytes);
+    const unsigned char *pbm = b.data + n;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int ours = pbm[y * ((w + 7) / 8) + x / 8] >> (7 - x % 8) & 1;
+            if (ours != (enc->image->pxl[y * row + x] == 0))
+                fail_msg("%dx%d module %d,%d differs", w, h, x, y);
+        }
+    dmtxEncodeDestroy(&enc);
+    yima_buf_free(&b);
+}
+
+static void test_dmtx_matrix_matches_libdmtx(void **state)
+{
+    (void)state;
+    char p[2048];
+    int last = 0;
+    /* Letters take one ASCII codeword each: 3 .. 1558 of them reach every
+     * square size from 10x10 to 144x144. */
+    for (int size = 0; size < 24; size++) {
+        int words = dmtxGetSymbolAttribute(DmtxSymAttribSymbolDataWords, size);
+        for (int i = 0; i < words; i++)
+            p[i] = (char)('A' + (i * 7 + size) % 26);
+        p[words] = '\0';
+        check_dmtx_matrix(p, 0);
+        last = words;
+    }
+    assert_int_equal(last, 1558);
+    check_dmtx_matrix("(01)09506000134352(17)271231(10)LOT42(21)M9S346Q3D25VTK7W4XB", 1);
+    check_dmtx_matrix("(01)09506000134352(17)271231(10)LOT42(21)7", 1);
+}
+
+/* PNG rows equal to the row above are Up-filtered (all zero), the others
+ * unfiltered: the same pixels in fewer, faster-deflated bytes. */
+static void test_png_up_filter(void **state)
+{
+    (void)state;
+    yima_render_options o;
+    yima_render_options_init(&o);
+    o.symbol = YIMA_SYM_DATAMATRIX;
+    yima_buf b = {0};
+    render_png(&o, URL, NULL, &b);
+    const unsigned char *idat = NULL;
+    size_t len = 0;
+    for (size_t at = 8; at + 12 <= b.len && !idat;) {
+        size_t n = (size_t)b.data[at] << 24 | b.data[at + 1] << 16 | b.data[at + 2] << 8 |
+                   b.data[at + 3];
+        if (!memcmp(b.data + at + 4, "IDAT", 4)) {
+            idat = b.data + at + 8;
+            len = n;
+        }
+        at += 12 + n;
+    }
+    assert_non_null(idat);
+    int side = (32 + 8) * 4, line = side / 8 + 1, up = 0;
+    unsigned char raw[(160 / 8 + 1) * 160];
+    uLongf rlen = sizeof raw;
+    assert_int_equal(uncompress(raw, &rlen, idat, (uLong)len), Z_OK);
+    assert_int_equal(rlen, (uLongf)line * side);
+    for (int y = 0; y < side; y++) {
+        const unsigned char *r = raw + y * line;
+        int zero = 1;
+        for (int i = 1; i < line; i++)
+            zero &= r[i] == 0;
+        assert_true(r[0] == 0 || (r[0] == 2 && zero && y > 0));
+        up += r[0] == 2;
+    }
+    assert_int_equal(up, side - (32 + 2)); /* one unfiltered row per module row, 2 in the margin */
+    yima_buf_free(&b);
+}
+
 /* ---- whole runs ----------------------------------------------------------- */
 
 static char *write_input(int n)
@@ -483,6 +597,8 @@ int main(void)
         cmocka_unit_test(test_run_errors),
         cmocka_unit_test(test_datamatrix_round_trip),
         cmocka_unit_test(test_gs1_datamatrix),
+        cmocka_unit_test(test_dmtx_matrix_matches_libdmtx),
+        cmocka_unit_test(test_png_up_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
