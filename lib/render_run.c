@@ -230,12 +230,11 @@ static void *worker_init(void *ctx)
             w->dm = yr_dmtx_create();
             w->dmsym.data = malloc(YR_DMTX_MAX_MODULES);
         }
-        int dm_ok = r->opt.symbol != YIMA_SYM_DATAMATRIX || r->per_page ||
-                    (w->dm && w->dmsym.data);
-        if (!(w->png = yr_png_ctx_create()))
-            dm_ok = 0;
-        if (!w->qrs || !w->texts || !w->tlens || !w->owned || !dm_ok) {
-            free(w->qrs); /* wk reports the missing page arrays */
+        w->png = yr_png_ctx_create();
+        int reuse_ok = w->png && (r->opt.symbol != YIMA_SYM_DATAMATRIX || r->per_page ||
+                                  (w->dm && w->dmsym.data));
+        if (!w->qrs || !w->texts || !w->tlens || !w->owned || !reuse_ok) {
+            free(w->qrs); /* wk reports the missing arrays as out of memory */
             w->qrs = NULL;
         }
     }

@@ -533,6 +533,57 @@ static void test_run_deterministic(void **state)
     free(in);
 }
 
+/* A DataMatrix run reuses one encoder, symbol and zlib state per worker:
+ * every tar member still equals the image of its payload alone, and the
+ * stream is the same for 1 and 2 threads. */
+static void test_dmtx_run_matches_images(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/yima-render-dm-XXXXXX", p[300][64];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    for (int i = 0; i < 300; i++) {
+        if (i % 3)
+            snprintf(p[i], sizeof p[i], "(01)09506000134352(17)271231(10)LOT%d(21)S%08d", i % 7,
+                     i * 7919);
+        else /* plain: as many codewords as the RAW element strings */
+            snprintf(p[i], sizeof p[i], "HTTPS://V.EXAMPLE.CN/%022d", i * 104729);
+        dprintf(fd, "%s\n", p[i]);
+    }
+    close(fd);
+    yima_render_options o;
+    yima_render_options_init(&o);
+    o.symbol = YIMA_SYM_DATAMATRIX;
+    o.pack = YIMA_PACK_TAR;
+    o.margin = 1;
+    char a[64], b[64];
+    snprintf(a, sizeof a, "%s.a", path);
+    snprintf(b, sizeof b, "%s.b", path);
+    yima_render_result ra, rb;
+    run_to(&o, path, 1, a, &ra);
+    run_to(&o, path, 2, b, &rb);
+    assert_int_equal(ra.symbols, 300);
+    assert_true(same_file(a, b));
+    FILE *f = fopen(a, "rb");
+    yima_buf img = {0};
+    unsigned char h[512], data[8192];
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(fread(h, 1, 512, f), 512);
+        size_t n = strtoul((char *)h + 124, NULL, 8);
+        assert_true(n <= sizeof data);
+        assert_int_equal(fread(data, 1, (n + 511) / 512 * 512, f), (n + 511) / 512 * 512);
+        o.pack = YIMA_PACK_SINGLE;
+        render_png(&o, p[i], NULL, &img);
+        assert_int_equal(img.len, n);
+        assert_memory_equal(img.data, data, n);
+    }
+    fclose(f);
+    yima_buf_free(&img);
+    unlink(a);
+    unlink(b);
+    unlink(path);
+}
+
 static void test_tar_header(void **state)
 {
     (void)state;
@@ -599,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_gs1_datamatrix),
         cmocka_unit_test(test_dmtx_matrix_matches_libdmtx),
         cmocka_unit_test(test_png_up_filter),
+        cmocka_unit_test(test_dmtx_run_matches_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
