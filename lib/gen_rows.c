@@ -133,9 +133,15 @@ static void put_u64(cursor *c, uint64_t v)
         *c->p++ = tmp[--n];
 }
 
-static const char *gs1_payload(const yima_rowfmt_state *s, const yima_gs1_text *t)
+static int gs1_payload(const yima_rowfmt_state *s)
 {
-    return t->form[s->opt->dl_base ? YIMA_GS1_F_DL : YIMA_GS1_F_HRI];
+    return s->opt->dl_base ? YIMA_GS1_F_DL : YIMA_GS1_F_HRI;
+}
+
+/* A GS1 form of a code, whose length gen knows. */
+static void put_form(cursor *c, const yima_gs1_text *t, int f)
+{
+    put(c, t->form[f], t->len[f]);
 }
 
 typedef struct row {
@@ -199,10 +205,19 @@ typedef struct gs1_ids {
 
 static gs1_ids gs1_ids_of(const yima_rowfmt_state *s, const row *r)
 {
-    const char *sscc = yima_gs1_get(&r->gs1->g, "00"), *serial = yima_gs1_get(&r->gs1->g, "21");
-    if (sscc)
-        return (gs1_ids){"", "", "", "", sscc};
-    return (gs1_ids){serial ? serial : "", s->gs1->gtin, s->gs1->lot, s->gs1->expiry, ""};
+    const char *id = r->gs1->parts.id;
+    if (r->level != YIMA_LEVEL_ITEM)
+        return (gs1_ids){"", "", "", "", id};
+    return (gs1_ids){id, s->gs1->gtin, s->gs1->lot, s->gs1->expiry, ""};
+}
+
+/* A csv or tsv field of a GS1 form: quoted if the lot needs it. */
+static void put_form_field(const yima_rowfmt_state *s, cursor *c, const yima_gs1_text *t, int f)
+{
+    if (s->gs1_quote)
+        put_field(c, t->form[f], 1);
+    else
+        put_form(c, t, f);
 }
 
 static void put_gs1_delimited(const yima_rowfmt_state *s, cursor *c, const row *r, char sep)
@@ -216,11 +231,11 @@ static void put_gs1_delimited(const yima_rowfmt_state *s, cursor *c, const row *
     *c->p++ = sep;
     put_str(c, id.serial);
     *c->p++ = sep;
-    put_field(c, t->form[YIMA_GS1_F_HRI], q);
+    put_form_field(s, c, t, YIMA_GS1_F_HRI);
     *c->p++ = sep;
-    put_field(c, gs1_payload(s, t), q);
+    put_form_field(s, c, t, gs1_payload(s));
     *c->p++ = sep;
-    put_field(c, t->form[YIMA_GS1_F_RAW], q);
+    put_form_field(s, c, t, YIMA_GS1_F_RAW);
     *c->p++ = sep;
     put_str(c, id.gtin);
     *c->p++ = sep;
@@ -281,7 +296,7 @@ static void put_gs1_json(const yima_rowfmt_state *s, cursor *c, const row *r)
     gs1_ids id = gs1_ids_of(s, r);
     put_json_opt(c, "serial", id.serial);
     put_json_field(c, "code", t->form[YIMA_GS1_F_HRI]);
-    put_json_field(c, "payload", gs1_payload(s, t));
+    put_json_field(c, "payload", t->form[gs1_payload(s)]);
     put_json_field(c, "raw", t->form[YIMA_GS1_F_RAW]);
     put_json_opt(c, "gtin", id.gtin);
     put_json_opt(c, "lot", id.lot);
@@ -326,7 +341,7 @@ static void emit_row(const yima_rowfmt_state *s, yima_buf *out, const row *r)
     case YIMA_OUT_JSONL: put_jsonl(s, &c, r); break;
     default:
         if (r->gs1)
-            put_str(&c, gs1_payload(s, r->gs1));
+            put_form(&c, r->gs1, gs1_payload(s));
         else
             put_payload(s, &c, r->code, 0);
         break;

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include "internal.h"
+#include "gen_gs1.h"
 #include "testutil.h"
 
 #define GTIN "09506000134352"
@@ -402,6 +404,123 @@ static void test_frozen_vectors(void **state)
     yima_key_free(key);
 }
 
+/* The parts gen asks for (yima_gs1_encode_parts) are the values of
+ * yima_codec_encode_gs1's element string, and give that element string back
+ * through yima_gs1_code_elements: every level, auth mode and shape. */
+static void test_parts_are_the_code(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    const char *lots[] = {NULL, "A,B/C-7%20"}, *expiries[] = {NULL, "271231"};
+    for (int auth = 0; auth < 3; auth++)
+        for (int shape = 0; shape < 4; shape++) {
+            yima_codec *c = gs1_codec(key, (yima_auth)auth, lots[shape & 1], expiries[shape >> 1]);
+            for (int level = 0; level < 3; level++)
+                for (uint64_t i = 0; i < 20; i++) {
+                    yima_err err = {0};
+                    yima_gs1 g, from_parts;
+                    yima_gs1_parts p;
+                    char a[YIMA_GS1_TEXT_MAX], b[YIMA_GS1_TEXT_MAX];
+                    assert_int_equal(yima_codec_encode_gs1(c, (yima_level)level, 3, i, &g, &err), 0);
+                    assert_int_equal(yima_gs1_encode_parts(c, (yima_level)level, 3, i, &p, &err), 0);
+                    const char *id = yima_gs1_get(&g, level ? "00" : "21");
+                    const char *av = yima_gs1_get(&g, auth == YIMA_AUTH_SIG ? "8030" : "92");
+                    assert_non_null(id);
+                    assert_non_null(av);
+                    assert_string_equal(p.id, id);
+                    assert_string_equal(p.auth, av);
+                    assert_int_equal(p.id_len, strlen(id));
+                    assert_int_equal(p.auth_len, strlen(av));
+                    yima_gs1_code_elements(c, (yima_level)level, &p, &from_parts);
+                    assert_true(yima_gs1_format(&g, YIMA_GS1_HRI, a, sizeof a) > 0);
+                    assert_true(yima_gs1_format(&from_parts, YIMA_GS1_HRI, b, sizeof b) > 0);
+                    assert_string_equal(a, b);
+                }
+            yima_gs1_parts p;
+            yima_err e1 = {0}, e2 = {0};
+            yima_gs1 g;
+            assert_int_equal(yima_gs1_encode_parts(c, YIMA_LEVEL_CASE, 1000, 0, &p, &e1),
+                             yima_codec_encode_gs1(c, YIMA_LEVEL_CASE, 1000, 0, &g, &e2));
+            assert_string_equal(e1.msg, e2.msg);
+            yima_codec_free(c);
+        }
+    yima_key_free(key);
+}
+
+/* The MAC text is the first characters of libsodium's base64url of the
+ * SipHash-128 tag, for every width a code or a test may ask for. */
+static void test_mac_text_is_base64url(void **state)
+{
+    (void)state;
+    unsigned char key[YIMA_SIPHASH_KEY], msg[80], mac[YIMA_MAC_BYTES];
+    char want[32], got[YIMA_GS1_MAC_MAX + 1];
+    for (int t = 0; t < 2000; t++) {
+        size_t n = (size_t)t % sizeof msg;
+        randombytes_buf(key, sizeof key);
+        randombytes_buf(msg, n);
+        crypto_shorthash_siphashx24(mac, msg, n, key);
+        sodium_bin2base64(want, sizeof want, mac, sizeof mac,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        for (int width = 1; width <= YIMA_GS1_MAC_MAX; width++) {
+            memset(got, 0, sizeof got);
+            yima_gs1_mac_text(key, msg, n, width, got);
+            assert_memory_equal(got, want, (size_t)width);
+            assert_int_equal(got[width], 0); /* writes width characters, no more */
+        }
+    }
+}
+
+/* gen's forms: later codes of a level patch their parts into the first
+ * code's forms; each must equal the code formatted in full, also where the
+ * layout cannot be used (a Digital Link base that holds a header's text). */
+static int check_gen_forms(const yima_codec *c, const char *dl_base, yima_level level)
+{
+    yima_gen_options o;
+    yima_gen_options_init(&o);
+    o.codec = c;
+    o.batch = 2;
+    o.dl_base = dl_base;
+    static yima_gs1_layouts lay;
+    static yima_gs1_text t;
+    memset(&lay, 0, sizeof lay);
+    unsigned forms = 1u << YIMA_GS1_F_HRI | 1u << YIMA_GS1_F_RAW | 1u << YIMA_GS1_F_DL;
+    for (uint64_t i = 0; i < 300; i++) {
+        yima_err err = {0};
+        yima_gs1 g;
+        char want[YIMA_GS1_TEXT_MAX];
+        assert_int_equal(yima_gen_gs1_encode(&o, forms, &lay, level, i, &t, &err), YIMA_OK);
+        assert_int_equal(yima_codec_encode_gs1(c, level, 2, i, &g, &err), YIMA_OK);
+        for (int f = 0; f < YIMA_GS1_F__COUNT; f++) {
+            yima_gs1_form form = f == YIMA_GS1_F_HRI ? YIMA_GS1_HRI : YIMA_GS1_RAW;
+            size_t n = f == YIMA_GS1_F_DL ? yima_gs1_dl_format(&g, dl_base, want, sizeof want)
+                                          : yima_gs1_format(&g, form, want, sizeof want);
+            assert_true(n > 0);
+            assert_string_equal(t.form[f], want);
+            assert_int_equal(t.len[f], n);
+        }
+    }
+    return lay.level[level].state;
+}
+
+static void test_gen_forms_equal_full_format(void **state)
+{
+    (void)state;
+    yima_key *key = test_key(0x42, 7);
+    for (int auth = 0; auth < 3; auth++) {
+        yima_codec *c = gs1_codec(key, (yima_auth)auth, "L-1", "271231");
+        char base[64];
+        snprintf(base, sizeof base, "https://%.4s.%.4s.%.4s.example", c->gs1_hdr[0],
+                 c->gs1_hdr[1], c->gs1_hdr[2]);
+        for (int level = 0; level < 3; level++) {
+            assert_int_equal(check_gen_forms(c, "https://id.example.com/p", (yima_level)level), 1);
+            /* the auth value of a none code (its header) is in the base: no layout */
+            assert_int_equal(check_gen_forms(c, base, (yima_level)level), auth ? 1 : -1);
+        }
+        yima_codec_free(c);
+    }
+    yima_key_free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +537,9 @@ int main(void)
         cmocka_unit_test(test_line_key_scope),
         cmocka_unit_test(test_identity_of_spellings),
         cmocka_unit_test(test_frozen_vectors),
+        cmocka_unit_test(test_parts_are_the_code),
+        cmocka_unit_test(test_mac_text_is_base64url),
+        cmocka_unit_test(test_gen_forms_equal_full_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,17 +49,27 @@ size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], int tag_len, cons
     return n ? head + n : 0;
 }
 
+/* The first width characters of base64url(in): character i is bits 6i to
+ * 6i+5 of in, most significant first, which is what base64's 3-byte groups
+ * come to. A lookup table, not libsodium's constant-time encoder: the
+ * characters are printed on the code, and this is generation's hot path.
+ * Reads in[0 .. 6 * width / 8 + 1]. */
+static void base64url_prefix(const unsigned char *in, int width, char *out)
+{
+    static const char chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int i = 0; i < width; i++) {
+        unsigned bit = 6u * (unsigned)i, pair = (unsigned)in[bit / 8] << 8 | in[bit / 8 + 1];
+        out[i] = chars[pair >> (10 - bit % 8) & 63u];
+    }
+}
+
 void yima_gs1_mac_text(const unsigned char key[YIMA_SIPHASH_KEY], const unsigned char *msg,
                        size_t n, int width, char *out)
 {
-    unsigned char mac[YIMA_MAC_BYTES + 2] = {0};
-    char b64[32];
-    /* Whole 3-byte groups encode to the same characters as a prefix of the
-     * whole tag's base64url: encode only the groups the width needs. */
-    size_t bytes = ((size_t)width + 3) / 4 * 3;
+    unsigned char mac[YIMA_MAC_BYTES + 2] = {0}; /* base64url_prefix reads one byte past */
     crypto_shorthash_siphashx24(mac, msg, n, key);
-    sodium_bin2base64(b64, sizeof b64, mac, bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    memcpy(out, b64, (size_t)width);
+    base64url_prefix(mac, width, out);
     sodium_memzero(mac, sizeof mac);
 }
 
@@ -195,8 +205,7 @@ uint32_t yima_codec_sscc_batch_max(const yima_codec *c)
     return c->gs1 && c->gcp_len ? YIMA_GS1_SSCC_BATCHES - 1 : 0;
 }
 
-/* Values the codec made or checked itself: copied without a second check,
- * since this is the hot path of generation. */
+/* Values the codec made or checked itself: copied without a second check. */
 static void put(yima_gs1 *g, const char *ai, const char *value, size_t n)
 {
     yima_gs1_element *e = &g->el[g->count++];
@@ -205,29 +214,26 @@ static void put(yima_gs1 *g, const char *ai, const char *value, size_t n)
     e->value[n] = '\0';
 }
 
-static void put_serial(const yima_codec *c, yima_auth auth, yima_u128 serial, yima_gs1 *g)
+/* The AI 21 value: key id, header, length, permuted serial, Damm check. */
+static size_t write_serial(const yima_codec *c, yima_auth auth, yima_u128 serial, char *s)
 {
     int len = c->param[YIMA_P_SERIAL_LEN];
-    char s[24];
     yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)c->key->id, 2, s);
     yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)(YIMA_GS1_SERIAL_HDR + (int)auth), 1, s + 2);
     yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)len, 1, s + 3);
     yima_write_u128(YIMA_ALPHABET_BASE32, serial, len, s + 4);
     s[4 + len] = yima_damm_check(YIMA_ALPHABET_BASE32, s, (size_t)(4 + len));
     s[5 + len] = '\0';
-    put(g, "21", s, (size_t)(5 + len));
+    return (size_t)(5 + len);
 }
 
-static void put_sgtin(const yima_codec *c, yima_auth auth, const unsigned char *bk, uint32_t batch,
-                      uint64_t index, yima_gs1 *g)
+static size_t write_sgtin_serial(const yima_codec *c, const unsigned char *bk, uint32_t batch,
+                                 uint64_t index, char *s)
 {
+    yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
     uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
-    put(g, "01", c->gs1p.gtin, 14);
-    if (c->gs1p.lot[0])
-        put(g, "10", c->gs1p.lot, strlen(c->gs1p.lot));
-    if (c->gs1p.expiry[0])
-        put(g, "17", c->gs1p.expiry, 6);
-    put_serial(c, auth, yima_codec_make_serial(c, &c->gs1_item, bk, auth != YIMA_AUTH_NONE, x), g);
+    return write_serial(c, auth,
+                        yima_codec_make_serial(c, &c->gs1_item, bk, auth != YIMA_AUTH_NONE, x), s);
 }
 
 static int sscc_check(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
@@ -248,19 +254,19 @@ static int sscc_check(const yima_codec *c, yima_level level, uint32_t batch, uin
     return YIMA_OK;
 }
 
-static void put_sscc(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
-                     yima_gs1 *g)
+/* The AI 00 value: extension digit, company prefix, serial reference, check digit. */
+static size_t write_sscc(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                         char *s)
 {
     int ref_digits = 16 - c->gcp_len;
     yima_u128 x = batch * c->sscc_slots + 2 * (yima_u128)index + (level == YIMA_LEVEL_PALLET);
     yima_u128 y = yima_perm_encrypt(&c->sscc, x), scale = yima_u128_pow(10, ref_digits);
-    char s[19];
     s[0] = (char)('0' + (int)(y / scale));
     memcpy(s + 1, c->gs1p.gcp, (size_t)c->gcp_len);
     yima_write_u128(YIMA_ALPHABET_DIGITS, y % scale, ref_digits, s + 1 + c->gcp_len);
     s[17] = (char)('0' + yima_gs1_check_digit(s, 17));
     s[18] = '\0';
-    put(g, "00", s, 18);
+    return 18;
 }
 
 /* The canonical element string of a code the codec made, written straight
@@ -269,7 +275,7 @@ static void put_sscc(const yima_codec *c, yima_level level, uint32_t batch, uint
  * the two together): the key (01 or 00), then 10 and 21 in Digital Link
  * order, then 17; a GS ends every variable-length value but the last. */
 static size_t canonical_message(const yima_codec *c, yima_level level, const char *id,
-                                const char *hdr, int tag_len, unsigned char *msg)
+                                size_t id_len, const char *hdr, int tag_len, unsigned char *msg)
 {
     char *p = (char *)msg;
 #define PUT(s, n) (memcpy(p, (s), (n)), p += (n))
@@ -290,7 +296,7 @@ static size_t canonical_message(const yima_codec *c, yima_level level, const cha
         *p++ = YIMA_GS1_GS;
     }
     PUT("21", 2);
-    PUTS(id);
+    PUT(id, id_len);
     if (c->gs1p.expiry[0]) {
         *p++ = YIMA_GS1_GS;
         PUT("17", 2);
@@ -301,31 +307,32 @@ static size_t canonical_message(const yima_codec *c, yima_level level, const cha
     return (size_t)(p - (char *)msg);
 }
 
-/* AI 8030 or 92 over everything else; id is the serial or the SSCC. */
-static void put_auth(const yima_codec *c, yima_level level, const unsigned char *bk,
-                     const char *id, yima_gs1 *g)
+/* The AI 8030 or 92 value over everything else into p->auth. */
+static void write_auth(const yima_codec *c, yima_level level, const unsigned char *bk,
+                       yima_gs1_parts *p)
 {
     yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
     unsigned char msg[YIMA_GS1_MSG_MAX], sig[YIMA_SIG_BYTES];
-    char value[YIMA_GS1_VALUE_MAX + 8];
+    char *value = p->auth;
     memcpy(value, c->gs1_hdr[level], YIMA_GS1_HDR_LEN);
     int width = auth == YIMA_AUTH_SIG ? YIMA_GS1_SIG_LEN
                 : auth == YIMA_AUTH_MAC ? c->param[YIMA_P_MAC_LEN] : 0;
-    size_t n = auth == YIMA_AUTH_NONE ? 0 : canonical_message(c, level, id, value, width, msg);
+    size_t n = auth == YIMA_AUTH_NONE
+                   ? 0
+                   : canonical_message(c, level, p->id, p->id_len, value, width, msg);
     if (auth == YIMA_AUTH_SIG) {
         crypto_sign_detached(sig, NULL, msg, n, c->key->sign_sk);
-        sodium_bin2base64(value + YIMA_GS1_HDR_LEN, sizeof value - YIMA_GS1_HDR_LEN, sig,
+        sodium_bin2base64(value + YIMA_GS1_HDR_LEN, sizeof p->auth - YIMA_GS1_HDR_LEN, sig,
                           sizeof sig, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        put(g, YIMA_GS1_AI_SIG, value, YIMA_GS1_HDR_LEN + YIMA_GS1_SIG_LEN);
-        return;
-    }
-    if (width)
+    } else if (width) {
         yima_gs1_mac_text(bk, msg, n, width, value + YIMA_GS1_HDR_LEN);
-    put(g, YIMA_GS1_AI_MAC, value, (size_t)(YIMA_GS1_HDR_LEN + width));
+    }
+    p->auth_len = (size_t)(YIMA_GS1_HDR_LEN + width);
+    value[p->auth_len] = '\0';
 }
 
-int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
-                          yima_gs1 *out, yima_err *err)
+int yima_gs1_encode_parts(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                          yima_gs1_parts *p, yima_err *err)
 {
     if (!c->gs1)
         return yima_err_set(err, YIMA_E_USAGE, "the codec is not in GS1 mode");
@@ -338,13 +345,39 @@ int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch,
         return rc;
     unsigned char scratch[YIMA_SIPHASH_KEY];
     const unsigned char *bk = yima_codec_batch_key(c, batch, scratch);
-    out->count = 0; /* put() writes whole elements: no need to clear 1.5 KB */
-    if (level == YIMA_LEVEL_ITEM)
-        put_sgtin(c, (yima_auth)c->param[YIMA_P_AUTH], bk, batch, index, out);
-    else
-        put_sscc(c, level, batch, index, out);
-    put_auth(c, level, bk, out->el[out->count - 1].value, out); /* the key was put last */
+    p->id_len = level == YIMA_LEVEL_ITEM ? write_sgtin_serial(c, bk, batch, index, p->id)
+                                         : write_sscc(c, level, batch, index, p->id);
+    write_auth(c, level, bk, p);
     sodium_memzero(scratch, sizeof scratch);
+    return YIMA_OK;
+}
+
+void yima_gs1_code_elements(const yima_codec *c, yima_level level, const yima_gs1_parts *p,
+                            yima_gs1 *g)
+{
+    g->count = 0; /* put() writes whole elements: no need to clear 1.5 KB */
+    if (level == YIMA_LEVEL_ITEM) {
+        put(g, "01", c->gs1p.gtin, 14);
+        if (c->gs1p.lot[0])
+            put(g, "10", c->gs1p.lot, strlen(c->gs1p.lot));
+        if (c->gs1p.expiry[0])
+            put(g, "17", c->gs1p.expiry, 6);
+        put(g, "21", p->id, p->id_len);
+    } else {
+        put(g, "00", p->id, p->id_len);
+    }
+    put(g, (yima_auth)c->param[YIMA_P_AUTH] == YIMA_AUTH_SIG ? YIMA_GS1_AI_SIG : YIMA_GS1_AI_MAC,
+        p->auth, p->auth_len);
+}
+
+int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                          yima_gs1 *out, yima_err *err)
+{
+    yima_gs1_parts p;
+    int rc = yima_gs1_encode_parts(c, level, batch, index, &p, err);
+    if (rc)
+        return rc;
+    yima_gs1_code_elements(c, level, &p, out);
     return YIMA_OK;
 }
 

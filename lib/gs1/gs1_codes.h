@@ -46,6 +46,27 @@ size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], int tag_len, cons
 void yima_gs1_mac_text(const unsigned char key[YIMA_SIPHASH_KEY], const unsigned char *msg,
                        size_t n, int width, char *out);
 
+/* What changes from code to code: the AI 21 serial of an item or the AI 00
+ * SSCC of a case or pallet (id), and the AI 8030 or AI 92 value (auth). A
+ * code's element string is the codec's fixed elements with these
+ * (yima_gs1_code_elements), so gen can ask for these parts alone. */
+#define YIMA_GS1_ID_MAX 20 /* AI 21 serials: 20 characters at most; SSCCs 18 */
+typedef struct yima_gs1_parts {
+    char id[YIMA_GS1_ID_MAX + 1];
+    char auth[YIMA_GS1_VALUE_MAX + 8]; /* room for libsodium's base64 and NUL */
+    size_t id_len, auth_len;
+} yima_gs1_parts;
+
+/* The parts of (level, batch, index): the checks and values of
+ * yima_codec_encode_gs1, which is this followed by yima_gs1_code_elements. */
+int yima_gs1_encode_parts(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
+                          yima_gs1_parts *p, yima_err *err);
+/* The element string of a level's code with parts p: items 01, 10, 17
+ * (those the codec has), 21, then 92 or 8030; cases and pallets 00, then 92
+ * or 8030. */
+void yima_gs1_code_elements(const yima_codec *c, yima_level level, const yima_gs1_parts *p,
+                            yima_gs1 *g);
+
 /* Permutations: AI 21 serials (32^L), and SSCC numbers (10^(17 - gcp_len)). */
 void yima_gs1_item_perm(const unsigned char *perm_key, int serial_len, yima_perm *perm);
 void yima_gs1_sscc_perm(const unsigned char *perm_key, int gcp_len, yima_perm *perm);
