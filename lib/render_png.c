@@ -3,15 +3,13 @@
  * Raster image files: PNG (1-bit grayscale, written here with zlib) and
  * PBM (P4).
  *
- * The PNG holds what libpng wrote before, at the same zlib settings (level
- * 6, default strategy, memLevel 8, the window narrowed to the image as
- * libpng narrows it), with one difference: a pixel row equal to the row
- * above, which is most rows of a symbol drawn at several pixels a module,
- * goes out with PNG's Up filter, as a row of zeros. The pixels are the
- * same; the files are a little smaller, and zlib finds those zero runs much
- * faster than the repeats of the unfiltered rows. The stream is deflated in
- * one call, with one zlib state kept per worker (yr_png_ctx) and reset
- * between images.
+ * The bytes are those libpng wrote before (tests/vectors/render holds
+ * them): unfiltered rows, inverted (PNG gray 1 is white), deflated at the
+ * same zlib settings (level 6, default strategy, memLevel 8, the window
+ * narrowed to the image as libpng narrows it) and cut into IDAT chunks of
+ * libpng's 8 KiB. What changed is the cost: the rows are deflated in one
+ * call, through one zlib state per worker (yr_png_ctx) reset between
+ * images, instead of a libpng writer and a zlib state built for each.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,12 +19,13 @@
 #include "render_internal.h"
 
 #define PNG_FILTER_BYTE_NONE 0
-#define PNG_FILTER_BYTE_UP 2
+#define IDAT_MAX 8192 /* libpng's PNG_ZBUF_SIZE: where it cut IDAT chunks */
 
 struct yr_png_ctx {
     z_stream z;
     int wbits;       /* the window of the live zlib state; 0 = none */
     yima_buf rows;   /* filtered, inverted rows: the IDAT's uncompressed data */
+    yima_buf zout;   /* the deflated rows */
 };
 
 yr_png_ctx *yr_png_ctx_create(void)
@@ -41,6 +40,7 @@ void yr_png_ctx_free(yr_png_ctx *c)
     if (c->wbits)
         deflateEnd(&c->z);
     yima_buf_free(&c->rows);
+    yima_buf_free(&c->zout);
     free(c);
 }
 
@@ -84,11 +84,6 @@ static int filter_rows(yr_png_ctx *c, const yr_bitmap *bm)
     unsigned char *o = c->rows.data;
     for (int y = 0; y < bm->h; y++, o += line) {
         const unsigned char *row = bm->px + (size_t)y * bm->stride;
-        if (y > 0 && !memcmp(row, row - bm->stride, bm->stride)) {
-            o[0] = PNG_FILTER_BYTE_UP;
-            memset(o + 1, 0, bm->stride);
-            continue;
-        }
         o[0] = PNG_FILTER_BYTE_NONE;
         for (size_t i = 0; i < bm->stride; i++)
             o[1 + i] = (unsigned char)~row[i];
@@ -147,22 +142,27 @@ static int write_head(const yr_bitmap *bm, int dpi, yima_buf *out)
     return chunk(out, "pHYs", phys, sizeof phys);
 }
 
-/* The IDAT chunk: the filtered rows deflated in one call, straight into out. */
+/* The IDAT chunks: the rows deflated in one call, cut where libpng cut. */
 static int write_idat(yr_png_ctx *c, yima_buf *out)
 {
     if (!zlib_ready(c, window_bits(c->rows.len)))
         return YIMA_E_NOMEM;
     uLong bound = deflateBound(&c->z, (uLong)c->rows.len);
-    size_t at = out->len;
-    if (yima_buf_reserve(out, 12 + bound))
+    c->zout.len = 0;
+    if (yima_buf_reserve(&c->zout, bound))
         return YIMA_E_NOMEM;
     c->z.next_in = c->rows.data;
     c->z.avail_in = (uInt)c->rows.len;
-    c->z.next_out = out->data + at + 8;
+    c->z.next_out = c->zout.data;
     c->z.avail_out = (uInt)bound;
     if (deflate(&c->z, Z_FINISH) != Z_STREAM_END)
         return YIMA_E_INTERNAL;
-    return chunk_close(out, at, "IDAT", c->z.total_out) ? YIMA_E_NOMEM : YIMA_OK;
+    for (size_t at = 0, n; at < c->z.total_out; at += n) {
+        n = c->z.total_out - at < IDAT_MAX ? c->z.total_out - at : IDAT_MAX;
+        if (chunk(out, "IDAT", c->zout.data + at, n))
+            return YIMA_E_NOMEM;
+    }
+    return YIMA_OK;
 }
 
 int yr_png_with(yr_png_ctx *c, const yr_bitmap *bm, int dpi, yima_buf *out, yima_err *err)

@@ -13,7 +13,6 @@
 #include <dmtx.h>
 #include <png.h>
 #include <qrencode.h>
-#include <zlib.h>
 #include "yima/render.h"
 
 #define URL "HTTPS://V.EXAMPLE.CN/GV3EZR9SCY98MGTDYBK47K7W4XB"
@@ -416,45 +415,6 @@ static void test_dmtx_matrix_matches_libdmtx(void **state)
     check_dmtx_matrix("(01)09506000134352(17)271231(10)LOT42(21)7", 1);
 }
 
-/* PNG rows equal to the row above are Up-filtered (all zero), the others
- * unfiltered: the same pixels in fewer, faster-deflated bytes. */
-static void test_png_up_filter(void **state)
-{
-    (void)state;
-    yima_render_options o;
-    yima_render_options_init(&o);
-    o.symbol = YIMA_SYM_DATAMATRIX;
-    yima_buf b = {0};
-    render_png(&o, URL, NULL, &b);
-    const unsigned char *idat = NULL;
-    size_t len = 0;
-    for (size_t at = 8; at + 12 <= b.len && !idat;) {
-        size_t n = (size_t)b.data[at] << 24 | b.data[at + 1] << 16 | b.data[at + 2] << 8 |
-                   b.data[at + 3];
-        if (!memcmp(b.data + at + 4, "IDAT", 4)) {
-            idat = b.data + at + 8;
-            len = n;
-        }
-        at += 12 + n;
-    }
-    assert_non_null(idat);
-    int side = (32 + 8) * 4, line = side / 8 + 1, up = 0;
-    unsigned char raw[(160 / 8 + 1) * 160];
-    uLongf rlen = sizeof raw;
-    assert_int_equal(uncompress(raw, &rlen, idat, (uLong)len), Z_OK);
-    assert_int_equal(rlen, (uLongf)line * side);
-    for (int y = 0; y < side; y++) {
-        const unsigned char *r = raw + y * line;
-        int zero = 1;
-        for (int i = 1; i < line; i++)
-            zero &= r[i] == 0;
-        assert_true(r[0] == 0 || (r[0] == 2 && zero && y > 0));
-        up += r[0] == 2;
-    }
-    assert_int_equal(up, side - (32 + 2)); /* one unfiltered row per module row, 2 in the margin */
-    yima_buf_free(&b);
-}
-
 /* ---- whole runs ----------------------------------------------------------- */
 
 static char *write_input(int n)
@@ -649,7 +609,6 @@ int main(void)
         cmocka_unit_test(test_datamatrix_round_trip),
         cmocka_unit_test(test_gs1_datamatrix),
         cmocka_unit_test(test_dmtx_matrix_matches_libdmtx),
-        cmocka_unit_test(test_png_up_filter),
         cmocka_unit_test(test_dmtx_run_matches_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
