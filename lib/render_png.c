@@ -142,6 +142,28 @@ static int write_head(const yr_bitmap *bm, int dpi, yima_buf *out)
     return chunk(out, "pHYs", phys, sizeof phys);
 }
 
+/* libpng's optimize_cmf: the zlib header names the smallest window that
+ * holds the data (without deflate's margin), a valid and smaller claim
+ * than the window deflate used; the check bits are recomputed. */
+static void narrow_header(unsigned char *z, size_t size)
+{
+    unsigned cmf = z[0], cinfo = cmf >> 4;
+    if (size > 16384 || (cmf & 0x0f) != 8 || cinfo > 7)
+        return;
+    unsigned half = 1u << (cinfo + 7);
+    if (size > half)
+        return;
+    do {
+        half >>= 1;
+        cinfo--;
+    } while (cinfo > 0 && size <= half);
+    cmf = (cmf & 0x0f) | cinfo << 4;
+    unsigned flg = z[1] & 0xe0u;
+    flg += 0x1f - ((cmf << 8) + flg) % 0x1f;
+    z[0] = (unsigned char)cmf;
+    z[1] = (unsigned char)flg;
+}
+
 /* The IDAT chunks: the rows deflated in one call, cut where libpng cut. */
 static int write_idat(yr_png_ctx *c, yima_buf *out)
 {
@@ -157,6 +179,7 @@ static int write_idat(yr_png_ctx *c, yima_buf *out)
     c->z.avail_out = (uInt)bound;
     if (deflate(&c->z, Z_FINISH) != Z_STREAM_END)
         return YIMA_E_INTERNAL;
+    narrow_header(c->zout.data, c->rows.len);
     for (size_t at = 0, n; at < c->z.total_out; at += n) {
         n = c->z.total_out - at < IDAT_MAX ? c->z.total_out - at : IDAT_MAX;
         if (chunk(out, "IDAT", c->zout.data + at, n))
