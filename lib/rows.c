@@ -187,8 +187,9 @@ static int extract_code(const yima_rowparser *p, yima_field payload, yima_field 
 {
     const char *s = payload.ptr, *end = s + payload.len;
     size_t run = 0;
-    if (yima_gs1_is_payload(payload.ptr, payload.len) &&
-        (!p->prefix || strncasecmp(s, p->prefix, strlen(p->prefix)) != 0)) {
+    size_t tl = p->prefix ? strlen(p->prefix) : 0; /* a field is not NUL-terminated */
+    int template_starts = p->prefix && payload.len >= tl && strncasecmp(s, p->prefix, tl) == 0;
+    if (!template_starts && yima_gs1_is_payload(payload.ptr, payload.len)) {
         *code = payload;
         return YIMA_OK;
     }

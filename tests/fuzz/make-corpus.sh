@@ -18,7 +18,9 @@ printf '42%.0s' $(seq 32) > seed && chmod 600 seed
 "$yima" keygen --seed-file seed --id 7 -o brand 2>/dev/null
 gen() { "$yima" gen -k brand.key -q --no-ledger "$@"; }
 
-rm -rf "$corpus" && mkdir -p "$corpus"/{code,rows,key,manifest,link_tsv,link_json,ledger,gs1}
+# Regression seeds (regress-*: inputs that once crashed) are kept.
+mkdir -p "$corpus"/{code,rows,key,manifest,link_tsv,link_json,ledger,gs1}
+find "$corpus" -type f ! -name 'regress-*' -delete
 
 # --- code: one code of every alphabet, auth and level, inner codes, variants
 for a in base32 digits; do
