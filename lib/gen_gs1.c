@@ -115,7 +115,9 @@ static int encode_full(const yima_gen_options *o, unsigned forms, yima_gs1_layou
 int yima_gen_gs1_encode(const yima_gen_options *o, unsigned forms, yima_gs1_layouts *lay,
                         yima_level level, uint64_t index, yima_gs1_text *t, yima_err *err)
 {
-    int rc = yima_gs1_encode_parts(o->codec, level, o->batch, index, &t->parts, err);
+    if (!lay->enc.c)
+        yima_gs1_encoder_init(&lay->enc, o->codec);
+    int rc = yima_gs1_encode_parts(&lay->enc, level, o->batch, index, &t->parts, err);
     if (rc)
         return rc;
     yima_gs1_layout *l = &lay->level[level];

@@ -35,8 +35,10 @@ typedef struct yima_gs1_layout {
     char text[YIMA_GS1_F__COUNT][YIMA_GS1_TEXT_MAX];
 } yima_gs1_layout;
 
-/* One worker's layouts (about 10 kB), zeroed before first use. */
+/* One worker's layouts (about 10 kB) and the codec's encoder, zeroed
+ * before first use. */
 typedef struct yima_gs1_layouts {
+    yima_gs1_encoder enc; /* enc.c is NULL until the first code */
     yima_gs1_layout level[3];
 } yima_gs1_layouts;
 

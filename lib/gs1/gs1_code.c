@@ -214,26 +214,53 @@ static void put(yima_gs1 *g, const char *ai, const char *value, size_t n)
     e->value[n] = '\0';
 }
 
-/* The AI 21 value: key id, header, length, permuted serial, Damm check. */
-static size_t write_serial(const yima_codec *c, yima_auth auth, yima_u128 serial, char *s)
+/* The low width base32 digits of v, as yima_write_u128 writes them, in
+ * 64-bit steps: serials hold at most 75 bits. */
+static void base32_digits(yima_u128 v, int width, char *out)
 {
-    int len = c->param[YIMA_P_SERIAL_LEN];
-    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)c->key->id, 2, s);
-    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)(YIMA_GS1_SERIAL_HDR + (int)auth), 1, s + 2);
-    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)len, 1, s + 3);
-    yima_write_u128(YIMA_ALPHABET_BASE32, serial, len, s + 4);
-    s[4 + len] = yima_damm_check(YIMA_ALPHABET_BASE32, s, (size_t)(4 + len));
+    uint64_t lo = (uint64_t)v, hi = (uint64_t)(v >> 60);
+    int i = width;
+    for (int k = 0; k < 12 && i > 0; k++, lo >>= 5)
+        out[--i] = yima_base32_chars[lo & 31u];
+    for (; i > 0; hi >>= 5)
+        out[--i] = yima_base32_chars[hi & 31u];
+}
+
+char yima_gs1_damm_lead(const char head[4])
+{
+    char want = yima_damm_check(YIMA_ALPHABET_BASE32, head, 4);
+    /* The check character is a bijection of the interim: equal checks, equal interims. */
+    for (int i = 0; i < 32; i++)
+        if (yima_damm_check(YIMA_ALPHABET_BASE32, &yima_base32_chars[i], 1) == want)
+            return yima_base32_chars[i];
+    return 0;
+}
+
+/* The AI 21 value: key id, header, length, permuted serial, Damm check
+ * (over the lead character in place of the fixed four: the same check). */
+static size_t write_serial(const yima_gs1_encoder *e, yima_u128 serial, char *s)
+{
+    int len = e->c->param[YIMA_P_SERIAL_LEN];
+    memcpy(s, e->serial_head, 4);
+    base32_digits(serial, len, s + 4);
+    if (e->damm_lead) {
+        s[3] = e->damm_lead;
+        s[4 + len] = yima_damm_check(YIMA_ALPHABET_BASE32, s + 3, (size_t)(1 + len));
+        s[3] = e->serial_head[3];
+    } else {
+        s[4 + len] = yima_damm_check(YIMA_ALPHABET_BASE32, s, (size_t)(4 + len));
+    }
     s[5 + len] = '\0';
     return (size_t)(5 + len);
 }
 
-static size_t write_sgtin_serial(const yima_codec *c, const unsigned char *bk, uint32_t batch,
-                                 uint64_t index, char *s)
+static size_t write_sgtin_serial(const yima_gs1_encoder *e, const unsigned char *bk,
+                                 uint32_t batch, uint64_t index, char *s)
 {
-    yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
+    const yima_codec *c = e->c;
+    int tagged = c->param[YIMA_P_AUTH] != YIMA_AUTH_NONE;
     uint64_t x = (uint64_t)batch << YIMA_BATCH_SHIFT | index;
-    return write_serial(c, auth,
-                        yima_codec_make_serial(c, &c->gs1_item, bk, auth != YIMA_AUTH_NONE, x), s);
+    return write_serial(e, yima_codec_make_serial(c, &c->gs1_item, bk, tagged, x), s);
 }
 
 static int sscc_check(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
@@ -273,67 +300,94 @@ static size_t write_sscc(const yima_codec *c, yima_level level, uint32_t batch, 
  * from its parts: the hot path of generation. It must equal
  * yima_gs1_format(YIMA_GS1_CANONICAL), which verifiers use (the tests hold
  * the two together): the key (01 or 00), then 10 and 21 in Digital Link
- * order, then 17; a GS ends every variable-length value but the last. */
-static size_t canonical_message(const yima_codec *c, yima_level level, const char *id,
-                                size_t id_len, const char *hdr, int tag_len, unsigned char *msg)
+ * order, then 17; a GS ends every variable-length value but the last. The
+ * signed message is "YIMA2G" || header || byte(tag length) || that string:
+ * here its part before the id (serial or SSCC) of each level, and after it. */
+static size_t message_head(const yima_codec *c, yima_level level, int tag_len, unsigned char *msg)
 {
     char *p = (char *)msg;
 #define PUT(s, n) (memcpy(p, (s), (n)), p += (n))
-#define PUTS(s) PUT((s), strlen(s))
     PUT(YIMA_GS1_MSG_PREFIX, sizeof YIMA_GS1_MSG_PREFIX - 1);
-    PUT(hdr, YIMA_GS1_HDR_LEN);
+    PUT(c->gs1_hdr[level], YIMA_GS1_HDR_LEN);
     *p++ = (char)tag_len;
     if (level != YIMA_LEVEL_ITEM) {
         PUT("00", 2);
-        PUT(id, 18);
         return (size_t)(p - (char *)msg);
     }
     PUT("01", 2);
     PUT(c->gs1p.gtin, 14);
     if (c->gs1p.lot[0]) {
         PUT("10", 2);
-        PUTS(c->gs1p.lot);
+        PUT(c->gs1p.lot, strlen(c->gs1p.lot));
         *p++ = YIMA_GS1_GS;
     }
     PUT("21", 2);
-    PUT(id, id_len);
+    return (size_t)(p - (char *)msg);
+}
+
+static size_t message_tail(const yima_codec *c, unsigned char *msg)
+{
+    char *p = (char *)msg;
     if (c->gs1p.expiry[0]) {
         *p++ = YIMA_GS1_GS;
         PUT("17", 2);
         PUT(c->gs1p.expiry, 6);
     }
-#undef PUTS
 #undef PUT
     return (size_t)(p - (char *)msg);
 }
 
+void yima_gs1_encoder_init(yima_gs1_encoder *e, const yima_codec *c)
+{
+    yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
+    int len = c->param[YIMA_P_SERIAL_LEN];
+    e->c = c;
+    e->width = auth == YIMA_AUTH_SIG ? YIMA_GS1_SIG_LEN
+               : auth == YIMA_AUTH_MAC ? c->param[YIMA_P_MAC_LEN] : 0;
+    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)c->key->id, 2, e->serial_head);
+    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)(YIMA_GS1_SERIAL_HDR + (int)auth), 1,
+                    e->serial_head + 2);
+    yima_write_u128(YIMA_ALPHABET_BASE32, (yima_u128)len, 1, e->serial_head + 3);
+    e->damm_lead = yima_gs1_damm_lead(e->serial_head);
+    for (int level = 0; level < 3; level++)
+        e->head_len[level] = message_head(c, (yima_level)level, e->width, e->head[level]);
+    e->tail_len = message_tail(c, e->tail);
+}
+
 /* The AI 8030 or 92 value over everything else into p->auth. */
-static void write_auth(const yima_codec *c, yima_level level, const unsigned char *bk,
+static void write_auth(const yima_gs1_encoder *e, yima_level level, const unsigned char *bk,
                        yima_gs1_parts *p)
 {
+    const yima_codec *c = e->c;
     yima_auth auth = (yima_auth)c->param[YIMA_P_AUTH];
     unsigned char msg[YIMA_GS1_MSG_MAX], sig[YIMA_SIG_BYTES];
     char *value = p->auth;
     memcpy(value, c->gs1_hdr[level], YIMA_GS1_HDR_LEN);
-    int width = auth == YIMA_AUTH_SIG ? YIMA_GS1_SIG_LEN
-                : auth == YIMA_AUTH_MAC ? c->param[YIMA_P_MAC_LEN] : 0;
-    size_t n = auth == YIMA_AUTH_NONE
-                   ? 0
-                   : canonical_message(c, level, p->id, p->id_len, value, width, msg);
+    size_t n = e->head_len[level];
+    if (auth != YIMA_AUTH_NONE) {
+        memcpy(msg, e->head[level], n);
+        memcpy(msg + n, p->id, p->id_len);
+        n += p->id_len;
+        if (level == YIMA_LEVEL_ITEM) {
+            memcpy(msg + n, e->tail, e->tail_len);
+            n += e->tail_len;
+        }
+    }
     if (auth == YIMA_AUTH_SIG) {
         crypto_sign_detached(sig, NULL, msg, n, c->key->sign_sk);
         sodium_bin2base64(value + YIMA_GS1_HDR_LEN, sizeof p->auth - YIMA_GS1_HDR_LEN, sig,
                           sizeof sig, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    } else if (width) {
-        yima_gs1_mac_text(bk, msg, n, width, value + YIMA_GS1_HDR_LEN);
+    } else if (auth == YIMA_AUTH_MAC) {
+        yima_gs1_mac_text(bk, msg, n, e->width, value + YIMA_GS1_HDR_LEN);
     }
-    p->auth_len = (size_t)(YIMA_GS1_HDR_LEN + width);
+    p->auth_len = (size_t)(YIMA_GS1_HDR_LEN + e->width);
     value[p->auth_len] = '\0';
 }
 
-int yima_gs1_encode_parts(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
-                          yima_gs1_parts *p, yima_err *err)
+int yima_gs1_encode_parts(const yima_gs1_encoder *e, yima_level level, uint32_t batch,
+                          uint64_t index, yima_gs1_parts *p, yima_err *err)
 {
+    const yima_codec *c = e->c;
     if (!c->gs1)
         return yima_err_set(err, YIMA_E_USAGE, "the codec is not in GS1 mode");
     if (level == YIMA_LEVEL_ITEM && !c->gs1p.gtin[0])
@@ -345,10 +399,11 @@ int yima_gs1_encode_parts(const yima_codec *c, yima_level level, uint32_t batch,
         return rc;
     unsigned char scratch[YIMA_SIPHASH_KEY];
     const unsigned char *bk = yima_codec_batch_key(c, batch, scratch);
-    p->id_len = level == YIMA_LEVEL_ITEM ? write_sgtin_serial(c, bk, batch, index, p->id)
+    p->id_len = level == YIMA_LEVEL_ITEM ? write_sgtin_serial(e, bk, batch, index, p->id)
                                          : write_sscc(c, level, batch, index, p->id);
-    write_auth(c, level, bk, p);
-    sodium_memzero(scratch, sizeof scratch);
+    write_auth(e, level, bk, p);
+    if (bk == scratch)
+        sodium_memzero(scratch, sizeof scratch);
     return YIMA_OK;
 }
 
@@ -373,8 +428,10 @@ void yima_gs1_code_elements(const yima_codec *c, yima_level level, const yima_gs
 int yima_codec_encode_gs1(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
                           yima_gs1 *out, yima_err *err)
 {
+    yima_gs1_encoder e;
     yima_gs1_parts p;
-    int rc = yima_gs1_encode_parts(c, level, batch, index, &p, err);
+    yima_gs1_encoder_init(&e, c);
+    int rc = yima_gs1_encode_parts(&e, level, batch, index, &p, err);
     if (rc)
         return rc;
     yima_gs1_code_elements(c, level, &p, out);

@@ -57,10 +57,29 @@ typedef struct yima_gs1_parts {
     size_t id_len, auth_len;
 } yima_gs1_parts;
 
+/* A GS1 codec's constants for its codes, worked out once so that each code
+ * costs only its own values. The codec must not change while it is used. */
+#define YIMA_GS1_HEAD_MAX 64
+typedef struct yima_gs1_encoder {
+    const yima_codec *c;
+    int width;           /* tag characters: 86 (sig), the mac length, 0 (none) */
+    char serial_head[4]; /* AI 21's fixed characters: key id, header, length */
+    char damm_lead;      /* one character of serial_head's Damm interim (0: none found) */
+    unsigned char head[3][YIMA_GS1_HEAD_MAX]; /* per level, the signed message before the id */
+    size_t head_len[3];
+    unsigned char tail[16]; /* items: the signed message after the serial */
+    size_t tail_len;
+} yima_gs1_encoder;
+
+void yima_gs1_encoder_init(yima_gs1_encoder *e, const yima_codec *c);
 /* The parts of (level, batch, index): the checks and values of
  * yima_codec_encode_gs1, which is this followed by yima_gs1_code_elements. */
-int yima_gs1_encode_parts(const yima_codec *c, yima_level level, uint32_t batch, uint64_t index,
-                          yima_gs1_parts *p, yima_err *err);
+int yima_gs1_encode_parts(const yima_gs1_encoder *e, yima_level level, uint32_t batch,
+                          uint64_t index, yima_gs1_parts *p, yima_err *err);
+/* A base32 character x with Damm(x || t) = Damm(head || t) for every t, or
+ * 0 if there is none (the Damm quasigroup's first row is a permutation, so
+ * there is one). */
+char yima_gs1_damm_lead(const char head[4]);
 /* The element string of a level's code with parts p: items 01, 10, 17
  * (those the codec has), 21, then 92 or 8030; cases and pallets 00, then 92
  * or 8030. */
