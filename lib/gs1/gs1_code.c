@@ -49,28 +49,21 @@ size_t yima_gs1_auth_message(const char hdr[YIMA_GS1_HDR_LEN], int tag_len, cons
     return n ? head + n : 0;
 }
 
-/* The first width characters of base64url(in): character i is bits 6i to
- * 6i+5 of in, most significant first, which is what base64's 3-byte groups
- * come to. A lookup table, not libsodium's constant-time encoder: the
- * characters are printed on the code, and this is generation's hot path.
- * Reads in[0 .. 6 * width / 8 + 1]. */
-static void base64url_prefix(const unsigned char *in, int width, char *out)
-{
-    static const char chars[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    for (int i = 0; i < width; i++) {
-        unsigned bit = 6u * (unsigned)i, pair = (unsigned)in[bit / 8] << 8 | in[bit / 8 + 1];
-        out[i] = chars[pair >> (10 - bit % 8) & 63u];
-    }
-}
-
 void yima_gs1_mac_text(const unsigned char key[YIMA_SIPHASH_KEY], const unsigned char *msg,
                        size_t n, int width, char *out)
 {
-    unsigned char mac[YIMA_MAC_BYTES + 2] = {0}; /* base64url_prefix reads one byte past */
+    unsigned char mac[YIMA_MAC_BYTES + 2] = {0};
+    char b64[32];
+    /* libsodium's constant-time encoder: a verifier computes the expected
+     * MAC of a message an attacker chose, so no table lookups on it. Whole
+     * 3-byte groups encode to a prefix of the whole tag's base64url: only
+     * the groups the width needs are encoded. */
+    size_t bytes = ((size_t)width + 3) / 4 * 3;
     crypto_shorthash_siphashx24(mac, msg, n, key);
-    base64url_prefix(mac, width, out);
+    sodium_bin2base64(b64, sizeof b64, mac, bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    memcpy(out, b64, (size_t)width);
     sodium_memzero(mac, sizeof mac);
+    sodium_memzero(b64, sizeof b64);
 }
 
 void yima_gs1_item_perm(const unsigned char *perm_key, int serial_len, yima_perm *perm)
