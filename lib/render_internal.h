@@ -95,12 +95,6 @@ void yr_draw_text(yr_bitmap *bm, int x, int y, int t, const char *text, size_t l
 
 /* render_png.c */
 int yr_png(const yr_bitmap *bm, int dpi, yima_buf *out, yima_err *err);
-/* A zlib state and row buffer kept between images (one per worker thread). */
-typedef struct yr_png_ctx yr_png_ctx;
-yr_png_ctx *yr_png_ctx_create(void);
-void yr_png_ctx_free(yr_png_ctx *c);
-/* As yr_png, through c. */
-int yr_png_with(yr_png_ctx *c, const yr_bitmap *bm, int dpi, yima_buf *out, yima_err *err);
 int yr_pbm(const yr_bitmap *bm, yima_buf *out, yima_err *err);
 
 /* render_svg.c */

@@ -51,7 +51,6 @@ typedef struct worker {
     char **owned;  /* texts the page owns (HRI forms), freed with it */
     yr_dmtx *dm;   /* DataMatrix encoder and symbol, reused row after row */
     QRcode dmsym;
-    yr_png_ctx *png; /* zlib state for single PNG images */
 } worker;
 
 static const char *source_name(const run *r, size_t file)
@@ -230,9 +229,8 @@ static void *worker_init(void *ctx)
             w->dm = yr_dmtx_create();
             w->dmsym.data = malloc(YR_DMTX_MAX_MODULES);
         }
-        w->png = yr_png_ctx_create();
-        int reuse_ok = w->png && (r->opt.symbol != YIMA_SYM_DATAMATRIX || r->per_page ||
-                                  (w->dm && w->dmsym.data));
+        int reuse_ok = r->opt.symbol != YIMA_SYM_DATAMATRIX || r->per_page ||
+                       (w->dm && w->dmsym.data);
         if (!w->qrs || !w->texts || !w->tlens || !w->owned || !reuse_ok) {
             free(w->qrs); /* wk reports the missing arrays as out of memory */
             w->qrs = NULL;
@@ -255,7 +253,6 @@ static void worker_free(void *ctx, void *state)
     free(w->owned);
     yr_dmtx_free(w->dm);
     free(w->dmsym.data);
-    yr_png_ctx_free(w->png);
     free(w);
 }
 
@@ -373,7 +370,7 @@ static int to_page(run *r, worker *w, yima_job *job, QRcode *qr, yima_field text
     return k + 1 == r->per_page ? flush_page(r, w, job, pos / r->per_page, k + 1, err) : 0;
 }
 
-/* One symbol's image; PNG through the worker's zlib state. */
+/* One symbol's image; PNG through libpng, into the worker's buffers. */
 static int image(const run *r, worker *w, const QRcode *qr, yima_field text, yima_err *err)
 {
     w->img.len = 0;
@@ -381,7 +378,7 @@ static int image(const run *r, worker *w, const QRcode *qr, yima_field text, yim
         return yr_image(&r->opt, qr, text.ptr, text.len, &w->bm, &w->img, err);
     if (yr_raster(&r->opt, qr, text.ptr, text.len, &w->bm))
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory for a %d-module image", qr->width);
-    return yr_png_with(w->png, &w->bm, r->opt.dpi, &w->img, err);
+    return yr_png(&w->bm, r->opt.dpi, &w->img, err);
 }
 
 /* Renders one row: straight to an image, or into the current sheet page. */
