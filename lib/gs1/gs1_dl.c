@@ -433,40 +433,36 @@ int yima_gs1_dl_parse(const char *uri, size_t len, yima_gs1 *g, yima_err *err)
 
 /* ---- formatting ---- */
 
-typedef struct dl_buf {
-    char *out;
-    size_t cap, len;
-} dl_buf;
-
-static void dl_put(dl_buf *b, const char *s, size_t n)
+void yima_gs1_text_put(yima_gs1_text *b, const char *s, size_t n)
 {
     if (b->len < b->cap && n < b->cap - b->len)
         memcpy(b->out + b->len, s, n);
     b->len += n; /* past cap: the caller sees it does not fit */
 }
 
+
 /* Everything outside RFC 3986's unreserved set is %-encoded, as GS1's
  * syntax engine does: it covers every character the standard lists. */
-static void dl_put_escaped(dl_buf *b, const char *s, size_t n)
+static void dl_put_escaped(yima_gs1_text *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
             (c != '\0' && strchr("-._~", c))) {
-            dl_put(b, (const char *)&c, 1);
+            yima_gs1_text_put(b, (const char *)&c, 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            dl_put(b, e, 3);
+            yima_gs1_text_put(b, e, 3);
         }
     }
 }
 
-static void dl_put_element(dl_buf *b, const yima_gs1_element *el, const char *sep, const char *eq)
+static void dl_put_element(yima_gs1_text *b, const yima_gs1_element *el, const char *sep, const char *eq)
 {
-    dl_put(b, sep, strlen(sep));
-    dl_put(b, el->ai, strnlen(el->ai, sizeof el->ai));
-    dl_put(b, eq, strlen(eq));
+    yima_gs1_text_put(b, sep, strlen(sep));
+    yima_gs1_text_put(b, el->ai, strnlen(el->ai, sizeof el->ai));
+    yima_gs1_text_put(b, eq, strlen(eq));
     dl_put_escaped(b, el->value, strnlen(el->value, sizeof el->value));
 }
 
@@ -542,7 +538,7 @@ static int dl_ai_less(const char *a, const char *b)
     return la != lb ? la < lb : strncmp(a, b, 5) < 0;
 }
 
-static void dl_put_query(dl_buf *b, const yima_gs1 *g, const unsigned char *used)
+static void dl_put_query(yima_gs1_text *b, const yima_gs1 *g, const unsigned char *used)
 {
     int order[YIMA_GS1_MAX_ELEMENTS], n = 0;
     for (int i = 0; i < g->count; i++) {
@@ -570,10 +566,10 @@ size_t yima_gs1_dl_format(const yima_gs1 *g, const char *base, char *out, size_t
     int a = dl_pick_alt(g, key, &k);
     if (a < 0)
         return 0;
-    dl_buf b = {out, cap, 0};
+    yima_gs1_text b = {out, cap, 0};
     base = base ? base : DL_CANONICAL_BASE;
     size_t blen = strlen(base);
-    dl_put(&b, base, blen > 0 && base[blen - 1] == '/' ? blen - 1 : blen);
+    yima_gs1_text_put(&b, base, blen > 0 && base[blen - 1] == '/' ? blen - 1 : blen);
     unsigned char used[YIMA_GS1_MAX_ELEMENTS] = {0};
     used[key] = 1;
     dl_put_element(&b, &g->el[key], "/", "/");

@@ -35,19 +35,8 @@ static int epc_digits(const char *s, size_t n)
     return 1;
 }
 
-typedef struct epc_buf {
-    char *out;
-    size_t cap, len;
-} epc_buf;
 
-static void epc_put(epc_buf *b, const char *s, size_t n)
-{
-    if (b->len < b->cap && n < b->cap - b->len)
-        memcpy(b->out + b->len, s, n);
-    b->len += n;
-}
-
-static int epc_put_serial(epc_buf *b, const char *serial, yima_err *err)
+static int epc_put_serial(yima_gs1_text *b, const char *serial, yima_err *err)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (const char *s = serial; *s; s++) {
@@ -58,9 +47,9 @@ static int epc_put_serial(epc_buf *b, const char *serial, yima_err *err)
                                 c);
         if (epc_must_escape(c)) {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            epc_put(b, e, 3);
+            yima_gs1_text_put(b, e, 3);
         } else {
-            epc_put(b, (const char *)&c, 1);
+            yima_gs1_text_put(b, (const char *)&c, 1);
         }
     }
     return YIMA_OK;
@@ -80,7 +69,7 @@ static int epc_key(const yima_gs1 *g, const char *ai, size_t n, const char **key
 
 /* urn:epc:id:sgtin:CompanyPrefix.IndicatorItemRef.Serial: the indicator
  * digit moves in front of the item reference, the check digit goes. */
-static int epc_sgtin(const yima_gs1 *g, size_t gcp, epc_buf *b, yima_err *err)
+static int epc_sgtin(const yima_gs1 *g, size_t gcp, yima_gs1_text *b, yima_err *err)
 {
     const char *gtin = NULL, *serial = yima_gs1_get(g, "21");
     int rc = epc_key(g, "01", 14, &gtin, err);
@@ -89,35 +78,35 @@ static int epc_sgtin(const yima_gs1 *g, size_t gcp, epc_buf *b, yima_err *err)
     if (strnlen(serial, YIMA_GS1_VALUE_MAX + 1) > 20 || serial[0] == '\0')
         return yima_err_set(err, YIMA_E_DATA,
                             "EPC URI: serial, AI (21), is not 1 to 20 characters");
-    epc_put(b, "urn:epc:id:sgtin:", 17);
-    epc_put(b, gtin + 1, gcp);
-    epc_put(b, ".", 1);
-    epc_put(b, gtin, 1);
-    epc_put(b, gtin + 1 + gcp, 12 - gcp);
-    epc_put(b, ".", 1);
+    yima_gs1_text_put(b, "urn:epc:id:sgtin:", 17);
+    yima_gs1_text_put(b, gtin + 1, gcp);
+    yima_gs1_text_put(b, ".", 1);
+    yima_gs1_text_put(b, gtin, 1);
+    yima_gs1_text_put(b, gtin + 1 + gcp, 12 - gcp);
+    yima_gs1_text_put(b, ".", 1);
     return epc_put_serial(b, serial, err);
 }
 
 /* urn:epc:id:sscc:CompanyPrefix.ExtensionSerialRef: the extension digit
  * moves in front of the serial reference, the check digit goes. */
-static int epc_sscc(const yima_gs1 *g, size_t gcp, epc_buf *b, yima_err *err)
+static int epc_sscc(const yima_gs1 *g, size_t gcp, yima_gs1_text *b, yima_err *err)
 {
     const char *sscc = NULL;
     int rc = epc_key(g, "00", 18, &sscc, err);
     if (rc != YIMA_OK)
         return rc;
-    epc_put(b, "urn:epc:id:sscc:", 16);
-    epc_put(b, sscc + 1, gcp);
-    epc_put(b, ".", 1);
-    epc_put(b, sscc, 1);
-    epc_put(b, sscc + 1 + gcp, 16 - gcp);
+    yima_gs1_text_put(b, "urn:epc:id:sscc:", 16);
+    yima_gs1_text_put(b, sscc + 1, gcp);
+    yima_gs1_text_put(b, ".", 1);
+    yima_gs1_text_put(b, sscc, 1);
+    yima_gs1_text_put(b, sscc + 1 + gcp, 16 - gcp);
     return YIMA_OK;
 }
 
 size_t yima_gs1_epc_uri(const yima_gs1 *g, int gcp_len, char *out, size_t cap, yima_err *err)
 {
     int rc;
-    epc_buf b = {out, cap, 0};
+    yima_gs1_text b = {out, cap, 0};
     if (!g || !out || cap == 0) {
         yima_err_set(err, YIMA_E_USAGE, "EPC URI: no element string or no room for the URI");
         return 0;

@@ -33,6 +33,14 @@ const yima_gs1_ai *yima_gs1_ai_prefix(const char *text, size_t len);
  * and the linters (csum, yymmd0, yymmdd, ...). YIMA_E_DATA naming the AI. */
 int yima_gs1_value_check(const yima_gs1_ai *ai, const char *value, size_t len, yima_err *err);
 
+/* A bounded text being written (Digital Link and EPC URIs): appends stop at
+ * cap, but len keeps counting, so the caller sees that it did not fit. */
+typedef struct yima_gs1_text {
+    char *out;
+    size_t cap, len;
+} yima_gs1_text;
+void yima_gs1_text_put(yima_gs1_text *b, const char *s, size_t n);
+
 /* gs1_dl.c: value of a hexadecimal digit of a percent escape, or -1. */
 int yima_gs1_hex_value(char c);
 
