@@ -187,15 +187,15 @@ static int extract_code(const yima_rowparser *p, yima_field payload, yima_field 
 {
     const char *s = payload.ptr, *end = s + payload.len;
     size_t run = 0;
-    size_t tl = p->prefix ? strlen(p->prefix) : 0; /* a field is not NUL-terminated */
-    int template_starts = p->prefix && payload.len >= tl && strncasecmp(s, p->prefix, tl) == 0;
-    if (!template_starts && yima_gs1_is_payload(payload.ptr, payload.len)) {
-        *code = payload;
-        return YIMA_OK;
-    }
     while (run < payload.len && is_alnum((unsigned char)s[run]))
         run++;
     if (run == payload.len && !p->prefix) { /* the common case: a bare code */
+        *code = payload;                     /* (or an unbracketed element string) */
+        return YIMA_OK;
+    }
+    size_t tl = p->prefix ? strlen(p->prefix) : 0; /* a field is not NUL-terminated */
+    int template_starts = p->prefix && payload.len >= tl && strncasecmp(s, p->prefix, tl) == 0;
+    if (!template_starts && yima_gs1_is_payload(payload.ptr, payload.len)) {
         *code = payload;
         return YIMA_OK;
     }
