@@ -6,13 +6,7 @@
 # page's worked examples (codes, message bytes, check values, the scoped key)
 # are what yima produces today.
 source "$(dirname "$0")/testlib.bash"
-set -e
-YIMA=$Y
-ROOT=$(cd "$TESTS/.." && pwd)
-PY=/usr/bin/python3 # Debian's, with python3-nacl; not a pyenv shim on PATH
-IV=("$PY" "$TESTS/independent_verify.py")
-MAN="$ROOT/man/yima-codes.5"
-VEC=$TESTS/vectors
+source "$(dirname "$0")/speclib.bash"
 
 gen() { "$YIMA" gen -k fixed.key --no-ledger -q "$@"; }
 # Code surgery with the independent verifier's own helpers, one line of
@@ -47,29 +41,14 @@ for line in sys.stdin:
 ' "$TESTS"
 }
 tool() { printf '%s\n' "$*" | tools; }
-# agree NAME FILE KEYARGS...: yima verify and the independent verifier give
-# every line the same status and code (yima without its clone check).
-agree() {
-  local name=$1 file=$2
-  shift 2
-  "$YIMA" verify -q --no-duplicates "$@" "$file" >agree.yima 2>agree.err || true
-  "${IV[@]}" "$@" "$file" >agree.iv 2>>agree.err || true
-  if [ "$(wc -l <agree.yima)" -ne "$(wc -l <"$file")" ] || [ -s agree.err ]; then
-    bad "$name: $(head -3 agree.err)"
-    return
-  fi
-  same "$name" "$(cut -f2,3 agree.yima)" "$(cut -f1,2 agree.iv)"
-}
-count() { grep -c "^$1	" "$2" || true; } # count STATUS FILE (independent verifier output)
+# For agree: every line's status and code (yima without its clone check).
+yima_side() { "$YIMA" verify -q --no-duplicates "$@" | cut -f2,3; }
+iv_side() { cut -f1,2; }
 
 # --- keys ----------------------------------------------------------------
-printf '42%.0s' $(seq 32) >seed.hex
-printf '43%.0s' $(seq 32) >other.hex
-chmod 600 seed.hex other.hex
 {
-  "$YIMA" keygen --seed-file seed.hex --id 7 -o fixed
+  spec_keys
   "$YIMA" keygen --seed-file seed.hex -o auto
-  "$YIMA" keygen --seed-file other.hex --id 7 -o other # another brand, same id
   "$YIMA" keygen --scope 1,1048575 -k fixed.key -o line
 } 2>keygen.err
 same "derived key id" "$("${IV[@]}" --derive-id auto.pub)" "$(sed -n 's/^id //p' auto.pub)"

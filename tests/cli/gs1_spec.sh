@@ -8,13 +8,7 @@
 # the public key and line keys, decodes the same batch and index, and
 # recomputes the values the page's worked examples print.
 source "$(dirname "$0")/testlib.bash"
-set -e
-YIMA=$Y
-ROOT=$(cd "$TESTS/.." && pwd)
-PY=/usr/bin/python3 # Debian's, with python3-nacl; not a pyenv shim on PATH
-IV=("$PY" "$TESTS/independent_verify.py")
-MAN="$ROOT/man/yima-codes.5"
-VEC=$TESTS/vectors
+source "$(dirname "$0")/speclib.bash"
 GS=$'\x1d'
 
 ggen() {
@@ -26,9 +20,9 @@ column() {
   awk -F'\t' -v name="$1" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == name) c = i; next}
     c {print $c}' "$2"
 }
-# yima verify's results as the independent verifier prints them:
+# For agree: yima verify's results as the independent verifier prints them,
 # STATUS CODE [level batch index], control bytes of the code as \xNN.
-yima_rows() {
+yima_side() {
   "$YIMA" verify -q --no-duplicates --json "$@" | "$PY" -c '
 import json, sys
 for line in sys.stdin:
@@ -39,23 +33,7 @@ for line in sys.stdin:
     pos = "\t%s\t%d\t%d" % (r["level"], r["batch"], r["index"]) if "batch" in r else ""
     print("%s\t%s%s" % (r["status"], code, pos))'
 }
-# agree NAME FILE KEYARGS...: both verifiers give every line the same status,
-# the same code and the same level, batch and index.
-agree() {
-  local name=$1 file=$2
-  shift 2
-  yima_rows "$@" "$file" >agree.yima 2>agree.err || true
-  "${IV[@]}" "$@" "$file" >agree.iv 2>>agree.err || true
-  if [ "$(wc -l <agree.yima)" -ne "$(wc -l <"$file")" ] || [ -s agree.err ]; then
-    bad "$name: $(head -3 agree.err)"
-    return
-  fi
-  if cmp -s agree.yima agree.iv; then ok; else
-    bad "$name: the verifiers differ"
-    diff agree.yima agree.iv | head -6 >&2 || true
-  fi
-}
-count() { grep -c "^$1	" "$2" || true; } # count STATUS FILE (independent verifier output)
+iv_side() { cat; }
 statuses() { cut -f1 "$1" | sort | uniq -c | awk '{printf "%s%s ", $1, $2}'; }
 
 # Code surgery, one line of standard input each: OP FORM-INDEPENDENT CODE.
@@ -131,12 +109,8 @@ for line in sys.stdin:
 }
 
 # --- keys: the page's test key, another brand with the same id, line keys ------
-printf '42%.0s' $(seq 32) >seed.hex
-printf '43%.0s' $(seq 32) >other.hex
-chmod 600 seed.hex other.hex
 {
-  "$YIMA" keygen --seed-file seed.hex --id 7 -o fixed
-  "$YIMA" keygen --seed-file other.hex --id 7 -o other
+  spec_keys
   "$YIMA" keygen --scope 5 -k fixed.key -o line5
   "$YIMA" keygen --scope 6 -k fixed.key -o line6
   "$YIMA" keygen --scope 5,6,7 -k fixed.key -o line567
