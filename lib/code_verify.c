@@ -253,24 +253,20 @@ int yima_verdict_rank(yima_status st)
     }
 }
 
-static yima_status verify_as(const yima_keyring *ring, yima_alphabet a, const char *text,
-                             size_t n, int want_level, yima_code_info *info)
+yima_status yima_verify_keys(const yima_keyring *ring, int want_level, yima_code_info *info,
+                             const yima_key_check *check)
 {
-    char canon[YIMA_CODE_MAX];
-    yima_status st = parse_as(a, text, n, info), best_st = YIMA_S_UNKNOWN_KEY;
-    if (st != YIMA_S_OK)
-        return st;
-    canonical(a, text, n, canon);
-    size_t body_len = info->serial_offset + (size_t)info->serial_len;
+    yima_status st, best_st = YIMA_S_UNKNOWN_KEY;
     yima_code_info parsed = *info, tried;
-    for (const yima_key *key = yima_keyring_find(ring, info->key_id); key;
+    for (const yima_key *key = yima_keyring_find(ring, parsed.key_id); key;
          key = yima_keyring_next(key)) {
         tried = parsed;
-        st = verify_with_key(key, &tried, canon, body_len);
+        st = check->verify(key, &tried, check->ctx);
         if (st == YIMA_S_OK && want_level >= 0 && (int)tried.level != want_level)
             st = YIMA_S_WRONG_LEVEL;
         if (best_st == YIMA_S_UNKNOWN_KEY || yima_verdict_rank(st) < yima_verdict_rank(best_st)) {
-            set_identity(key, &tried, canon);
+            if (check->keep)
+                check->keep(key, &tried, check->ctx);
             best_st = st;
             *info = tried;
         }
@@ -278,6 +274,36 @@ static yima_status verify_as(const yima_keyring *ring, yima_alphabet a, const ch
             break;
     }
     return best_st;
+}
+
+/* A compact code's text, canonical, for the key loop. */
+typedef struct compact_text {
+    const char *canon;
+    size_t body_len;
+} compact_text;
+
+static yima_status compact_check(const yima_key *key, yima_code_info *info, void *ctx)
+{
+    const compact_text *t = ctx;
+    return verify_with_key(key, info, t->canon, t->body_len);
+}
+
+static void compact_keep(const yima_key *key, yima_code_info *info, void *ctx)
+{
+    set_identity(key, info, ((const compact_text *)ctx)->canon);
+}
+
+static yima_status verify_as(const yima_keyring *ring, yima_alphabet a, const char *text,
+                             size_t n, int want_level, yima_code_info *info)
+{
+    char canon[YIMA_CODE_MAX];
+    yima_status st = parse_as(a, text, n, info);
+    if (st != YIMA_S_OK)
+        return st;
+    canonical(a, text, n, canon);
+    compact_text t = {canon, info->serial_offset + (size_t)info->serial_len};
+    yima_key_check check = {compact_check, compact_keep, &t};
+    return yima_verify_keys(ring, want_level, info, &check);
 }
 
 static yima_status compact_verify(const yima_keyring *ring, const char *text, size_t len,

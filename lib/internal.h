@@ -175,6 +175,16 @@ size_t yima_gs1_encode_text(const yima_codec *c, yima_level level, uint32_t batc
  * lower: OK, then what a key that could check says, then OUT_OF_SCOPE, then
  * NEED_SECRET. */
 int yima_verdict_rank(yima_status st);
+/* Tries every key with info->key_id (info holds the parse) and keeps the
+ * best verdict in info; verify checks one key, keep (may be NULL) completes
+ * a verdict that became the best (compact codes: their identity). */
+typedef struct yima_key_check {
+    yima_status (*verify)(const yima_key *key, yima_code_info *info, void *ctx);
+    void (*keep)(const yima_key *key, yima_code_info *info, void *ctx);
+    void *ctx;
+} yima_key_check;
+yima_status yima_verify_keys(const yima_keyring *ring, int want_level, yima_code_info *info,
+                             const yima_key_check *check);
 /* gs1_verify.c: yima_code_parse and yima_code_verify for GS1 forms. */
 yima_status yima_gs1_code_parse(const char *text, size_t len, yima_code_info *info);
 yima_status yima_gs1_code_verify(const yima_keyring *ring, const char *text, size_t len,

@@ -213,30 +213,30 @@ static yima_status verify_with_key(const yima_key *key, const parsed *p, yima_co
     return check_batch(key, p, info, msg, n, check, &perm);
 }
 
+/* A parsed GS1 code and its signed message, for the key loop. */
+typedef struct gs1_text {
+    const parsed *p;
+    const unsigned char *msg;
+    size_t n;
+} gs1_text;
+
+static yima_status gs1_check(const yima_key *key, yima_code_info *info, void *ctx)
+{
+    const gs1_text *t = ctx;
+    return verify_with_key(key, t->p, info, t->msg, t->n);
+}
+
 yima_status yima_gs1_code_verify(const yima_keyring *ring, const char *text, size_t len,
                                  int want_level, yima_code_info *info)
 {
     parsed p;
     unsigned char msg[YIMA_GS1_MSG_MAX];
-    yima_status st = parse_code(text, len, &p, info), best = YIMA_S_UNKNOWN_KEY;
+    yima_status st = parse_code(text, len, &p, info);
     if (st != YIMA_S_OK)
         return st;
-    size_t n = yima_gs1_auth_message(p.auth_value, info->tag_len, &p.g, msg);
-    if (!n)
+    gs1_text t = {&p, msg, yima_gs1_auth_message(p.auth_value, info->tag_len, &p.g, msg)};
+    if (!t.n)
         return YIMA_S_MALFORMED;
-    yima_code_info parsed_info = *info, tried;
-    for (const yima_key *key = yima_keyring_find(ring, info->key_id); key;
-         key = yima_keyring_next(key)) {
-        tried = parsed_info;
-        st = verify_with_key(key, &p, &tried, msg, n);
-        if (st == YIMA_S_OK && want_level >= 0 && (int)tried.level != want_level)
-            st = YIMA_S_WRONG_LEVEL;
-        if (best == YIMA_S_UNKNOWN_KEY || yima_verdict_rank(st) < yima_verdict_rank(best)) {
-            best = st;
-            *info = tried;
-        }
-        if (st == YIMA_S_OK)
-            break;
-    }
-    return best;
+    yima_key_check check = {gs1_check, NULL, &t}; /* identity came with the parse */
+    return yima_verify_keys(ring, want_level, info, &check);
 }
