@@ -52,8 +52,29 @@ extern "C" {
 /* QR error correction levels; values match libqrencode's QRecLevel. */
 typedef enum { YIMA_ECC_L = 0, YIMA_ECC_M = 1, YIMA_ECC_Q = 2, YIMA_ECC_H = 3 } yima_ecc;
 
-/* Symbologies. */
-typedef enum { YIMA_SYM_QR = 0, YIMA_SYM_DATAMATRIX = 1 } yima_symbology;
+/* Symbologies. Micro QR (M1..M4) holds up to 35 digits or 15 bytes, for
+ * short payloads on small parts. */
+typedef enum { YIMA_SYM_QR = 0, YIMA_SYM_DATAMATRIX = 1, YIMA_SYM_MICROQR = 2 } yima_symbology;
+
+/* DataMatrix shapes: square (10x10 .. 144x144) or rectangular (8x18 .. 16x48). */
+typedef enum { YIMA_DM_SQUARE = 0, YIMA_DM_RECT = 1 } yima_dm_shape;
+
+/* Where the symbol sits on its label (with its quiet zone, inside the safe
+ * area). The text goes beside it: right of a left-anchored symbol, left of a
+ * right-anchored one, under a centred one (over it when anchored at the
+ * bottom). */
+typedef enum {
+    YIMA_ANCHOR_CENTER = 0, YIMA_ANCHOR_TOP_LEFT, YIMA_ANCHOR_TOP, YIMA_ANCHOR_TOP_RIGHT,
+    YIMA_ANCHOR_LEFT, YIMA_ANCHOR_RIGHT, YIMA_ANCHOR_BOTTOM_LEFT, YIMA_ANCHOR_BOTTOM,
+    YIMA_ANCHOR_BOTTOM_RIGHT
+} yima_anchor;
+
+/* Which rows a run renders, by gen's level column. */
+typedef enum { YIMA_RENDER_ALL = -1 } yima_render_level; /* else a yima_level */
+
+/* What a symbol carries: the payload column (else the code), or the
+ * companion inner (cap) code of gen --inner. */
+typedef enum { YIMA_COLUMN_PAYLOAD = 0, YIMA_COLUMN_INNER = 1 } yima_render_column;
 
 /* Image formats of single symbols (and of sheet pages: PNG only). */
 typedef enum { YIMA_IMG_PNG = 0, YIMA_IMG_SVG = 1, YIMA_IMG_PBM = 2 } yima_imgfmt;
@@ -74,6 +95,32 @@ typedef enum { YIMA_NAME_INDEX = 0, YIMA_NAME_SERIAL = 1 } yima_naming;
 #define YIMA_DM_SQUARE_SIZES 24 /* DataMatrix ECC 200 square sizes, 10x10 .. 144x144 */
 #define YIMA_RENDER_SCALE_MAX 100 /* pixels per module */
 #define YIMA_RENDER_MARGIN_MAX 100
+#define YIMA_TEXT_LINES_MAX 8     /* text template lines on a label */
+#define YIMA_TEXT_PT_MIN 6.0      /* the smallest readable text, in points */
+#define YIMA_TEXT_PT_MAX 72.0
+
+/* One line of human-readable text: a template over the input's columns,
+ * "{name}" for a column (csv/tsv header or jsonl key), and the built-ins
+ * {code} (the code, in groups when .group is set), {serial}, {index}
+ * (0-based row position, as gen counts), {payload}, {level}. "{{" is a
+ * literal brace. A line wraps at spaces (a word longer than the line
+ * breaks between characters); every line is at least YIMA_TEXT_PT_MIN. */
+typedef struct yima_text_line {
+    const char *tmpl;
+    double pt;                /* size in points [YIMA_TEXT_PT_MIN] */
+} yima_text_line;
+
+/* A label template (all in mm). The symbol and the text stay inside the
+ * safe area, .safe inside the trim; bleed extends the page beyond the
+ * trim (BleedBox) for the press. */
+typedef struct yima_label {
+    double w, h;              /* trim size; 0 = the sheet pitch minus the gap */
+    double gap;               /* between labels on a sheet or roll [0] */
+    double bleed;             /* [0] */
+    double safe;              /* inset of the safe area from the trim [1] */
+    yima_anchor anchor;       /* [CENTER] */
+    int rotate;               /* symbol rotation, 0/90/180/270 degrees clockwise [0] */
+} yima_label;
 
 /* A label sheet: cols x rows labels at a fixed pitch on a page (all in mm).
  * Labels fill rows left to right, top to bottom. With left and top < 0
@@ -95,7 +142,7 @@ typedef struct yima_render_options {
     yima_imgfmt format;       /* [PNG] */
     yima_pack pack;           /* [SINGLE] */
     yima_naming naming;       /* [INDEX] */
-    const char *dir;          /* directory for YIMA_PACK_DIR (must exist) */
+    const char *dir;          /* directory for YIMA_PACK_DIR (made if missing) */
     const char *output;       /* file for the stream packings; "-"/NULL is stdout */
     int force;                /* replace existing files */
     const yima_sheet *sheet;  /* label sheet for PDF, or PNG pages; NULL = none */
@@ -103,7 +150,30 @@ typedef struct yima_render_options {
     yima_progress_fn progress; /* called from the writer with symbols done; may be NULL */
     void *progress_ctx;
     yima_symbology symbol;    /* [QR] */
+    yima_dm_shape dm_shape;   /* DataMatrix only [SQUARE] */
+
+    /* Labels and text. */
+    const yima_label *label;  /* a label template; NULL = the symbol alone */
+    int roll;                 /* PDF: one label a page (MediaBox = label + bleed) */
+    yima_text_line text_lines[YIMA_TEXT_LINES_MAX];
+    int ntext;                /* lines used; .text without lines means {code} */
+    const char *font;         /* fontconfig family; NULL = YIMA_RENDER_FONT */
+    int group;                /* {code} in groups of this many characters; 0 = none */
+    int level;                /* yima_level to render, or YIMA_RENDER_ALL [ALL] */
+    yima_render_column column; /* [PAYLOAD] */
+
+    /* Press. */
+    const char *spot;         /* PDF: a Separation colour of this name; NULL = DeviceGray K */
+    int crop_marks;           /* PDF: crop marks outside the bleed */
+    const char *title;        /* PDF Info/XMP title; NULL = the output's file name */
+    uint64_t split_pages;     /* PDF: a new numbered file every N pages; 0 = one file */
+    uint64_t range_start;     /* render rows [start, start + count) of the selected rows */
+    uint64_t range_count;     /* 0 = to the end */
+    unsigned copies;          /* ZPL ^PQ copies of each label [1] */
 } yima_render_options;
+
+/* The default text font: covers Latin and Chinese (Debian fonts-wqy-microhei). */
+#define YIMA_RENDER_FONT "WenQuanYi Micro Hei"
 
 /* Fills the defaults above. */
 YIMA_API void yima_render_options_init(yima_render_options *opt);
@@ -157,7 +227,8 @@ YIMA_API int yima_render_fit_version(const char *payload, size_t len, yima_ecc e
  */
 YIMA_API int yima_render_module_dots(double module_mm, int dpi, int *dots, double *real_mm);
 
-/* Names: "L".."H", "png"/"svg"/"pbm", "index"/"serial", "qr"/"datamatrix";
+/* Names: "L".."H", "png"/"svg"/"pbm", "index"/"serial", "qr"/"datamatrix"/"microqr",
+ * "square"/"rect", "center"/"top-left"/"top"/...;
  * parse gives -1 if unknown. */
 YIMA_API int yima_ecc_parse(const char *name);
 YIMA_API const char *yima_ecc_name(yima_ecc ecc);
@@ -166,6 +237,9 @@ YIMA_API const char *yima_imgfmt_name(yima_imgfmt fmt);
 YIMA_API int yima_naming_parse(const char *name);
 YIMA_API int yima_symbology_parse(const char *name);
 YIMA_API const char *yima_symbology_name(yima_symbology sym);
+YIMA_API int yima_dm_shape_parse(const char *name);
+YIMA_API int yima_anchor_parse(const char *name);
+YIMA_API const char *yima_anchor_name(yima_anchor anchor);
 
 #ifdef __cplusplus
 }
