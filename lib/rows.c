@@ -18,6 +18,10 @@ struct yima_rowparser {
     int col[COL__COUNT]; /* column position of each known field, -1 if absent */
     int ncols;
     char *prefix, *suffix; /* template around {code} */
+    char *header;          /* the csv/tsv header line, NULL for gen's headerless shards */
+    const char *const *want; /* named columns asked for, and where they are */
+    size_t nwant;
+    int want_col[YIMA_ROW_EXTRA_MAX];
 };
 
 int yima_template_check(const char *t, yima_err *err)
@@ -54,6 +58,33 @@ static int header_columns(yima_rowparser *p, char *line, size_t len, char sep, y
     if (p->col[COL_CODE] < 0 && p->col[COL_PAYLOAD] < 0)
         return yima_err_set(err, YIMA_E_DATA, "header row has neither a code nor a payload column");
     return YIMA_OK;
+}
+
+/* 1 if the len bytes at s (no separator inside) name a column of n. */
+static int field_is(const char *s, size_t len, const char *n)
+{
+    return strlen(n) == len && strncasecmp(s, n, len) == 0;
+}
+
+/* The separator of a header line: gen's ("index" first), or any tab or
+ * comma separated line with a "code" or "payload" field; 0 if none. */
+static char named_header(const char *line, size_t len)
+{
+    if (len > 6 && strncasecmp(line, "index", 5) == 0 && (line[5] == '\t' || line[5] == ','))
+        return line[5];
+    if (!len || line[0] == '"')
+        return 0;
+    char sep = memchr(line, '\t', len) ? '\t' : memchr(line, ',', len) ? ',' : 0;
+    for (const char *f = line, *end = line + len; sep && f <= end;) {
+        const char *stop = memchr(f, sep, (size_t)(end - f));
+        size_t flen = (size_t)((stop ? stop : end) - f);
+        if (field_is(f, flen, "code") || field_is(f, flen, "payload"))
+            return sep;
+        if (!stop)
+            break;
+        f = stop + 1;
+    }
+    return 0;
 }
 
 /* A gen row without its header (a later shard): "INDEX<sep>LEVEL<sep>...".
@@ -120,10 +151,11 @@ int yima_rowparser_create(yima_rowparser **out, const char *first, size_t len,
     memcpy(copy, first, len);
     copy[len] = '\0';
     memset(p->col, -1, sizeof p->col);
+    char sep = named_header(copy, len);
     if (len > 0 && first[0] == '{')
         p->fmt = YIMA_ROWS_JSONL;
-    else if (len > 6 && strncasecmp(first, "index", 5) == 0 && (first[5] == '\t' || first[5] == ','))
-        p->fmt = first[5] == '\t' ? YIMA_ROWS_TSV : YIMA_ROWS_CSV;
+    else if (sep)
+        p->fmt = sep == '\t' ? YIMA_ROWS_TSV : YIMA_ROWS_CSV;
     else
         p->fmt = YIMA_ROWS_TXT;
     char bare = p->fmt == YIMA_ROWS_TXT ? headerless_separator(first, len) : 0;
@@ -131,7 +163,9 @@ int yima_rowparser_create(yima_rowparser **out, const char *first, size_t len,
         p->fmt = bare == '\t' ? YIMA_ROWS_TSV : YIMA_ROWS_CSV;
         rc = implied_columns(p, first, len, bare, err);
     } else if (p->fmt == YIMA_ROWS_TSV || p->fmt == YIMA_ROWS_CSV) {
-        rc = header_columns(p, copy, len, first[5], err);
+        p->header = strndup(first, len);
+        rc = p->header ? header_columns(p, copy, len, sep, err)
+                       : yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     }
     if (!rc && template_text && !(rc = yima_template_check(template_text, err))) {
         const char *slot = strstr(template_text, "{code}");
@@ -153,6 +187,7 @@ void yima_rowparser_free(yima_rowparser *p)
         return;
     free(p->prefix);
     free(p->suffix);
+    free(p->header);
     free(p);
 }
 
@@ -293,6 +328,8 @@ static int parse_delimited(const yima_rowparser *p, char *line, size_t len, yima
     row->pallet_code = column(p, f, COL_PALLET);
     row->level = column(p, f, COL_LEVEL);
     row->index = column(p, f, COL_INDEX);
+    for (size_t i = 0; i < p->nwant; i++)
+        row->extra[i] = f[p->want_col[i]];
     if (!row->code.ptr)
         return extract_code(p, row->payload, &row->code, src, ln, err);
     return YIMA_OK;
@@ -340,6 +377,8 @@ static int parse_jsonl(const yima_rowparser *p, char *line, size_t len, yima_row
     row->pallet_code = json_member(obj, "pallet", line, &used);
     row->level = json_member(obj, "level", line, &used);
     row->index = json_member(obj, "index", line, &used);
+    for (size_t i = 0; i < p->nwant; i++)
+        row->extra[i] = json_member(obj, p->want[i], line, &used);
     json_decref(obj);
     if (!row->code.ptr && !row->payload.ptr)
         return yima_err_set(err, YIMA_E_DATA, "%s:%llu: JSON object has no code or payload", src,
@@ -379,7 +418,53 @@ int yima_rowparser_is_header(const yima_rowparser *p, const char *line, size_t l
     char sep = p->fmt == YIMA_ROWS_TSV ? '\t' : ',';
     if (p->fmt != YIMA_ROWS_TSV && p->fmt != YIMA_ROWS_CSV)
         return 0;
-    return len > 5 && strncasecmp(line, "index", 5) == 0 && line[5] == sep;
+    if (len > 5 && strncasecmp(line, "index", 5) == 0 && line[5] == sep)
+        return 1;
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+        len--;
+    return p->header && strlen(p->header) == len && memcmp(p->header, line, len) == 0;
+}
+
+/* The position of column name in the header, or -1. */
+static int header_position(const yima_rowparser *p, const char *name)
+{
+    const char *f = p->header, *end = f + strlen(f);
+    char sep = p->fmt == YIMA_ROWS_TSV ? '\t' : ',';
+    for (int n = 0; f <= end; n++) {
+        const char *stop = memchr(f, sep, (size_t)(end - f));
+        if (field_is(f, (size_t)((stop ? stop : end) - f), name))
+            return n;
+        if (!stop)
+            break;
+        f = stop + 1;
+    }
+    return -1;
+}
+
+int yima_rowparser_want(yima_rowparser *p, const char *const *names, size_t n, const char *src,
+                        yima_err *err)
+{
+    if (n > YIMA_ROW_EXTRA_MAX)
+        return yima_err_set(err, YIMA_E_USAGE, "more than %d named columns", YIMA_ROW_EXTRA_MAX);
+    for (size_t i = 0; i < n; i++) {
+        /* jsonl copies each member once into the line: no name twice */
+        for (size_t j = 0; j < COL__COUNT + i; j++)
+            if (!strcasecmp(names[i], j < COL__COUNT ? col_names[j] : names[j - COL__COUNT]))
+                return yima_err_set(err, YIMA_E_USAGE, "column '%s' asked for twice", names[i]);
+        if (p->fmt == YIMA_ROWS_JSONL)
+            continue;
+        if (!p->header)
+            return yima_err_set(err, YIMA_E_DATA,
+                                "%s: has no column names, so it has no '%s' column (use csv or "
+                                "tsv with a header row, or jsonl)",
+                                src, names[i]);
+        if ((p->want_col[i] = header_position(p, names[i])) < 0)
+            return yima_err_set(err, YIMA_E_DATA, "%s: no column '%s' in its header row", src,
+                                names[i]);
+    }
+    p->want = names;
+    p->nwant = n;
+    return YIMA_OK;
 }
 
 int yima_rowparser_parse(const yima_rowparser *p, char *line, size_t len, yima_row *row,

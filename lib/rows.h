@@ -5,7 +5,10 @@
  *
  * gen's columns, in order: index level serial code payload [inner] [case pallet]
  * csv and tsv start with that header row (a later shard has none: its columns
- * follow from their count); jsonl uses the same names as keys.
+ * follow from their count); jsonl uses the same names as keys. Any other csv
+ * or tsv whose first line names a code or payload column is read by its
+ * header too, so gen output merged with product data (product, lot, ...)
+ * keeps its extra columns for readers that ask for them.
  *
  * A parser is built once from the first line of the input (which decides the
  * format and, for csv/tsv, the columns) and is then read-only: many threads
@@ -26,10 +29,13 @@ typedef struct yima_field {
     size_t len;
 } yima_field;
 
+#define YIMA_ROW_EXTRA_MAX 16 /* named columns a reader asks for (yima_rowparser_want) */
+
 typedef struct yima_row {
     yima_field code;    /* the bare code (extracted from a payload if need be) */
     yima_field payload; /* what a symbol carries: payload column or whole txt line */
     yima_field inner, case_code, pallet_code, level, index;
+    yima_field extra[YIMA_ROW_EXTRA_MAX]; /* the wanted columns, in the order asked */
     int is_header;      /* the line was the csv/tsv header: skip it */
 } yima_row;
 
@@ -52,7 +58,15 @@ int yima_rowparser_parse(const yima_rowparser *parser, char *line, size_t len,
                                   yima_row *row, const char *source, uint64_t lineno,
                                   yima_err *err);
 
-/* 1 if line is the csv/tsv header row of gen output, which readers skip. */
+/* Asks for columns by name (csv/tsv header names, jsonl keys); parse then
+ * fills row->extra[i] for names[i] (a jsonl row without that key leaves it
+ * NULL). YIMA_E_DATA naming the column and the source when the header has
+ * no such column or the input has no named columns (txt). At most
+ * YIMA_ROW_EXTRA_MAX names; names must outlive the parser. */
+int yima_rowparser_want(yima_rowparser *parser, const char *const *names, size_t n,
+                        const char *source, yima_err *err);
+
+/* 1 if line is the csv/tsv header row, which readers skip. */
 int yima_rowparser_is_header(const yima_rowparser *parser, const char *line, size_t len);
 
 /* Checks that a line (trailing CR removed) is text at all: at most

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "rows.h"
 #include "yima/gs1.h"
 #include "yima/render.h"
 
@@ -168,6 +169,43 @@ double yr_module_mm(const yima_render_options *opt);
 int yr_plan_label(const yima_render_options *opt, yr_font *font, const yr_symbol *sym,
                   const char *const *texts, const size_t *tlens, int ntexts, yr_plan *plan,
                   yima_err *err);
+
+/* ---- text templates: render_text.c ------------------------------------- */
+
+/* Built-in fields of a template; named columns follow them. */
+enum { YR_FIELD_CODE, YR_FIELD_SERIAL, YR_FIELD_INDEX, YR_FIELD_PAYLOAD, YR_FIELD_LEVEL,
+       YR_FIELD__COUNT };
+#define YR_TEMPLATE_PARTS_MAX 32
+#define YR_TEMPLATE_COLUMNS_MAX 16
+typedef struct yr_tpart {
+    int field;        /* -1 for literal text */
+    const char *lit;  /* points into the template */
+    size_t len;
+} yr_tpart;
+typedef struct yr_template {
+    const char *text;
+    int nparts;
+    yr_tpart parts[YR_TEMPLATE_PARTS_MAX];
+} yr_template;
+typedef struct yr_templates {
+    int nlines;
+    yr_template lines[YIMA_TEXT_LINES_MAX];
+    char *columns[YR_TEMPLATE_COLUMNS_MAX]; /* named columns, in first-use order */
+    size_t ncolumns;
+} yr_templates;
+/* The values of one row: the built-ins, then the named columns. */
+typedef struct yr_fieldset {
+    yima_field v[YR_FIELD__COUNT + YR_TEMPLATE_COLUMNS_MAX];
+    char *const *names;  /* the named columns, for messages */
+} yr_fieldset;
+/* Parses opt's text lines (or "{code}" for opt->text alone). YIMA_E_USAGE
+ * for a malformed template. */
+int yr_templates_parse(const yima_render_options *opt, yr_templates *t, yima_err *err);
+void yr_templates_free(yr_templates *t);
+/* Appends line tl for the row f (code in groups of group when > 0).
+ * YIMA_E_DATA when a field is missing or holds a control character. */
+int yr_template_expand(const yr_template *tl, const yr_fieldset *f, int group, yima_buf *out,
+                       yima_err *err);
 
 /* ---- drawers ------------------------------------------------------------ */
 
