@@ -1,22 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Rendering: codes and payloads turned into QR symbols (libqrencode) or
- * DataMatrix ECC 200 symbols (libdmtx), drawn as PNG, SVG or PBM images,
- * packed into a directory, a ustar stream, PDF or PNG label sheets, or a
- * Zebra ZPL II label stream.
+ * Rendering: codes and payloads turned into print-ready labels: QR and
+ * Micro QR symbols (libqrencode), DataMatrix ECC 200 square or rectangular
+ * (libdmtx), with lines of human-readable text (FreeType, fonts found by
+ * fontconfig), drawn as PNG, SVG or PBM images, packed into a directory, a
+ * ustar stream, press-ready PDF (sheets or a roll, vector symbols and
+ * outlined text in K or a spot colour, MediaBox/TrimBox/BleedBox, Info and
+ * XMP), PNG pages, or Zebra ZPL II labels.
  *
  * Determinism: the same payload and options give the same bytes, on any
- * machine and for any thread count. Nothing time- or host-dependent is
- * written (tar mtime and owner are 0, PNG has no tIME, PDF no dates).
+ * machine with the same fonts and for any thread count. Nothing time- or
+ * host-dependent is written (tar mtime and owner are 0, PNG has no tIME,
+ * PDF no dates unless SOURCE_DATE_EPOCH sets them).
  *
  * Symbol size: all symbols of one run share one size, so that every image
  * of a print run has the same size. For QR it is fixed by .version or, when
- * that is 0, chosen as the smallest version that holds the FIRST payload;
- * DataMatrix symbols are square, the smallest of the 24 square ECC 200
- * sizes (10x10 to 144x144) that holds any payload as long as the first
- * (one codeword a character, two above 127, plus FNC1 for GS1), so codes of
- * one shape share a size however their digits pair up. A later payload
- * that does not fit is a data error naming its line.
+ * that is 0, chosen as the smallest version that holds the FIRST selected
+ * payload; Micro QR takes the smallest M1..M4 that holds it; DataMatrix
+ * the smallest size of its shape that holds any payload as long as the
+ * first (one codeword a character, two above 127, plus FNC1 for GS1), so
+ * codes of one shape share a size however their digits pair up. A later
+ * payload that does not fit is a data error naming its line.
+ *
+ * Labels: a yima_label gives each symbol a trim size, a safe area, bleed,
+ * an anchor and a rotation; the text lines (templates over the input's
+ * columns) go beside or under the symbol, never into its quiet zone, and
+ * never below YIMA_TEXT_PT_MIN. Text that does not fit is a data error
+ * naming the row, a character the font lacks one naming the character and
+ * the font. Without a label, an image is the symbol with its quiet zone and
+ * the text under it.
  *
  * QR modes: a payload made only of digits is encoded in numeric mode, one
  * made only of the QR alphanumeric set (0-9 A-Z space $ % * + - . / :) in
@@ -28,11 +40,11 @@
  * output after ]d2 or ]Q3) is a GS1 element string. It is parsed and
  * checked (yima_gs1_parse; a fault is a data error naming source:line) and
  * its RAW form (yima_gs1_format) is encoded as GS1 DataMatrix: codeword 232
- * (FNC1) first, FNC1 for every GS. The human-readable line shows the HRI
- * form with parentheses; parentheses are never encoded. In QR such a
- * payload is a data error: GS1 QR needs FNC1 in first position, which
+ * (FNC1) first, FNC1 for every GS. The readable {code} is the HRI form
+ * with parentheses; parentheses are never encoded. In QR and Micro QR such
+ * a payload is a data error: GS1 QR needs FNC1 in first position, which
  * libqrencode 4.1.1 cannot write. GS1 Digital Link URIs are plain data in
- * either symbology.
+ * any symbology.
  *
  * Errors: every function that can fail returns a yima_errno and fills the
  * caller's yima_err; messages name source:line for input errors.
@@ -84,7 +96,7 @@ typedef enum {
     YIMA_PACK_SINGLE = 0, /* exactly one image to .output; a second symbol is an error */
     YIMA_PACK_DIR = 1,    /* one file per image in .dir */
     YIMA_PACK_TAR = 2,    /* POSIX ustar stream to .output */
-    YIMA_PACK_PDF = 3,    /* multi-page PDF label sheets to .output (needs .sheet) */
+    YIMA_PACK_PDF = 3,    /* press-ready PDF to .output: sheets (.sheet) or a roll (.roll) */
     YIMA_PACK_ZPL = 4     /* Zebra ZPL II, one ^XA..^XZ label per code, to .output */
 } yima_pack;
 
@@ -138,10 +150,10 @@ typedef struct yima_render_options {
     int scale;                /* pixels (printer dots) per module [4] */
     int dpi;                  /* resolution; 0 = unknown (no pHYs), physical outputs use 300 */
     int margin;               /* quiet zone in modules [4] */
-    int text;                 /* print the code in a line under the symbol [0] */
+    int text;                 /* print the code ({code}) when .ntext is 0 [0] */
     yima_imgfmt format;       /* [PNG] */
     yima_pack pack;           /* [SINGLE] */
-    yima_naming naming;       /* [INDEX] */
+    yima_naming naming;       /* [INDEX]: gen's index column (else the 0-based row), from 0 */
     const char *dir;          /* directory for YIMA_PACK_DIR (made if missing) */
     const char *output;       /* file for the stream packings; "-"/NULL is stdout */
     int force;                /* replace existing files */

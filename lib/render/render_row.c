@@ -165,8 +165,8 @@ static int encode(run *r, worker *w, unsigned k, yima_err *err)
 }
 
 /* A file name: the code's serial (YIMA_NAME_SERIAL, when the code parses)
- * or the row's index (gen's index column, else its 0-based position);
- * pages are page-N from 1. */
+ * or the row's index (gen's index column, else its 0-based position), with
+ * the level before it for cases and pallets; pages are page-N from 1. */
 static void file_name(const run *r, uint64_t n, const yima_row *row, int page, char *name,
                       size_t size)
 {
@@ -177,6 +177,9 @@ static void file_name(const run *r, uint64_t n, const yima_row *row, int page, c
         snprintf(name, size, "page-%05" PRIu64 ".png", n + 1);
     else if (r->opt.naming == YIMA_NAME_SERIAL && serial.ptr)
         snprintf(name, size, "%.*s.%s", (int)serial.len, serial.ptr, ext);
+    else if (row->level.ptr && row->level.len && strncmp(row->level.ptr, "item", row->level.len))
+        snprintf(name, size, "%.*s-%08" PRIu64 ".%s", (int)row->level.len, row->level.ptr,
+                 field_number(row->index, n), ext); /* gen counts each level from 0 */
     else
         snprintf(name, size, "%08" PRIu64 ".%s", field_number(row->index, n), ext);
 }

@@ -367,6 +367,8 @@ int yima_render_run(const yima_render_options *opt, const char *const *inputs, s
     static const yima_pipeline_ops ops = {next_job, yr_work, wr, yr_worker_init, yr_worker_free};
     run r = {.opt = *opt, .inputs = ninputs ? inputs : stdin_only, .ninputs = ninputs ? ninputs : 1};
     int rc = yima_render_check(opt, err);
+    if (opt->sheet && !opt->label) /* each label is the pitch, all of it safe */
+        r.opt.label = &r.sheet_label;
     if (!rc)
         rc = prepare_text(&r, err);
     r.per_page = opt->sheet || opt->roll ? yr_labels_per_page(opt) : 0;

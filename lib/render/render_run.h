@@ -23,6 +23,7 @@ typedef struct page_rec {
 
 typedef struct run {
     yima_render_options opt;
+    yima_label sheet_label;      /* a sheet's labels when opt names none: the pitch */
     const char *const *inputs;
     size_t ninputs, file;        /* file: index of the input being read */
     size_t job_file;             /* input of the last line put in a job */
