@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SVG symbols: one path per symbol in module units, each row's adjacent dark
- * modules merged into one horizontal run, so files stay small.
+ * SVG labels. One user unit is one module (the viewBox is the label in
+ * modules), so the symbol's runs lie on whole units. The symbol is one path,
+ * each row's adjacent dark modules merged into one run; each text line is
+ * one path of glyph outlines from the font engine (no <text>: nothing
+ * depends on the viewer's fonts). With a known dpi the image has its
+ * physical size in mm; else a module is opt->scale px.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,78 +27,77 @@ int yr_printf(yima_buf *out, const char *fmt, ...)
     return YIMA_OK;
 }
 
-static int svg_runs(yima_buf *out, const QRcode *qr, int margin)
+/* v with at most 3 decimals, trailing zeros dropped: "29", "33.5". */
+static const char *num(char *buf, size_t cap, double v)
 {
-    int rc = 0;
-    for (int y = 0; y < qr->width && !rc; y++) {
-        const unsigned char *m = qr->data + (size_t)y * (size_t)qr->width;
+    snprintf(buf, cap, "%.3f", v);
+    char *end = buf + strlen(buf);
+    if (strchr(buf, '.')) {
+        while (end[-1] == '0')
+            *--end = 0;
+        if (end[-1] == '.')
+            *--end = 0;
+    }
+    return strcmp(buf, "-0") ? buf : "0";
+}
+
+static int svg_head(yima_buf *out, const yima_render_options *opt, double vw, double vh,
+                    double w_mm, double h_mm)
+{
+    char a[32], b[32], c[32], d[32];
+    const char *unit = opt->dpi > 0 ? "mm" : "";
+    double w = opt->dpi > 0 ? w_mm : vw * opt->scale, h = opt->dpi > 0 ? h_mm : vh * opt->scale;
+    return yr_printf(out,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%s%s\" height=\"%s%s\" "
+                     "viewBox=\"0 0 %s %s\">\n"
+                     "<rect width=\"%s\" height=\"%s\" fill=\"#fff\"/>\n",
+                     num(a, sizeof a, w), unit, num(b, sizeof b, h), unit, num(c, sizeof c, vw),
+                     num(d, sizeof d, vh), c, d);
+}
+
+/* The symbol's runs, its first module's corner at (ox, oy) modules. */
+static int svg_symbol(yima_buf *out, const yr_symbol *sym, double ox, double oy)
+{
+    char a[32], b[32];
+    int rc = yr_printf(out, "<path shape-rendering=\"crispEdges\" d=\"");
+    for (int y = 0; y < sym->h && !rc; y++) {
+        const unsigned char *m = sym->mod + (size_t)y * (size_t)sym->w;
         int x = 0, start;
-        while (!rc && yr_next_run(m, qr->width, &x, &start))
-            rc = yr_printf(out, "M%d %dh%dv1h-%dz", start + margin, y + margin, x - start,
-                           x - start);
+        while (!rc && yr_next_run(m, sym->w, &x, &start))
+            rc = yr_printf(out, "M%s %sh%dv1h-%dz", num(a, sizeof a, ox + start),
+                           num(b, sizeof b, oy + y), x - start, x - start);
     }
-    return rc;
+    return rc ? rc : yr_printf(out, "\" fill=\"#000\"/>\n");
 }
 
-/* XML-escapes text into out. */
-static int svg_escape(yima_buf *out, const char *text, size_t len)
+static int svg_line(yima_buf *out, yr_font *font, const yr_textline *l, const yr_xform *xf)
 {
-    int rc = 0;
-    for (size_t i = 0; i < len && !rc; i++) {
-        char c = text[i];
-        rc = c == '<' ? yr_printf(out, "&lt;")
-             : c == '>' ? yr_printf(out, "&gt;")
-             : c == '&' ? yr_printf(out, "&amp;")
-             : c == '"' ? yr_printf(out, "&quot;")
-                        : yima_buf_append(out, &c, 1);
-    }
-    return rc;
+    int rc = yr_printf(out, "<path d=\"");
+    if (!rc)
+        rc = yr_font_path(font, l->s, l->len, l->pt, l->x, l->y, xf, YR_PATH_SVG, out);
+    return rc ? rc : yr_printf(out, "\" fill=\"#000\"/>\n");
 }
 
-/* The text band is 3 modules high; the line is squeezed to the symbol's
- * width so the image size never depends on the text. */
-static int svg_text(yima_buf *out, int side, const char *text, size_t tlen)
+int yr_svg(const yima_render_options *opt, const yr_plan *plan, const yr_symbol *sym,
+           yr_font *font, yima_buf *out, yima_err *err)
 {
-    int rc = yr_printf(out,
-                       "<text x=\"%g\" y=\"%d\" font-family=\"monospace\" font-size=\"2\" "
-                       "text-anchor=\"middle\" textLength=\"%d\" lengthAdjust=\"spacingAndGlyphs\">",
-                       side / 2.0, side + 2, side - 2);
+    double m = plan->module;
+    if (!(m > 0) || (plan->nlines && !font))
+        return yima_err_set(err, YIMA_E_INTERNAL, "an SVG label without %s",
+                            m > 0 ? "a font" : "a module size");
+    yr_xform xf = {1 / m, 1 / m, 0, 0}; /* mm to modules */
+    int rc = svg_head(out, opt, plan->w / m, plan->h / m, plan->w, plan->h);
     if (!rc)
-        rc = svg_escape(out, text, tlen);
-    return rc ? rc : yr_printf(out, "</text>\n");
-}
-
-int yr_svg(const yima_render_options *opt, const QRcode *qr, const char *text, size_t tlen,
-           yima_buf *out, yima_err *err)
-{
-    int side = qr->width + 2 * opt->margin;
-    int h = side + (opt->text && tlen ? 3 : 0);
-    int rc;
-    /* With a known dpi the image has its physical size; else one module is scale px. */
-    if (opt->dpi > 0) {
-        double mm = opt->scale * 25.4 / opt->dpi;
-        rc = yr_printf(out,
-                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.4fmm\" "
-                       "height=\"%.4fmm\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">\n",
-                       side * mm, h * mm, side, h);
-    } else {
-        rc = yr_printf(out,
-                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                       "viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">\n",
-                       side * opt->scale, h * opt->scale, side, h);
-    }
-    if (!rc)
-        rc = yr_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n<path d=\"", side,
-                       h);
-    if (!rc)
-        rc = svg_runs(out, qr, opt->margin);
-    if (!rc)
-        rc = yr_printf(out, "\" fill=\"#000\"/>\n");
-    if (!rc && opt->text && tlen)
-        rc = svg_text(out, side, text, tlen);
+        rc = svg_symbol(out, sym, plan->sym_x / m, plan->sym_y / m);
+    for (int i = 0; i < plan->nlines && !rc; i++)
+        rc = svg_line(out, font, &plan->lines[i], &xf);
     if (!rc)
         rc = yr_printf(out, "</svg>\n");
+    if (rc == YIMA_E_DATA)
+        return yima_err_set(err, rc, "the text has a character font '%s' cannot draw",
+                            yr_font_family(font));
+    if (rc == YIMA_E_INTERNAL)
+        return yima_err_set(err, rc, "the font engine failed to draw text");
     return rc ? yima_err_set(err, YIMA_E_NOMEM, "out of memory for an SVG image") : YIMA_OK;
 }
