@@ -43,8 +43,14 @@ int yr_payload_prepare(const char *payload, size_t len, yr_payload *p, const cha
 int yr_check_symbol(const yima_render_options *opt, const yr_payload *p, const char *src,
                     uint64_t lineno, yima_err *err)
 {
-    if (!p->gs1 || opt->symbol != YIMA_SYM_QR)
+    if (!p->gs1 || opt->symbol == YIMA_SYM_DATAMATRIX)
         return YIMA_OK;
+    /* Micro QR has no FNC1 mode at all (ISO/IEC 18004 leaves it out). */
+    if (opt->symbol == YIMA_SYM_MICROQR)
+        return yima_err_set(err, YIMA_E_DATA,
+                            "%s:%llu: a GS1 element string needs FNC1 in first position, which "
+                            "Micro QR does not have; render it as DataMatrix",
+                            src, (unsigned long long)lineno);
     /* libqrencode 4.1.1 has the call (QRinput_setFNC1First) but refuses the
      * indicator when it encodes (upstream pull request 145, open since 2019). */
     return yima_err_set(err, YIMA_E_DATA,

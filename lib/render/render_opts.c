@@ -19,7 +19,11 @@ void yima_render_options_init(yima_render_options *opt)
 static const char *const ecc_names[] = {"L", "M", "Q", "H"};
 static const char *const img_names[] = {"png", "svg", "pbm"};
 static const char *const naming_names[] = {"index", "serial"};
-static const char *const symbol_names[] = {"qr", "datamatrix"};
+static const char *const symbol_names[] = {"qr", "datamatrix", "microqr"};
+static const char *const shape_names[] = {"square", "rect", "rectangular"};
+static const char *const anchor_names[] = {"center",      "top-left", "top",
+                                           "top-right",   "left",     "right",
+                                           "bottom-left", "bottom",   "bottom-right"};
 
 static int find_name(const char *const *names, int n, const char *name)
 {
@@ -34,8 +38,22 @@ const char *yima_ecc_name(yima_ecc ecc) { return ecc_names[ecc & 3]; }
 int yima_imgfmt_parse(const char *name) { return find_name(img_names, 3, name); }
 const char *yima_imgfmt_name(yima_imgfmt fmt) { return img_names[fmt % 3]; }
 int yima_naming_parse(const char *name) { return find_name(naming_names, 2, name); }
-int yima_symbology_parse(const char *name) { return find_name(symbol_names, 2, name); }
-const char *yima_symbology_name(yima_symbology sym) { return symbol_names[sym & 1]; }
+int yima_symbology_parse(const char *name) { return find_name(symbol_names, 3, name); }
+const char *yima_symbology_name(yima_symbology sym)
+{
+    return (unsigned)sym <= YIMA_SYM_MICROQR ? symbol_names[sym] : "?";
+}
+/* "rect" and "rectangular" are one shape. */
+int yima_dm_shape_parse(const char *name)
+{
+    int i = find_name(shape_names, 3, name);
+    return i > YIMA_DM_RECT ? YIMA_DM_RECT : i;
+}
+int yima_anchor_parse(const char *name) { return find_name(anchor_names, 9, name); }
+const char *yima_anchor_name(yima_anchor anchor)
+{
+    return (unsigned)anchor <= YIMA_ANCHOR_BOTTOM_RIGHT ? anchor_names[anchor] : "?";
+}
 
 int yr_physical_dpi(const yima_render_options *opt)
 {
