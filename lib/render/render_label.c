@@ -201,6 +201,13 @@ static int plan_on_label(const yima_render_options *opt, yr_font *font, const yr
     return text_under(opt, font, texts, tlens, ntexts, vy, inset, sh, plan, err);
 }
 
+/* A symbol on whole printer dots prints (and rasterises) sharp. */
+static double on_dots(const yima_render_options *opt, double mm)
+{
+    double dot = 25.4 / yr_physical_dpi(opt);
+    return floor(mm / dot + 0.5) * dot;
+}
+
 int yr_plan_label(const yima_render_options *opt, yr_font *font, const yr_symbol *sym,
                   const char *const *texts, const size_t *tlens, int ntexts, yr_plan *plan,
                   yima_err *err)
@@ -209,6 +216,9 @@ int yr_plan_label(const yima_render_options *opt, yr_font *font, const yr_symbol
     plan->module = yr_module_mm(opt);
     if (ntexts && !font)
         return yima_err_set(err, YIMA_E_USAGE, "text needs a font");
-    return opt->label ? plan_on_label(opt, font, sym, texts, tlens, ntexts, plan, err)
-                      : plan_image(opt, font, sym, texts, tlens, ntexts, plan, err);
+    int rc = opt->label ? plan_on_label(opt, font, sym, texts, tlens, ntexts, plan, err)
+                        : plan_image(opt, font, sym, texts, tlens, ntexts, plan, err);
+    plan->sym_x = on_dots(opt, plan->sym_x);
+    plan->sym_y = on_dots(opt, plan->sym_y);
+    return rc;
 }

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +107,11 @@ void yr_label_origin(const yima_render_options *opt, unsigned k, double *x, doub
      * a trailing gap. */
     double left = s->left >= 0 ? s->left : (s->page_w - ((s->cols - 1) * s->pitch_x + w)) / 2;
     double top = s->top >= 0 ? s->top : (s->page_h - ((s->rows - 1) * s->pitch_y + h)) / 2;
-    *x = left + (k % s->cols) * s->pitch_x;
-    *y = top + (k / s->cols) * s->pitch_y;
+    /* On whole printer dots, so that symbol modules (whole dots too: see
+     * yr_plan_label) fall on the device's pixel grid and print sharp. */
+    double dot = 25.4 / yr_physical_dpi(opt);
+    *x = floor((left + (k % s->cols) * s->pitch_x) / dot + 1e-6) * dot;
+    *y = floor((top + (k / s->cols) * s->pitch_y) / dot + 1e-6) * dot;
 }
 
 unsigned yr_labels_per_page(const yima_render_options *opt)

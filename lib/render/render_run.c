@@ -296,14 +296,14 @@ static int open_output(run *r, yima_err *err)
     if (r->opt.pack == YIMA_PACK_PDF) {
         char name[4096], hash[65];
         manifest_of(r, name, sizeof name, hash);
-        const char *base = r->opt.output ? strrchr(r->opt.output, '/') : NULL;
+        /* The job is named by its input, so every part and thread count of
+         * one job carries the same title; paths stay out of the file. */
+        const char *in = r->ninputs && strcmp(r->inputs[0], "-") ? r->inputs[0] : NULL;
+        const char *slash = in ? strrchr(in, '/') : NULL, *mslash = strrchr(name, '/');
         yr_pdf_meta meta = {
-            .title = r->opt.title ? r->opt.title
-                     : base       ? base + 1
-                     : r->opt.output && strcmp(r->opt.output, "-") ? r->opt.output
-                                                                   : "yima labels",
+            .title = r->opt.title ? r->opt.title : slash ? slash + 1 : in ? in : "yima labels",
             .manifest_hash = hash[0] ? hash : NULL,
-            .manifest_name = name[0] ? name : NULL};
+            .manifest_name = !name[0] ? NULL : mslash ? mslash + 1 : name};
         return yr_pdfw_open(&r->pdf, &r->opt, &meta, err);
     }
     return yima_out_open(&r->out, r->opt.output, r->opt.force, 0, err);

@@ -51,7 +51,7 @@ ls "$T/png" | sed "s|^|$T/png/|" | xargs -P2 -n 2500 zbarimg -q --raw -Sdisable 
 check "10000 PNG symbols decode to their payloads" \
     cmp -s <(sort "$T/dec.txt") <(sort "$T/pay.txt")
 check "decoded order follows input order" \
-    cmp -s <(decode "$T"/png/0000000{1..9}.png) <(head -9 "$T/pay.txt")
+    cmp -s <(decode "$T"/png/0000000{0..8}.png) <(head -9 "$T/pay.txt")
 
 # ---- byte-identical for any thread count ---------------------------------
 for j in 1 8; do
@@ -77,25 +77,12 @@ check "1000 PBM symbols decode" cmp -s <(decode "$T"/d1/*.pbm) "$T/pay1k.txt"
 "$Y" render -q --tar -f svg -t "$T/pay1k.txt" | tar -xf - -C "$T" --one-top-level=svg
 check "SVG parses as XML" python3 -c '
 import sys, xml.dom.minidom
-for p in sys.argv[1:]: xml.dom.minidom.parse(p)' "$T"/svg/0000000{1..9}.svg
-python3 - "$T/svg" <<'EOF'
-import os, re, sys
-d = sys.argv[1]
-for name in sorted(os.listdir(d))[:300]:
-    svg = open(os.path.join(d, name)).read()
-    w, h = map(int, re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())
-    grid = [[0] * w for _ in range(h)]
-    for x, y, n in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
-        for i in range(int(n)):
-            grid[int(y)][int(x) + i] = 1
-    s = 4
-    with open(os.path.join(d, name[:-4] + ".pbm"), "w") as f:
-        f.write("P1\n%d %d\n" % (w * s, h * s))
-        for row in grid:
-            line = " ".join(str(v) for v in row for _ in range(s))
-            f.write((line + "\n") * s)
-EOF
-check "300 SVG symbols decode" cmp -s <(decode "$T"/svg/*.pbm) <(head -300 "$T/pay1k.txt")
+for p in sys.argv[1:]: xml.dom.minidom.parse(p)' "$T"/svg/0000000{0..8}.svg
+# rsvg-convert (librsvg) rasterises them, as a print workflow would.
+for f in $(ls "$T/svg" | head -300); do
+    rsvg-convert -z 4 -b white "$T/svg/$f" -o "$T/svg/${f%.svg}.png"
+done
+check "300 SVG symbols decode (rsvg-convert)" cmp -s <(decode "$T"/svg/*.png) <(head -300 "$T/pay1k.txt")
 
 # Every xref entry points at its object; startxref points at the table.
 xref_ok() {
@@ -129,7 +116,7 @@ check "PNG pages decode" cmp -s <(decode "$T"/pg/*.png | sort) <(head -30 "$T/pa
 
 check "ZPL: one ^XA..^XZ per code" test "$(grep -c '^\^XA$' "$T/z1.zpl")" -eq 1000
 check "ZPL: ^BQ data carries the payload" \
-    cmp -s <(sed -n 's/^\^FH_^FDMA,\(HTTPS.*\)^FS$/\1/p' "$T/z1.zpl") "$T/pay1k.txt"
+    cmp -s <(sed -n 's/^\^FH_^FDMM,A\(HTTPS.*\)^FS$/\1/p' "$T/z1.zpl") "$T/pay1k.txt"
 
 # ---- gen's formats, other ECC levels, 8-bit payloads ---------------------
 "$Y" gen -k "$T/brand.key" -b 2 -n 500 -a mac -f csv -t 'HTTPS://V.EXAMPLE.CN/{code}' \
@@ -159,7 +146,7 @@ expect() {
         ok
     fi
 }
-expect "version too small" 2 "version 1 is too small" "$Y" render --version 1 "$V/url.txt" -o "$T/x.png"
+expect "version too small" 2 "too long for QR version 1-M" "$Y" render --version 1 "$V/url.txt" -o "$T/x.png"
 expect "unknown ECC" 2 "unknown value 'X'" "$Y" render -e X "$V/url.txt"
 expect "sheet too big" 2 "page is 210x297 mm" "$Y" render --sheet 3x8 --pitch-mm 80x40 "$V/url.txt"
 expect "label too small" 2 "larger than the" "$Y" render --sheet 2x2 --pitch-mm 5x5 "$V/url.txt"
