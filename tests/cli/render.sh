@@ -135,32 +135,21 @@ pbm_width() { head -1 "$T/pay.txt" | "$Y" render -e "$1" -f pbm | head -2 | tail
 check "ECC L symbols are smaller than H" test "$(pbm_width L)" -lt "$(pbm_width H)"
 
 # ---- errors --------------------------------------------------------------
-# expect NAME STATUS PATTERN COMMAND...: exit status and a stderr line.
-expect() {
-    local name=$1 want=$2 pattern=$3 rc=0
-    shift 3
-    "$@" >/dev/null 2>"$T/err" || rc=$?
-    if [[ $rc != "$want" ]] || ! grep -q -- "$pattern" "$T/err"; then
-        bad "$name: exit $rc, stderr: $(cat "$T/err")"
-    else
-        ok
-    fi
-}
-expect "version too small" 2 "too long for QR version 1-M" "$Y" render --version 1 "$V/url.txt" -o "$T/x.png"
-expect "unknown ECC" 2 "unknown value 'X'" "$Y" render -e X "$V/url.txt"
-expect "sheet too big" 2 "page is 210x297 mm" "$Y" render --sheet 3x8 --pitch-mm 80x40 "$V/url.txt"
-expect "label too small" 2 "larger than the" "$Y" render --sheet 2x2 --pitch-mm 5x5 "$V/url.txt"
-expect "bad --scale" 2 "out of range" "$Y" render -s 0 "$V/url.txt"
-expect "bad --module-mm" 2 "not a length" "$Y" render --dpi 600 --module-mm abc "$V/url.txt"
+expect_error "version too small" 2 "too long for QR version 1-M" "$Y" render --version 1 "$V/url.txt" -o "$T/x.png"
+expect_error "unknown ECC" 2 "unknown value 'X'" "$Y" render -e X "$V/url.txt"
+expect_error "sheet too big" 2 "page is 210x297 mm" "$Y" render --sheet 3x8 --pitch-mm 80x40 "$V/url.txt"
+expect_error "label too small" 2 "larger than the" "$Y" render --sheet 2x2 --pitch-mm 5x5 "$V/url.txt"
+expect_error "bad --scale" 2 "out of range" "$Y" render -s 0 "$V/url.txt"
+expect_error "bad --module-mm" 2 "not a length" "$Y" render --dpi 600 --module-mm abc "$V/url.txt"
 printf 'ABC\nDEF\n%s\n' "$(printf 'X%.0s' {1..80})" >"$T/long.txt"
-expect "later payload too long names line" 3 "long.txt:3: payload of 80 bytes" \
+expect_error "later payload too long names line" 3 "long.txt:3: payload of 80 bytes" \
     "$Y" render --tar "$T/long.txt" -o "$T/long.tar"
 check "failed run leaves no output" test ! -e "$T/long.tar"
 printf 'index,code,payload\n0,ABC,"unterminated\n' >"$T/bad.csv"
-expect "malformed line names line" 3 "bad.csv:2:" "$Y" render --tar "$T/bad.csv" -o "$T/bad.tar"
-expect "second payload without container" 2 "more than one payload" \
+expect_error "malformed line names line" 3 "bad.csv:2:" "$Y" render --tar "$T/bad.csv" -o "$T/bad.tar"
+expect_error "second payload without container" 2 "more than one payload" \
     "$Y" render "$T/pay1k.txt" -o "$T/one.png"
-expect "module rounding warns" 0 "printing 6 dots = 0.2540 mm" \
+expect_error "module rounding warns" 0 "printing 6 dots = 0.2540 mm" \
     "$Y" render --dpi 600 --module-mm 0.25 "$V/url.txt" -o "$T/w.png"
 
 # | head ends quietly with status 0.

@@ -230,26 +230,16 @@ zplprint "$T/turn.zpl" 50x30 12 "$T/turn" >/dev/null
 same "turned GS1 DataMatrix decodes" "$(dm_gs1 "$T/turn/label-00001.png")" "$GS$RAW2"
 
 # ---- refused, never clamped ---------------------------------------------------
-expect() {
-    local name=$1 want=$2 pattern=$3 rc=0
-    shift 3
-    "$@" >/dev/null 2>"$T/err" || rc=$?
-    if [[ $rc != "$want" ]] || ! grep -q -- "$pattern" "$T/err"; then
-        bad "$name: exit $rc, stderr: $(cat "$T/err")"
-    else
-        ok
-    fi
-}
 R=("$Y" render -q --zpl --label-mm 50x30)
-expect "-s 12: ^BQ magnifies 1..10" 2 "BQ" "${R[@]}" -s 12 "$T/pay.txt" -o "$T/x.zpl"
+expect_error "-s 12: ^BQ magnifies 1..10" 2 "BQ" "${R[@]}" -s 12 "$T/pay.txt" -o "$T/x.zpl"
 check "-s 12 wrote nothing" test ! -e "$T/x.zpl"
-expect "--zpl -f svg" 2 "format" "${R[@]}" -f svg "$T/pay.txt" -o "$T/x.zpl"
-expect "--zpl -f pbm" 2 "format" "${R[@]}" -f pbm "$T/pay.txt" -o "$T/x.zpl"
-expect "--zpl Micro QR" 2 "Micro QR" "${R[@]}" --symbol microqr "$T/short.txt" -o "$T/x.zpl"
-expect "--zpl --dpi 250" 2 "250 dpi" "${R[@]}" --dpi 250 "$T/pay.txt" -o "$T/x.zpl"
-expect "--zpl 250 mm wide" 2 "wider than any Zebra" "$Y" render -q --zpl --label-mm 250x30 \
+expect_error "--zpl -f svg" 2 "format" "${R[@]}" -f svg "$T/pay.txt" -o "$T/x.zpl"
+expect_error "--zpl -f pbm" 2 "format" "${R[@]}" -f pbm "$T/pay.txt" -o "$T/x.zpl"
+expect_error "--zpl Micro QR" 2 "Micro QR" "${R[@]}" --symbol microqr "$T/short.txt" -o "$T/x.zpl"
+expect_error "--zpl --dpi 250" 2 "250 dpi" "${R[@]}" --dpi 250 "$T/pay.txt" -o "$T/x.zpl"
+expect_error "--zpl 250 mm wide" 2 "wider than any Zebra" "$Y" render -q --zpl --label-mm 250x30 \
     "$T/pay.txt" -o "$T/x.zpl"
-expect "--zpl QR turned" 2 "upright" "${R[@]}" --rotate 90 "$T/pay.txt" -o "$T/x.zpl"
+expect_error "--zpl QR turned" 2 "upright" "${R[@]}" --rotate 90 "$T/pay.txt" -o "$T/x.zpl"
 check "no refused run left a file" test ! -e "$T/x.zpl"
 expect_status "-s 10 is the largest QR module" 0 "$Y" render -q --zpl --label-mm 100x100 -s 10 \
     --range 0:1 "$T/pay.txt" -o "$T/s10.zpl"

@@ -31,6 +31,18 @@ expect_status() {
     head -5 "$T/out" "$T/err" >&2
   fi
 }
+# expect_error NAME STATUS PATTERN CMD...: CMD must exit with STATUS and
+# print a stderr line matching PATTERN (grep).
+expect_error() {
+  local name=$1 want=$2 pattern=$3 rc=0
+  shift 3
+  "$@" >/dev/null 2>"$T/err" || rc=$?
+  if [[ $rc != "$want" ]] || ! grep -q -- "$pattern" "$T/err"; then
+    bad "$name: exit $rc, stderr: $(cat "$T/err")"
+  else
+    ok
+  fi
+}
 # same NAME GOT WANT: string equality.
 same() { if [ "$2" == "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
 # contains NAME FILE TEXT: FILE must contain TEXT.
