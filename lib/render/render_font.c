@@ -207,7 +207,7 @@ const char *yr_font_family(const yr_font *font)
 /* The character at s[*i], moving *i past it; -1 for bytes that are not
  * UTF-8 (a stray or missing continuation, an overlong form, a surrogate,
  * beyond U+10FFFF), moving *i one byte. */
-static int32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
+int32_t yr_utf8_next(const unsigned char *s, size_t len, size_t *i)
 {
     unsigned c = s[*i];
     uint32_t cp, min;
@@ -288,7 +288,7 @@ static int walk_next(yr_font *f, walk *w)
     if (w->i >= w->len)
         return 0;
     w->at = w->i;
-    w->cp = utf8_next(w->s, w->len, &w->i);
+    w->cp = yr_utf8_next(w->s, w->len, &w->i);
     charinfo ci = w->cp >= 0 ? char_info(f, (uint32_t)w->cp) : (charinfo){0, 0};
     w->gid = (uint32_t)ci.gid;
     if (w->gid && w->prev && f->kerning) {

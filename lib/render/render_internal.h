@@ -44,6 +44,9 @@ typedef struct yr_symbol {
     size_t cap;
 } yr_symbol;
 void yr_symbol_free(yr_symbol *s);
+/* Makes *mem (*cap bytes allocated) hold need zero bytes, reusing it when
+ * it is large enough: symbols and bitmaps are reused row after row. */
+int yr_zeroed(unsigned char **mem, size_t *cap, size_t need);
 /* Sizes s to w x h modules, all light; YIMA_E_NOMEM. */
 int yr_symbol_reset(yr_symbol *s, int w, int h);
 /* dst = src turned deg (0, 90, 180, 270) clockwise; dst != src. */
@@ -98,6 +101,11 @@ int yr_dmtx_cols(int size);
 int yr_dmtx_rows(int size);
 
 /* ---- text: render_font.c ---------------------------------------------- */
+
+/* The character at s[*i], moving *i past it; -1 for bytes that are not
+ * UTF-8 (stray or missing continuations, overlong forms, surrogates,
+ * beyond U+10FFFF), moving *i one byte. */
+int32_t yr_utf8_next(const unsigned char *s, size_t len, size_t *i);
 
 /* A font face opened through fontconfig by family name. One per worker
  * thread: FreeType faces are not shared between threads. */

@@ -403,23 +403,10 @@ int yr_pdf_page(const yima_render_options *opt, const yr_plan *plans, const yr_s
  * (titles are file names and arguments: anything may come). */
 static uint32_t next_cp(const unsigned char **p, const unsigned char *end)
 {
-    const unsigned char *s = *p;
-    unsigned n = s[0] < 0x80 ? 0 : s[0] >= 0xc2 && s[0] < 0xe0 ? 1 : s[0] >= 0xe0 && s[0] < 0xf0 ? 2
-                                 : s[0] >= 0xf0 && s[0] < 0xf5 ? 3 : 4;
-    uint32_t cp = n == 0 ? s[0] : s[0] & (0x3f >> n);
-    *p = s + 1;
-    if (n == 4 || (size_t)(end - s) <= n)
-        return n ? 0xfffd : cp;
-    for (unsigned i = 1; i <= n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0xfffd;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    static const uint32_t least[4] = {0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-        return 0xfffd;
-    *p = s + 1 + n;
-    return cp;
+    size_t i = 0;
+    int32_t cp = yr_utf8_next(*p, (size_t)(end - *p), &i);
+    *p += i;
+    return cp < 0 ? 0xfffd : (uint32_t)cp;
 }
 
 static int is_plain_ascii(const char *s)

@@ -25,19 +25,12 @@ void yr_bitmap_free(yr_bitmap *bm)
 
 int yr_bitmap_reset(yr_bitmap *bm, int w, int h)
 {
-    size_t stride = ((size_t)w + 7) / 8, need = stride * (size_t)h;
-    if (need > bm->cap) {
-        unsigned char *p = realloc(bm->px, need);
-        if (!p)
-            return YIMA_E_NOMEM;
-        bm->px = p;
-        bm->cap = need;
-    }
+    size_t stride = ((size_t)w + 7) / 8;
+    if (yr_zeroed(&bm->px, &bm->cap, stride * (size_t)h))
+        return YIMA_E_NOMEM;
     bm->w = w;
     bm->h = h;
     bm->stride = stride;
-    if (need)
-        memset(bm->px, 0, need);
     return YIMA_OK;
 }
 

@@ -77,16 +77,23 @@ static uint64_t field_number(yima_field f, uint64_t fallback)
     return v;
 }
 
-/* The serial of a yima code (compact or GS1), or an empty field. */
-static yima_field code_serial(yima_field code, yima_code_info *info)
+/* A row's code, parsed once: whether it is a well-formed yima code
+ * (compact or GS1), and its serial (an empty field when it has none). */
+typedef struct row_code {
+    int ok;
+    yima_field serial;
+    yima_code_info info;
+} row_code;
+
+static void parse_code(yima_field code, row_code *c)
 {
-    if (!code.ptr || code.len >= YIMA_CODE_MAX ||
-        yima_code_parse(code.ptr, code.len, info) != YIMA_S_OK)
-        return (yima_field){NULL, 0};
-    if (info->gs1)
-        return info->serial[0] ? (yima_field){info->serial, strlen(info->serial)}
-                               : (yima_field){NULL, 0};
-    return (yima_field){code.ptr + info->serial_offset, (size_t)info->serial_len};
+    c->ok = code.ptr && code.len < YIMA_CODE_MAX &&
+            yima_code_parse(code.ptr, code.len, &c->info) == YIMA_S_OK;
+    c->serial = (yima_field){NULL, 0};
+    if (c->ok && c->info.gs1 && c->info.serial[0])
+        c->serial = (yima_field){c->info.serial, strlen(c->info.serial)};
+    else if (c->ok && !c->info.gs1)
+        c->serial = (yima_field){code.ptr + c->info.serial_offset, (size_t)c->info.serial_len};
 }
 
 /* What the symbol carries: the payload (else the code), or the inner code. */
@@ -106,30 +113,28 @@ static int symbol_field(const run *r, const yima_row *row, yima_field *f, yima_e
 
 /* The readable code: a GS1 element string's HRI form, the code column of a
  * well-formed yima code, else what the symbol carries. */
-static yima_field readable(const run *r, const yima_row *row, const yr_payload *p, yima_field carried)
+static yima_field readable(const run *r, const yima_row *row, const row_code *c,
+                           const yr_payload *p, yima_field carried)
 {
-    yima_code_info info;
     if (p->gs1)
         return (yima_field){p->hri, p->hri_len};
     if (r->opt.column == YIMA_COLUMN_PAYLOAD && row->code.ptr && row->code.len < YIMA_CODE_MAX &&
-        (row->code.ptr[0] == '(' ||
-         yima_code_parse(row->code.ptr, row->code.len, &info) == YIMA_S_OK))
+        (row->code.ptr[0] == '(' || c->ok))
         return row->code;
     return carried;
 }
 
 /* Expands every text line of the label in slot k; texts and lens point
  * into the worker's buffers. */
-static int expand_texts(run *r, worker *w, unsigned k, const yima_row *row, yima_field carried,
-                        uint64_t pos, const char **texts, size_t *lens, yima_err *err)
+static int expand_texts(run *r, worker *w, unsigned k, const yima_row *row, const row_code *c,
+                        yima_field carried, uint64_t pos, const char **texts, size_t *lens,
+                        yima_err *err)
 {
     yr_fieldset f = {.names = r->tpl.columns};
-    yima_code_info info;
     char index[24];
-    uint64_t idx = field_number(row->index, pos);
-    snprintf(index, sizeof index, "%" PRIu64, idx);
-    f.v[YR_FIELD_CODE] = readable(r, row, &w->pl, carried);
-    f.v[YR_FIELD_SERIAL] = code_serial(row->code, &info);
+    snprintf(index, sizeof index, "%" PRIu64, field_number(row->index, pos));
+    f.v[YR_FIELD_CODE] = readable(r, row, c, &w->pl, carried);
+    f.v[YR_FIELD_SERIAL] = c->serial;
     f.v[YR_FIELD_INDEX] = (yima_field){index, strlen(index)};
     f.v[YR_FIELD_PAYLOAD] = carried;
     f.v[YR_FIELD_LEVEL] = row->level;
@@ -167,12 +172,10 @@ static int encode(run *r, worker *w, unsigned k, yima_err *err)
 /* A file name: the code's serial (YIMA_NAME_SERIAL, when the code parses)
  * or the row's index (gen's index column, else its 0-based position), with
  * the level before it for cases and pallets; pages are page-N from 1. */
-static void file_name(const run *r, uint64_t n, const yima_row *row, int page, char *name,
-                      size_t size)
+static void file_name(const run *r, uint64_t n, const yima_row *row, yima_field serial, int page,
+                      char *name, size_t size)
 {
-    yima_code_info info;
     const char *ext = r->per_page ? "png" : yima_imgfmt_name(r->opt.format);
-    yima_field serial = row ? code_serial(row->code, &info) : (yima_field){NULL, 0};
     if (page)
         snprintf(name, size, "page-%05" PRIu64 ".png", n + 1);
     else if (r->opt.naming == YIMA_NAME_SERIAL && serial.ptr)
@@ -225,20 +228,20 @@ static int flush_page(run *r, worker *w, yima_job *job, uint64_t page, unsigned 
     }
     w->img.len = 0;
     int rc = yr_png_page(&r->opt, w->plans, w->syms, n, w->font, &w->bm, &w->img, err);
-    file_name(r, page, NULL, 1, name, sizeof name);
+    file_name(r, page, NULL, (yima_field){NULL, 0}, 1, name, sizeof name);
     return rc ? rc : emit(r, job, name, &w->img, err);
 }
 
 /* Draws the label of slot 0 alone: an image, or a ZPL label. */
-static int lone_label(run *r, worker *w, yima_job *job, const yima_row *row, uint64_t pos,
-                      yima_err *err)
+static int lone_label(run *r, worker *w, yima_job *job, const yima_row *row,
+                      const row_code *c, uint64_t pos, yima_err *err)
 {
     char name[160];
     if (r->opt.pack == YIMA_PACK_ZPL)
         return yr_zpl_label(&r->opt, &w->plans[0], &w->pl, r->size, w->font, &job->out, err);
     w->img.len = 0;
     int rc = yr_image(&r->opt, &w->plans[0], &w->syms[0], w->font, &w->bm, &w->img, err);
-    file_name(r, pos, row, 0, name, sizeof name);
+    file_name(r, pos, row, c->serial, 0, name, sizeof name);
     return rc ? rc : emit(r, job, name, &w->img, err);
 }
 
@@ -250,6 +253,7 @@ static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uin
     const char *texts[YIMA_TEXT_LINES_MAX];
     size_t lens[YIMA_TEXT_LINES_MAX];
     yima_field carried;
+    row_code c;
     unsigned k = r->per_page ? (unsigned)((pos - r->opt.range_start) % r->per_page) : 0;
     int rc = symbol_field(r, row, &carried, err);
     if (rc)
@@ -257,14 +261,18 @@ static int render_row(run *r, worker *w, yima_job *job, const yima_row *row, uin
     if ((rc = yr_payload_prepare(carried.ptr, carried.len, &w->pl, src, lineno, err)) ||
         (rc = yr_check_symbol(&r->opt, &w->pl, src, lineno, err)))
         return rc;
+    c.ok = 0;
+    c.serial = (yima_field){NULL, 0};
+    if (r->tpl.nlines || r->opt.naming == YIMA_NAME_SERIAL) /* else nothing reads it */
+        parse_code(row->code, &c);
     if ((rc = encode(r, w, k, err)) ||
-        (rc = expand_texts(r, w, k, row, carried, pos, texts, lens, err)) ||
+        (rc = expand_texts(r, w, k, row, &c, carried, pos, texts, lens, err)) ||
         (rc = yr_plan_label(&r->opt, w->font, &w->syms[k], texts, lens, r->tpl.nlines,
                             &w->plans[k], err)))
         return rc == YIMA_E_NOMEM ? rc : yr_at_line(err, src, lineno);
     job->stat[ST_SYMBOLS]++;
     if (!r->per_page)
-        return lone_label(r, w, job, row, pos, err);
+        return lone_label(r, w, job, row, &c, pos, err);
     if (k + 1 == r->per_page)
         return flush_page(r, w, job, pos / r->per_page, k + 1, err);
     return YIMA_OK;

@@ -267,25 +267,19 @@ static int make_dir(const char *dir, yima_err *err)
     return YIMA_OK;
 }
 
-/* The hash (BLAKE2b-256, hex) of gen's manifest beside the first input. */
+/* The hash (BLAKE2b-256, hex) of gen's manifest beside the first input;
+ * name and hex stay empty when it has none. */
 static void manifest_of(const run *r, char *name, size_t name_cap, char hex[65])
 {
-    unsigned char buf[4096], h[32];
-    crypto_generichash_state st;
+    unsigned char h[YIMA_HASH_BYTES];
+    yima_err ignored;
     hex[0] = name[0] = '\0';
     if (!r->ninputs || !strcmp(r->inputs[0], "-") ||
-        (size_t)snprintf(name, name_cap, "%s.manifest", r->inputs[0]) >= name_cap)
-        return;
-    FILE *f = fopen(name, "rb");
-    if (!f) {
+        (size_t)snprintf(name, name_cap, "%s.manifest", r->inputs[0]) >= name_cap ||
+        yima_hash_file(name, h, NULL, &ignored)) {
         name[0] = '\0';
         return;
     }
-    crypto_generichash_init(&st, NULL, 0, sizeof h);
-    for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;)
-        crypto_generichash_update(&st, buf, n);
-    crypto_generichash_final(&st, h, sizeof h);
-    fclose(f);
     sodium_bin2hex(hex, 65, h, sizeof h);
 }
 

@@ -15,21 +15,28 @@ void yr_symbol_free(yr_symbol *s)
     memset(s, 0, sizeof *s);
 }
 
+int yr_zeroed(unsigned char **mem, size_t *cap, size_t need)
+{
+    if (need > *cap) {
+        unsigned char *m = realloc(*mem, need);
+        if (!m)
+            return YIMA_E_NOMEM;
+        *mem = m;
+        *cap = need;
+    }
+    if (need)
+        memset(*mem, 0, need);
+    return YIMA_OK;
+}
+
 int yr_symbol_reset(yr_symbol *s, int w, int h)
 {
     if (w < 1 || h < 1)
         return YIMA_E_DATA;
-    size_t need = (size_t)w * (size_t)h;
-    if (need > s->cap) {
-        unsigned char *m = realloc(s->mod, need);
-        if (!m)
-            return YIMA_E_NOMEM;
-        s->mod = m;
-        s->cap = need;
-    }
+    if (yr_zeroed(&s->mod, &s->cap, (size_t)w * (size_t)h))
+        return YIMA_E_NOMEM;
     s->w = w;
     s->h = h;
-    memset(s->mod, 0, need);
     return YIMA_OK;
 }
 
