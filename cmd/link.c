@@ -29,14 +29,17 @@ static const char help_options[] =
     "      --batch N            events per commit with --sync normal    [Default: 100000]\n"
     "      --realtime, --bulk   apply each line as it arrives, or in blocks\n"
     "                                                 [Default: realtime if stdin is a pipe]\n"
-    "      --rejects FILE       rejected events: LINE, reason, event    [Default: stderr]\n"
+    "      --rejects FILE       append rejected events: LINE, reason, event [Default: stderr]\n"
     "      --source NAME        event id prefix of lines without @id    [Default: file name]\n"
     "      --id ID              event id of a hand command              [Default: random]\n"
     "  -j, --threads N          threads verifying codes (0 = all cores) [Default: 0]\n"
     "      --json               trace and stats as JSON                 [Default: text]\n"
     "  -f, --format FMT         export format: tsv or epcis             [Default: tsv]\n"
     "  -o, --output FILE        export file, written atomically         [Default: stdout]\n"
-    "      --force              replace an existing output file         [Default: off]\n"
+    "      --force              replace an existing output file; start --rejects afresh\n"
+    "                                                                   [Default: off]\n"
+    "      --tz OFFSET          UTC offset of times naming none (Z, +08:00)\n"
+    "                                                   [Default: none, such times refused]\n"
     "      --from TIME          export events at or after TIME          [Default: all]\n"
     "      --to TIME            export events before TIME               [Default: all]\n"
     "      --lot LOT            export events touching this lot         [Default: all]\n"
@@ -50,7 +53,7 @@ static const char help_options[] =
 
 enum { O_PACK = 256, O_MAX, O_MOVE, O_REQ, O_SYNC, O_BATCH, O_RT, O_BULK, O_REJECTS, O_SOURCE,
        O_ID, O_JSON, O_FORCE, O_FROM, O_TO, O_LOT, O_SUBTREE, O_GCP, O_READ_POINT,
-       O_LOCATION };
+       O_LOCATION, O_TZ };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"template", 1, 0, 't'},
@@ -61,10 +64,13 @@ static const struct option longopts[] = {
     {"json", 0, 0, O_JSON}, {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'},
     {"force", 0, 0, O_FORCE}, {"from", 1, 0, O_FROM}, {"to", 1, 0, O_TO}, {"lot", 1, 0, O_LOT},
     {"subtree", 1, 0, O_SUBTREE}, {"gcp-length", 1, 0, O_GCP},
-    {"read-point", 1, 0, O_READ_POINT}, {"location", 1, 0, O_LOCATION}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"read-point", 1, 0, O_READ_POINT}, {"location", 1, 0, O_LOCATION}, {"tz", 1, 0, O_TZ},
+    {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
     const char *store, *id;
+    const char *from, *to;  /* export bounds, read once --tz is known */
+    int tz;                 /* --tz in minutes, or YIMA_LINK_TZ_NONE */
     yima_keyring *ring;
     int nkeys, json, quiet;
     yima_link_import_options imp;
@@ -88,10 +94,12 @@ static int add_key(args *a, const char *path, int secret)
     return 0;
 }
 
-static int opt_time(const char *opt, const char *text, int64_t *ms)
+/* An export bound; --tz gives the offset of one that names none. */
+static int opt_time(const args *a, const char *opt, const char *text, int64_t *ms)
 {
-    if (yima_link_parse_time(text, strlen(text), ms, NULL))
-        return usage_error("link", "%s: '%s' is not a date or RFC 3339 time", opt, text);
+    yima_err err;
+    if (text && yima_link_parse_time(text, strlen(text), a->tz, ms, NULL, &err))
+        return usage_error("link", "%s: %s", opt, err.msg);
     return 0;
 }
 
@@ -131,8 +139,14 @@ static int parse_opt(void *ctx, int c, const char *v)
         return 0;
     case 'o': a->exp.output = v; return 0;
     case O_FORCE: a->imp.force = a->exp.force = 1; return 0;
-    case O_FROM: return opt_time("--from", v, &a->exp.time_from);
-    case O_TO: return opt_time("--to", v, &a->exp.time_to);
+    case O_FROM: a->from = v; return 0;
+    case O_TO: a->to = v; return 0;
+    case O_TZ:
+        if (yima_link_parse_tz(v, &a->tz))
+            return usage_error("link", "--tz: '%s' is not a UTC offset (Z, +08:00, -05:30); "
+                               "time zone names are not taken", v);
+        a->imp.tz = v;
+        return 0;
     case O_LOT: a->exp.lot = v; return 0;
     case O_SUBTREE: a->exp.subtree = v; return 0;
     case O_GCP:
@@ -211,7 +225,11 @@ static int do_event(yima_link *s, args *a, const link_command *c, char **argv, i
     const char *fields[n + 1];
     fields[0] = c->name;
     memcpy(fields + 1, argv, (size_t)n * sizeof *argv);
-    return data_error(yima_link_apply(s, &a->imp, a->id, fields, n + 1, &err), &err);
+    int rc = yima_link_apply(s, &a->imp, a->id, fields, n + 1, &err);
+    /* The library names no options; the event id is ours to name. */
+    if (rc == YIMA_E_USAGE && a->id && !strncmp(err.msg, "event id ", 9))
+        return usage_error("link", "--id: %s", err.msg + 9);
+    return data_error(rc, &err);
 }
 
 static int do_trace(yima_link *s, args *a, const link_command *c, char **argv, int n)
@@ -323,7 +341,11 @@ int cmd_link(int argc, char **argv)
     yima_link_export_options_init(&a.exp);
     a.imp.threads = yima_cpu_count();
     a.ring = yima_keyring_create();
+    a.tz = YIMA_LINK_TZ_NONE;
     rc = parse_options("link", argc, argv, "s:p:k:t:j:f:o:qh", longopts, help, parse_opt, &a);
+    if (rc < 0 && (opt_time(&a, "--from", a.from, &a.exp.time_from) ||
+                   opt_time(&a, "--to", a.to, &a.exp.time_to)))
+        rc = EXIT_USAGE;
     if (rc < 0) {
         const link_command *c = pick_command(&a, argc, argv);
         if (!c)

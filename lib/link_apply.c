@@ -381,26 +381,35 @@ static int apply_replace(applier *a, const char *id, size_t id_len)
     return rc ? rc : add_evcode(a, seq, o->id, o->parent);
 }
 
-/* Whether the store knows an event id: as an applied event or a recorded
- * refusal, with this event's content (a re-run) or another's (a clash). */
-enum { ID_NEW, ID_SAME, ID_TAKEN };
+/* Whether the store knows an event id: as an applied event (with this
+ * event's content: a re-run, or another's: a clash), or as a recorded
+ * refusal (the same two ways). */
+enum { ID_NEW, ID_SAME, ID_TAKEN, ID_REFUSED };
+
+/* Looks id up with statement q (digest in column digest_col); on a
+ * refusal of this event its recorded reason goes to err. */
+static int find_in(applier *a, int q, int digest_col, const char *id, size_t id_len, int *found)
+{
+    sqlite3_stmt *st = lk_stmt(a->s, q);
+    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return YIMA_OK;
+    if (rc != SQLITE_ROW)
+        return db_fail(a, "looking up an event id");
+    int same = (uint64_t)sqlite3_column_int64(st, digest_col) == a->ev->digest;
+    *found = !same ? ID_TAKEN : q == Q_EVENT_GET ? ID_SAME : ID_REFUSED;
+    /* The reason as recorded: a re-run decides as the first run did. */
+    if (*found == ID_REFUSED)
+        yima_err_set(a->err, YIMA_E_DATA, "%s", (const char *)sqlite3_column_text(st, 1));
+    return YIMA_OK;
+}
 
 static int find_id(applier *a, const char *id, size_t id_len, int *found)
 {
     *found = ID_NEW;
-    for (int q = Q_EVENT_GET; q <= Q_REJECT_GET; q += Q_REJECT_GET - Q_EVENT_GET) {
-        sqlite3_stmt *st = lk_stmt(a->s, q);
-        sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            continue;
-        if (rc != SQLITE_ROW)
-            return db_fail(a, "looking up an event id");
-        int col = q == Q_EVENT_GET ? 1 : 0;
-        *found = (uint64_t)sqlite3_column_int64(st, col) == a->ev->digest ? ID_SAME : ID_TAKEN;
-        return YIMA_OK;
-    }
-    return YIMA_OK;
+    int rc = find_in(a, Q_EVENT_GET, 1, id, id_len, found);
+    return rc || *found != ID_NEW ? rc : find_in(a, Q_REJECT_GET, 0, id, id_len, found);
 }
 
 static int dispatch(applier *a, const char *id, size_t id_len)
@@ -467,6 +476,8 @@ int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, con
     rc = find_id(&a, id, id_len, &found);
     if (!rc && found == ID_NEW)
         rc = apply_new(&a, id, id_len);
+    else if (!rc && found == ID_REFUSED) /* err holds the recorded reason */
+        rc = YIMA_E_DATA;
     else if (!rc && found == ID_TAKEN) /* not recorded: the id is another event's */
         rc = REFUSE(&a, "event id '%.*s' was already used by a different event", (int)id_len, id);
     *skipped = !rc && found == ID_SAME;

@@ -21,6 +21,7 @@ struct lk_parser {
     char *prefix, *suffix; /* the template around {code}, or NULL */
     int gcp_len;           /* lk_parser_context */
     const char *read_point, *location;
+    int tz;                /* lk_parser_tz */
 };
 
 int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *template_text,
@@ -30,6 +31,7 @@ int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *temp
     if (!p)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     p->ring = ring;
+    p->tz = YIMA_LINK_TZ_NONE;
     int rc = yima_rowparser_create(&p->rows, "", 0, template_text, err);
     if (!rc && template_text) {
         const char *slot = strstr(template_text, "{code}");
@@ -51,6 +53,11 @@ void lk_parser_context(lk_parser *p, int gcp_len, const char *read_point, const 
     p->gcp_len = gcp_len;
     p->read_point = read_point;
     p->location = location;
+}
+
+void lk_parser_tz(lk_parser *p, int tz)
+{
+    p->tz = tz;
 }
 
 void lk_parser_free(lk_parser *p)
@@ -436,9 +443,7 @@ static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event
     /* A GS1 case or pallet (SSCC) has no product or lot of its own. */
     if (type == LK_COMMISSION && (!ev->arg[0] || !ev->arg[1]) && !(first.gs1 && first.sscc[0]))
         return REFUSE(err, "COMMISSION needs a product and a lot");
-    int64_t ms;
-    if (type == LK_COMMISSION && ev->arg[2] &&
-        (ev->arg_len[2] != 10 || yima_link_parse_time(ev->arg[2], 10, &ms, NULL)))
+    if (type == LK_COMMISSION && ev->arg[2] && !lk_is_date(ev->arg[2], ev->arg_len[2]))
         return REFUSE(err, "expiry '%.*s' is not a date (YYYY-MM-DD)",
                       (int)(ev->arg_len[2] > 40 ? 40 : ev->arg_len[2]), ev->arg[2]);
     if ((rc = check_levels(ev, err)) || (rc = check_duplicates(p, ev, err)))
@@ -449,12 +454,71 @@ static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event
     return YIMA_OK;
 }
 
-static int set_time(lk_event *ev, const char *s, size_t n, yima_err *err)
+static int set_time(const lk_parser *p, lk_event *ev, const char *s, size_t n, yima_err *err)
 {
-    if (yima_link_parse_time(s, n, &ev->time_ms, &ev->tz))
-        return REFUSE(err, "time '%.*s' is not RFC 3339 (2024-05-01T08:00:00+08:00)",
-                      (int)(n > 40 ? 40 : n), s);
+    yima_err why;
+    if (yima_link_parse_time(s, n, p->tz, &ev->time_ms, &ev->tz, &why))
+        return REFUSE(err, "time %s", why.msg);
     ev->has_time = 1;
+    return YIMA_OK;
+}
+
+const char *lk_control_name(unsigned char c, char out[24])
+{
+    if (c >= 0x20 && c != 0x7f)
+        return NULL;
+    if (c == '\t' || c == '\n' || c == '\r')
+        return c == '\t' ? "a TAB" : c == '\n' ? "a newline" : "a carriage return";
+    snprintf(out, 24, "a control byte 0x%02x", c);
+    return out;
+}
+
+void lk_escape_controls(yima_err *err)
+{
+    char out[sizeof err->msg], byte[24];
+    size_t n = 0;
+    if (!err)
+        return;
+    for (const char *s = err->msg; *s && n + 5 < sizeof out; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!lk_control_name(c, byte))
+            out[n++] = (char)c;
+        else if (c == '\t' || c == '\n' || c == '\r')
+            n += (size_t)snprintf(out + n, 3, "\\%c", c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+        else
+            n += (size_t)snprintf(out + n, 5, "\\x%02x", c);
+    }
+    out[n] = '\0';
+    memcpy(err->msg, out, n + 1);
+}
+
+/* A hand-entered or JSON field holding a control character is refused
+ * before it can reach the store, where a TAB or newline would break the
+ * TSV export and the rejects file. A code may hold GS, which separates a
+ * raw GS1 element string's fields. The reason quotes the field; the
+ * caller escapes it (lk_escape_controls). */
+static int check_controls(int type, const yima_field *f, int n, yima_err *err)
+{
+    static const char *const arg_names[][3] = {[LK_COMMISSION] = {"product", "lot", "expiry"},
+                                               [LK_DECOMMISSION] = {"reason"}};
+    int ncodes = type == LK_COMMISSION || type == LK_DECOMMISSION ? 1 : n;
+    char role[32], byte[24];
+    for (int i = 0; i < n; i++) {
+        const char *name = NULL;
+        for (size_t k = 0; k < f[i].len && !name; k++)
+            if (!(i < ncodes && f[i].ptr[k] == YIMA_GS1_GS))
+                name = lk_control_name((unsigned char)f[i].ptr[k], byte);
+        if (!name)
+            continue;
+        if (i < ncodes)
+            role_name(type, i, role, sizeof role);
+        else if (i - ncodes < 3 && arg_names[type][i - ncodes])
+            snprintf(role, sizeof role, "%s", arg_names[type][i - ncodes]);
+        else
+            continue; /* a field too many: the arity check names it */
+        return REFUSE(err, "%s '%.*s' holds %s; no field may hold a control character", role,
+                      (int)(f[i].len > 60 ? 60 : f[i].len), f[i].ptr, name);
+    }
     return YIMA_OK;
 }
 
@@ -469,7 +533,8 @@ static int has_control(const char *s, size_t n)
 
 /* Leading "@ID" and TIME fields, then TYPE; *first is the index of the
  * first argument. */
-static int head(const yima_field *f, int n, lk_event *ev, int *first, yima_err *err)
+static int head(const lk_parser *p, const yima_field *f, int n, lk_event *ev, int *first,
+                yima_err *err)
 {
     int i = 0, rc;
     if (i < n && f[i].len > 0 && f[i].ptr[0] == '@') {
@@ -480,7 +545,7 @@ static int head(const yima_field *f, int n, lk_event *ev, int *first, yima_err *
         i++;
     }
     if (i < n && f[i].len > 0 && f[i].ptr[0] >= '0' && f[i].ptr[0] <= '9') {
-        if ((rc = set_time(ev, f[i].ptr, f[i].len, err)))
+        if ((rc = set_time(p, ev, f[i].ptr, f[i].len, err)))
             return rc;
         i++;
     }
@@ -586,13 +651,14 @@ static int json_event(lk_parser *p, json_t *obj, lk_event *ev, yima_err *err)
     }
     if ((v = json_object_get(obj, "time")) && !json_is_string(v))
         return REFUSE(err, "\"time\" must be a string");
-    if (v && (rc = set_time(ev, json_string_value(v), json_string_length(v), err)))
+    if (v && (rc = set_time(p, ev, json_string_value(v), json_string_length(v), err)))
         return rc;
     for (int i = 0; i < 5 && json_keys[ev->type][i] && !rc; i++) {
         rc = json_collect(p, obj, json_keys[ev->type][i], &n, err);
         if (!rc && i == 0)
             rc = json_collect(p, obj, "child", &n, err);
     }
+    rc = rc ? rc : check_controls(ev->type, p->fields, n, err);
     return rc ? rc : build(p, ev->type, p->fields, n, ev, err);
 }
 
@@ -621,7 +687,7 @@ static int start_event(lk_parser *p, lk_event *ev, size_t len, yima_err *err)
     return YIMA_OK;
 }
 
-int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, yima_err *err)
+static int parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, yima_err *err)
 {
     int n, first, rc;
     ev->type = 0; /* a blank or comment line */
@@ -641,12 +707,22 @@ int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, yima_err *
         if ((unsigned char)line[k] < 0x20 && line[k] != '\t' && line[k] != YIMA_GS1_GS)
             return REFUSE(err, "binary data (byte 0x%02x at column %zu), not text",
                           (unsigned char)line[k], k + 1);
-    if ((rc = split_tabs(p, line, len, &n, err)) || (rc = head(p->fields, n, ev, &first, err)))
+    if ((rc = split_tabs(p, line, len, &n, err)) ||
+        (rc = head(p, p->fields, n, ev, &first, err)))
         return rc;
     return build(p, ev->type, p->fields + first, n - first, ev, err);
 }
 
-int lk_parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev, yima_err *err)
+int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, yima_err *err)
+{
+    int rc = parse_line(p, line, len, ev, err);
+    if (rc == YIMA_E_DATA)
+        lk_escape_controls(err);
+    return rc;
+}
+
+static int parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev,
+                        yima_err *err)
 {
     size_t total = 0;
     int first;
@@ -658,9 +734,18 @@ int lk_parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev
         return rc;
     for (int i = 0; i < n; i++)
         p->fields[i] = (yima_field){arena_copy(p, fields[i], strlen(fields[i])), strlen(fields[i])};
-    if ((rc = head(p->fields, n, ev, &first, err)))
+    if ((rc = head(p, p->fields, n, ev, &first, err)) ||
+        (rc = check_controls(ev->type, p->fields + first, n - first, err)))
         return rc;
     return build(p, ev->type, p->fields + first, n - first, ev, err);
+}
+
+int lk_parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev, yima_err *err)
+{
+    int rc = parse_fields(p, fields, n, ev, err);
+    if (rc == YIMA_E_DATA)
+        lk_escape_controls(err);
+    return rc;
 }
 
 int lk_code_lookup_text(lk_parser *p, const char *text, size_t len, lk_code *c, yima_err *err)

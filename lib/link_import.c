@@ -55,7 +55,7 @@ typedef struct importer {
     yima_buf carry;       /* realtime: the unfinished last line */
     uint64_t next_line;   /* realtime: number of the next line (1-based, as in bulk) */
     char **names;         /* event-id source name of each input */
-    yima_out *rejects;
+    lk_rejects *rejects;
     yima_link_summary *sum;
     uint64_t in_batch;
     uint64_t applied;     /* events applied in the open transaction, not yet in sum */
@@ -279,15 +279,8 @@ static int report_reject(importer *im, const char *src, uint64_t line, const cha
         yima_link_reject r = {src, line, reason, raw, raw_len};
         im->opt->on_reject(im->opt->reject_ctx, &r);
     }
-    if (!im->rejects)
-        return YIMA_OK;
-    char head[300];
-    int n = snprintf(head, sizeof head, "%s:%llu\t", src, (unsigned long long)line);
-    int rc = yima_out_write(im->rejects, head, (size_t)n, err);
-    rc = rc ? rc : yima_out_write(im->rejects, reason, strlen(reason), err);
-    rc = rc ? rc : yima_out_write(im->rejects, "\t", 1, err);
-    rc = rc ? rc : yima_out_write(im->rejects, raw, raw_len, err);
-    return rc ? rc : yima_out_write(im->rejects, "\n", 1, err);
+    return im->rejects ? lk_rejects_write(im->rejects, src, line, reason, raw, raw_len, err)
+                       : YIMA_OK;
 }
 
 /* Commits the open batch: only now do its events count as applied, since
@@ -368,13 +361,27 @@ static int write_job(void *ctx, yima_job *job, yima_err *err)
     return YIMA_OK;
 }
 
+/* The offset of event times that name none: the station's, or none. */
+static int default_tz(const yima_link_import_options *opt)
+{
+    int tz;
+    return opt->tz && yima_link_parse_tz(opt->tz, &tz) == YIMA_OK ? tz : YIMA_LINK_TZ_NONE;
+}
+
+/* What every event of this import or hand station takes from its options. */
+static void parser_context(lk_parser *p, const yima_link_import_options *opt)
+{
+    lk_parser_context(p, opt->gcp_len, opt->read_point, opt->location);
+    lk_parser_tz(p, default_tz(opt));
+}
+
 static void *worker_init(void *ctx)
 {
     importer *im = ctx;
     lk_parser *p = NULL;
     yima_err e;
     if (lk_parser_create(&p, im->opt->ring, im->opt->template_text, &e) == YIMA_OK)
-        lk_parser_context(p, im->opt->gcp_len, im->opt->read_point, im->opt->location);
+        parser_context(p, im->opt);
     return p;
 }
 
@@ -405,9 +412,13 @@ static int wants_realtime(const yima_link_import_options *opt, const char *const
     return n == 1 && is_stdin(inputs[0]) && fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
-/* The station's GS1 context: checked once, before any event. */
+/* The station's context (GS1, time zone): checked once, before any event. */
 static int check_context(const yima_link_import_options *opt, yima_err *err)
 {
+    int tz;
+    if (opt->tz && yima_link_parse_tz(opt->tz, &tz))
+        return yima_err_set(err, YIMA_E_USAGE, "UTC offset '%.40s' is not Z or +HH:MM",
+                            opt->tz);
     if (opt->gcp_len != 0 && (opt->gcp_len < 6 || opt->gcp_len > 12))
         return yima_err_set(err, YIMA_E_USAGE, "company prefix length %d is not 6 to 12",
                             opt->gcp_len);
@@ -446,7 +457,7 @@ static int setup(importer *im, yima_err *err)
     if (!rc && !im->realtime)
         rc = lk_exec(im->s, "PRAGMA cache_size=-524288", err);
     if (!rc && opt->rejects)
-        rc = yima_out_open(&im->rejects, opt->rejects, opt->force, 0, err);
+        rc = lk_rejects_open(&im->rejects, opt->rejects, opt->force, err);
     return rc;
 }
 
@@ -458,7 +469,7 @@ static void teardown(importer *im)
         free(im->names[i]);
     free(im->names);
     free(im->codes);
-    yima_out_abort(im->rejects);
+    lk_rejects_close(im->rejects, NULL);
 }
 
 int yima_link_import(yima_link *s, const yima_link_import_options *opt,
@@ -487,8 +498,8 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
         rc = commit(&im, err);
     if (rc)
         lk_rollback(s); /* the open batch only: committed batches stay, and count */
-    if (!rc && im.rejects) {
-        rc = yima_out_commit(im.rejects, NULL, err);
+    if (!rc) {
+        rc = lk_rejects_close(im.rejects, err);
         im.rejects = NULL;
     }
     teardown(&im);
@@ -516,6 +527,22 @@ static int apply_hand(yima_link *s, const yima_link_import_options *opt, const l
     return rc;
 }
 
+/* A hand event's id travels in TSV exports and rejects files. */
+static int check_hand_id(const char *id, yima_err *err)
+{
+    char byte[24];
+    for (const char *c = id; c && *c; c++) {
+        const char *name = lk_control_name((unsigned char)*c, byte);
+        if (name) {
+            int rc = yima_err_set(err, YIMA_E_USAGE, "event id '%.60s' holds %s; an id may not "
+                                  "hold a control character", id, name);
+            lk_escape_controls(err);
+            return rc;
+        }
+    }
+    return YIMA_OK;
+}
+
 int yima_link_apply(yima_link *s, const yima_link_import_options *opt, const char *id,
                     const char *const *fields, int nfields, yima_err *err)
 {
@@ -527,9 +554,10 @@ int yima_link_apply(yima_link *s, const yima_link_import_options *opt, const cha
     if (s->mode != YIMA_LINK_WRITE)
         return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
     int rc = check_context(opt, err);
-    if (rc || (rc = lk_parser_create(&p, opt->ring, opt->template_text, err)))
+    if (rc || (rc = check_hand_id(id, err)) ||
+        (rc = lk_parser_create(&p, opt->ring, opt->template_text, err)))
         return rc;
-    lk_parser_context(p, opt->gcp_len, opt->read_point, opt->location);
+    parser_context(p, opt);
     if ((rc = lk_parse_fields(p, fields, nfields, &ev, &why))) {
         lk_parser_free(p);
         return rc == YIMA_E_DATA ? yima_err_set(err, rc, "rejected: %s", why.msg)

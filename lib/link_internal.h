@@ -59,6 +59,14 @@ const char *lk_state_name(int state);
 void lk_format_time(int64_t ms, int tz, char out[96]);
 /* "+08:00" */
 void lk_format_tz(int tz, char out[8]);
+/* 1 if text is a date that exists, "YYYY-MM-DD" (2026-02-30 is not). */
+int lk_is_date(const char *text, size_t len);
+/* The name of control character c for messages ("a TAB", "a newline"),
+ * into out[24]; NULL if c is none (GS counts as one). */
+const char *lk_control_name(unsigned char c, char out[24]);
+/* Rewrites err's message with its control characters escaped (\t, \n,
+ * \r, \xNN), so a reason quoting a field stays one line of one TSV field. */
+void lk_escape_controls(yima_err *err);
 
 /* One code of an event, after extraction, canonicalisation and verification.
  * text and payload are NUL-terminated as well as counted, wherever they
@@ -95,12 +103,23 @@ typedef struct lk_event {
  *   YIMA_OK      applied, or *skipped = 1: the store already holds id with
  *                the same content (a re-run);
  *   YIMA_E_DATA  refused, the reason (no option names) in err; the refusal
- *                is recorded under id so a re-run skips it too, unless id
- *                is taken by a different event;
+ *                is recorded under id, unless id is taken by a different
+ *                event, and a re-run is refused again with the reason
+ *                recorded (the store's state may have changed since);
  *   any other    a store error: the caller rolls the transaction back.
  */
 int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, const char *id,
              size_t id_len, int *skipped, yima_err *err);
+
+/* The rejects file (link_rejects.c): a TSV log of SOURCE:LINE, reason and
+ * the event line, created if missing and appended to, or started afresh. */
+typedef struct lk_rejects lk_rejects;
+int lk_rejects_open(lk_rejects **out, const char *path, int fresh, yima_err *err);
+/* Writes one refused event as one line, in one write. */
+int lk_rejects_write(lk_rejects *r, const char *source, uint64_t line, const char *reason,
+                     const char *raw, size_t raw_len, yima_err *err);
+/* Syncs and closes; NULL is accepted, err may be NULL. */
+int lk_rejects_close(lk_rejects *r, yima_err *err);
 
 /* Per-thread event parser (link_event.c). */
 typedef struct lk_parser lk_parser;
@@ -112,6 +131,9 @@ void lk_parser_free(lk_parser *p);
  * business location (SGLN URIs, checked by the caller; NULL: none) given
  * to every event. The strings are borrowed. */
 void lk_parser_context(lk_parser *p, int gcp_len, const char *read_point, const char *location);
+/* The UTC offset (minutes) of event times that name none; YIMA_LINK_TZ_NONE
+ * (the default) refuses them. */
+void lk_parser_tz(lk_parser *p, int tz);
 /* "YYYY-MM-DD" of an AI 17 date YYMMDD (century 20, day 00: the month's
  * last day) into out[11]. */
 void lk_gs1_date(const char *yymmdd, char out[11]);

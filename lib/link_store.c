@@ -103,7 +103,7 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_EVENT_ADD] = "INSERT INTO events(id, digest, type, time, tz, subject, other, info, "
                     "read_point, location) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [Q_EVCODE_ADD] = "INSERT INTO event_codes(seq, code, prev_parent) VALUES(?1, ?2, ?3)",
-    [Q_REJECT_GET] = "SELECT digest FROM rejects WHERE id = ?1",
+    [Q_REJECT_GET] = "SELECT digest, reason FROM rejects WHERE id = ?1",
     [Q_REJECT_ADD] = "INSERT OR REPLACE INTO rejects(id, digest, reason) VALUES(?1, ?2, ?3)",
     [Q_PAYLOAD] = "UPDATE codes SET payload = ?2 WHERE id = ?1 AND payload IS NULL",
     [Q_EVCODE_CHILDREN] = "INSERT INTO event_codes(seq, code, prev_parent) "
@@ -414,44 +414,107 @@ static int digits(const char *p, int n, int *v)
     return YIMA_OK;
 }
 
-int yima_link_parse_time(const char *p, size_t len, int64_t *ms, int *tz)
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return days[m - 1] + (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+/* "YYYY-MM-DD" at p (10 bytes): 0 a date that exists, 1 shaped like one
+ * but not in the calendar (2026-02-30), -1 not shaped like one. */
+static int read_date(const char *p, int *y, int *m, int *d)
+{
+    if (digits(p, 4, y) || p[4] != '-' || digits(p + 5, 2, m) || p[7] != '-' ||
+        digits(p + 8, 2, d))
+        return -1;
+    return *m >= 1 && *m <= 12 && *d >= 1 && *d <= days_in_month(*y, *m) ? 0 : 1;
+}
+
+int lk_is_date(const char *text, size_t len)
+{
+    int y, m, d;
+    return len == 10 && read_date(text, &y, &m, &d) == 0;
+}
+
+int yima_link_parse_tz(const char *text, int *minutes)
+{
+    int oh, om;
+    size_t n = strlen(text);
+    if (n == 1 && (text[0] == 'Z' || text[0] == 'z')) {
+        *minutes = 0;
+        return YIMA_OK;
+    }
+    if (n != 6 || (text[0] != '+' && text[0] != '-') || digits(text + 1, 2, &oh) ||
+        text[3] != ':' || digits(text + 4, 2, &om) || oh > 14 || om > 59)
+        return YIMA_E_DATA;
+    *minutes = (text[0] == '-' ? -1 : 1) * (oh * 60 + om);
+    return YIMA_OK;
+}
+
+/* "THH:MM:SS[.frac]" at *p, moving *p past it. */
+static int read_clock(const char **p, const char *end, int *h, int *mi, int *sec, int *frac)
+{
+    const char *s = *p;
+    if ((*s != 'T' && *s != 't' && *s != ' ') || end - s < 9 || digits(s + 1, 2, h) ||
+        s[3] != ':' || digits(s + 4, 2, mi) || s[6] != ':' || digits(s + 7, 2, sec) ||
+        *h > 23 || *mi > 59 || *sec > 60)
+        return YIMA_E_DATA;
+    s += 9;
+    *frac = 0;
+    if (s < end && *s == '.') {
+        int n = 0;
+        for (s++; s < end && *s >= '0' && *s <= '9'; s++, n++)
+            if (n < 3)
+                *frac = *frac * 10 + (*s - '0');
+        if (n == 0)
+            return YIMA_E_DATA;
+        for (; n < 3; n++)
+            *frac *= 10;
+    }
+    *p = s;
+    return YIMA_OK;
+}
+
+/* "Z" or "+08:00" at *p, moving *p past it; *has 0 if there is none. */
+static int read_offset(const char **p, const char *end, int *off, int *has)
+{
+    char zone[7];
+    size_t n = (size_t)(end - *p);
+    *has = 0;
+    if (n == 0)
+        return YIMA_OK;
+    n = **p == 'Z' || **p == 'z' ? 1 : n < 6 ? n : 6;
+    memcpy(zone, *p, n);
+    zone[n] = '\0';
+    if (yima_link_parse_tz(zone, off))
+        return YIMA_E_DATA;
+    *p += n;
+    *has = 1;
+    return YIMA_OK;
+}
+
+int yima_link_parse_time(const char *text, size_t len, int default_tz, int64_t *ms, int *tz,
+                         yima_err *err)
 {
     struct tm tm = {0};
-    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
-    const char *end = p + len;
-    if (len < 10 || digits(p, 4, &y) || p[4] != '-' || digits(p + 5, 2, &mo) || p[7] != '-' ||
-        digits(p + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
-        return YIMA_E_DATA;
-    p += 10;
-    if (p < end) {
-        if ((*p != 'T' && *p != 't' && *p != ' ') || end - p < 9 || digits(p + 1, 2, &h) ||
-            p[3] != ':' || digits(p + 4, 2, &mi) || p[6] != ':' || digits(p + 7, 2, &sec) ||
-            h > 23 || mi > 59 || sec > 60)
-            return YIMA_E_DATA;
-        p += 9;
-        if (p < end && *p == '.') {
-            int n = 0;
-            for (p++; p < end && *p >= '0' && *p <= '9'; p++, n++)
-                if (n < 3)
-                    frac = frac * 10 + (*p - '0');
-            if (n == 0)
-                return YIMA_E_DATA;
-            for (; n < 3; n++)
-                frac *= 10;
-        }
-        int oh, om;
-        if (p < end && (*p == 'Z' || *p == 'z'))
-            p++;
-        else if (p < end && (*p == '+' || *p == '-')) {
-            if (end - p < 6 || digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) ||
-                oh > 14 || om > 59)
-                return YIMA_E_DATA;
-            off = (*p == '-' ? -1 : 1) * (oh * 60 + om);
-            p += 6;
-        }
-        if (p != end)
-            return YIMA_E_DATA;
-    }
+    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0, has_off = 0;
+    const char *p = text + 10, *end = text + len;
+    int shown = len > 40 ? 40 : (int)len, date = len < 10 ? -1 : read_date(text, &y, &mo, &d);
+    int shaped = date >= 0;
+    if (shaped && p < end) /* a date alone has no clock and no offset */
+        shaped = !read_clock(&p, end, &h, &mi, &sec, &frac) &&
+                 !read_offset(&p, end, &off, &has_off) && p == end;
+    if (!shaped)
+        return yima_err_set(err, YIMA_E_DATA, "'%.*s' is not RFC 3339 (2024-05-01T08:00:00+08:00)",
+                            shown, text);
+    if (date > 0)
+        return yima_err_set(err, YIMA_E_DATA, "'%.*s': %.10s is not a calendar date", shown,
+                            text, text);
+    if (!has_off && default_tz == YIMA_LINK_TZ_NONE)
+        return yima_err_set(err, YIMA_E_DATA, "'%.*s' has no UTC offset (Z or +08:00)", shown,
+                            text);
+    if (!has_off)
+        off = default_tz;
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
     tm.tm_mday = d;

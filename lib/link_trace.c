@@ -12,14 +12,17 @@ static const char sql_up[] =
     "WITH RECURSIVE up(id, depth) AS (SELECT parent, 1 FROM codes WHERE id = ?1 "
     " UNION ALL SELECT c.parent, up.depth + 1 FROM codes c JOIN up ON c.id = up.id) "
     "SELECT c.code, c.level FROM up JOIN codes c ON c.id = up.id ORDER BY depth";
-/* Depth first: ORDER BY depth DESC in the recursion visits a subtree fully
- * before its siblings, so text output can indent. */
+/* Depth first, each code right after its container: the path of row ids
+ * from the traced code, fixed-width so that text order is tree order, is
+ * the sort key. (0.1 ordered the recursion's queue instead, which SQLite
+ * need not keep through the join: a pallet's items came after all its
+ * cases.) */
 static const char sql_down[] =
-    "WITH RECURSIVE down(id, depth) AS (SELECT ?1, 0 "
-    " UNION ALL SELECT c.id, down.depth + 1 FROM down JOIN codes c ON c.parent = down.id "
-    " ORDER BY 2 DESC) "
+    "WITH RECURSIVE down(id, depth, path) AS (SELECT ?1, 0, '' "
+    " UNION ALL SELECT c.id, down.depth + 1, down.path || printf('%019d', c.id) "
+    " FROM down JOIN codes c ON c.parent = down.id) "
     "SELECT c.code, c.level, p.code, down.depth FROM down JOIN codes c ON c.id = down.id "
-    "LEFT JOIN codes p ON p.id = c.parent WHERE down.depth > 0";
+    "LEFT JOIN codes p ON p.id = c.parent WHERE down.depth > 0 ORDER BY down.path";
 static const char sql_history[] =
     "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, o.code, e.info FROM events e "
     "JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other "
@@ -160,6 +163,8 @@ int yima_link_trace(yima_link *s, const char *code, const char *template_text, i
     if (rc)
         return rc;
     rc = lk_code_lookup_text(p, code, strlen(code), &c, err);
+    if (rc == YIMA_E_DATA)
+        lk_escape_controls(err); /* one line, whatever was typed */
     if (!rc && sqlite3_prepare_v2(s->db, sql_info, -1, &st, NULL) != SQLITE_OK)
         rc = lk_db_error(s, "trace", err);
     if (!rc) {

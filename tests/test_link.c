@@ -251,14 +251,18 @@ static void test_rejects(void **state)
     char *t = trace(s, I(4));
     assert_non_null(strstr(t, C(1)));
     assert_non_null(strstr(t, P(0)));
-    /* A re-run skips everything, including what was rejected before. */
-    o.rejects = NULL;
+    /* A re-run skips what was applied and refuses again what was refused,
+     * with the same reasons: the 2 refused for the store's state with the
+     * reason recorded (0.1 counted them as skipped, "already in the
+     * store", and exited 0), the lines refused by parsing again. */
+    static char first[sizeof text * 2];
+    snprintf(first, sizeof first, "%s", r);
+    path(p, "rej2.txt");
     sum = import_text(s, &o, text);
     assert_int_equal(sum.applied, 0);
-    /* The 4 applied and the 2 refused for the store's state are skipped;
-     * lines refused by parsing or verification are refused again. */
-    assert_int_equal(sum.skipped, 6);
-    assert_int_equal(sum.rejected, 6);
+    assert_int_equal(sum.skipped, 4);
+    assert_int_equal(sum.rejected, 8);
+    assert_string_equal(read_file("rej2.txt"), first);
     yima_link_close(s);
 }
 
@@ -335,8 +339,8 @@ static void test_ids_and_times(void **state)
              "@a1\t2024-05-01T08:00:00+08:00\tCOMMISSION\t%s\tP\tL1\t-\n"
              "@a1\tCOMMISSION\t%s\tP\tL2\t-\n"
              "@a2\t2024-05-01T08:00:01.5Z\tDECOMMISSION\t%s\tdropped\n"
-             "{\"id\":\"j1\",\"time\":\"2024-05-02\",\"type\":\"COMMISSION\",\"code\":\"%s\","
-             "\"product\":\"P\",\"lot\":\"L1\"}\n"
+             "{\"id\":\"j1\",\"time\":\"2024-05-02T10:00:00-05:30\",\"type\":\"COMMISSION\","
+             "\"code\":\"%s\",\"product\":\"P\",\"lot\":\"L1\"}\n"
              "@a3\t2024-13-01\tCOMMISSION\t%s\tP\tL1\n",
              I(20), I(21), I(20), I(22), I(23));
     yima_link_summary sum = import_text(s, &o, text);
@@ -345,6 +349,7 @@ static void test_ids_and_times(void **state)
     char *t = trace(s, I(20));
     assert_non_null(strstr(t, "2024-05-01T08:00:00.000+08:00"));
     assert_non_null(strstr(t, "\"reason\":\"dropped\""));
+    assert_non_null(strstr(trace(s, I(22)), "2024-05-02T10:00:00.000-05:30"));
     /* Lower-case input finds the canonical code. */
     char lower[YIMA_CODE_MAX];
     snprintf(lower, sizeof lower, "%s", I(22));
@@ -352,6 +357,64 @@ static void test_ids_and_times(void **state)
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
     assert_non_null(trace(s, lower));
     yima_link_close(s);
+}
+
+/* Times are strict: an offset (or the default given), a date that exists.
+ * 0.1 took a time without an offset as UTC and 2026-02-30 as 2 March. */
+static void test_time_strict(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int default_tz, rc;
+        int64_t ms; /* when rc is 0 */
+        int tz;
+        const char *why; /* when rc is not 0 */
+    } rows[] = {
+        {"2026-03-01T08:00:00Z", YIMA_LINK_TZ_NONE, 0, 1772352000000, 0, NULL},
+        {"2026-03-01T08:00:00.25+08:00", YIMA_LINK_TZ_NONE, 0, 1772323200250, 480, NULL},
+        {"2026-03-01T08:00:00-05:30", 480, 0, 1772371800000, -330, NULL},
+        {"2026-03-01T08:00:00", 480, 0, 1772323200000, 480, NULL},
+        {"2026-03-01", 480, 0, 1772294400000, 480, NULL},
+        {"2024-02-29T00:00:00Z", YIMA_LINK_TZ_NONE, 0, 1709164800000, 0, NULL},
+        {"2026-03-01T08:00:00", YIMA_LINK_TZ_NONE, YIMA_E_DATA, 0, 0,
+         "'2026-03-01T08:00:00' has no UTC offset (Z or +08:00)"},
+        {"2026-03-01", YIMA_LINK_TZ_NONE, YIMA_E_DATA, 0, 0, "'2026-03-01' has no UTC offset"},
+        {"2026-02-30T08:00:00Z", 0, YIMA_E_DATA, 0, 0,
+         "'2026-02-30T08:00:00Z': 2026-02-30 is not a calendar date"},
+        {"2025-02-29", 0, YIMA_E_DATA, 0, 0, "2025-02-29 is not a calendar date"},
+        {"1900-02-29", 0, YIMA_E_DATA, 0, 0, "1900-02-29 is not a calendar date"},
+        {"2026-04-31", 0, YIMA_E_DATA, 0, 0, "2026-04-31 is not a calendar date"},
+        {"2026-13-01", 0, YIMA_E_DATA, 0, 0, "2026-13-01 is not a calendar date"},
+        {"2026-03-01T24:00:00Z", 0, YIMA_E_DATA, 0, 0, "is not RFC 3339"},
+        {"2026-03-01T08:00:00+8", 0, YIMA_E_DATA, 0, 0, "is not RFC 3339"},
+        {"2026-03-01T08:00:00+15:00", 0, YIMA_E_DATA, 0, 0, "is not RFC 3339"},
+        {"2026-03-01T08:00:00Zjunk", 0, YIMA_E_DATA, 0, 0, "is not RFC 3339"},
+        {"yesterday", 0, YIMA_E_DATA, 0, 0, "'yesterday' is not RFC 3339"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        int64_t ms = -1;
+        int tz = -1;
+        yima_err err = {0};
+        int rc = yima_link_parse_time(rows[i].text, strlen(rows[i].text), rows[i].default_tz,
+                                      &ms, &tz, &err);
+        if (rc != rows[i].rc)
+            fail_msg("%s: rc %d, want %d (%s)", rows[i].text, rc, rows[i].rc, err.msg);
+        if (!rc && (ms != rows[i].ms || tz != rows[i].tz))
+            fail_msg("%s: %lld %d, want %lld %d", rows[i].text, (long long)ms, tz,
+                     (long long)rows[i].ms, rows[i].tz);
+        if (rc && !strstr(err.msg, rows[i].why))
+            fail_msg("%s: '%s' lacks '%s'", rows[i].text, err.msg, rows[i].why);
+    }
+    static const struct { const char *text; int rc, minutes; } tzs[] = {
+        {"Z", 0, 0}, {"+08:00", 0, 480}, {"-05:30", 0, -330}, {"+14:00", 0, 840},
+        {"+15:00", YIMA_E_DATA, 0}, {"+8", YIMA_E_DATA, 0}, {"08:00", YIMA_E_DATA, 0},
+        {"Asia/Shanghai", YIMA_E_DATA, 0}, {"", YIMA_E_DATA, 0}, {"+08:00 ", YIMA_E_DATA, 0}};
+    for (size_t i = 0; i < sizeof tzs / sizeof *tzs; i++) {
+        int m = -1, rc = yima_link_parse_tz(tzs[i].text, &m);
+        if (rc != tzs[i].rc || (!rc && m != tzs[i].minutes))
+            fail_msg("tz '%s': rc %d, %d minutes", tzs[i].text, rc, m);
+    }
 }
 
 /* What on_reject received, one line per refused event. */
@@ -711,6 +774,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_hand_station),
         cmocka_unit_test(test_ids_and_times),
+        cmocka_unit_test(test_time_strict),
         cmocka_unit_test(test_reject_names_code_alone),
         cmocka_unit_test(test_reject_callback),
         cmocka_unit_test(test_library_never_prints),

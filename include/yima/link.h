@@ -90,12 +90,14 @@ typedef struct yima_link_import_options {
     yima_link_sync sync;
     const char *source;        /* event-id prefix for input without @id; NULL =
                                 * each input's base name ("stdin" for -) */
-    const char *rejects;       /* TSV file of refused events (SOURCE:LINE, reason,
-                                * line), written atomically; NULL = none */
+    const char *rejects;       /* TSV log of refused events (SOURCE:LINE, reason,
+                                * line), created if missing, else appended to,
+                                * one whole line a write as each is refused, so a
+                                * station's log is current; "-" is stdout; NULL = none */
     yima_link_reject_fn on_reject; /* each refused event, or NULL (the library
                                 * never prints: the caller reports them) */
     void *reject_ctx;
-    int force;                 /* replace an existing rejects file */
+    int force;                 /* start the rejects file afresh instead of appending */
     int realtime;              /* -1 auto (stdin pipe or terminal), 0 bulk, 1 line by line */
     uint64_t batch;            /* events per commit in bulk mode [100000] */
     int threads;               /* >= 1 */
@@ -109,6 +111,10 @@ typedef struct yima_link_import_options {
      * EPCIS readPoint and bizLocation; NULL = none. A malformed one makes
      * import and apply fail with YIMA_E_USAGE before any event. */
     const char *read_point, *location;
+    /* The UTC offset ("+08:00", "Z"; see yima_link_parse_tz) of event times
+     * that name none; NULL: such a time is refused. A malformed one makes
+     * import and apply fail with YIMA_E_USAGE before any event. */
+    const char *tz;
 } yima_link_import_options;
 
 /* Fills the defaults shown in brackets above (1 thread, no rules). */
@@ -139,7 +145,11 @@ typedef struct yima_link_summary {
  * SOURCE:LINE, lines counted from 1 in realtime and bulk mode alike, so a
  * realtime station's saved input re-imports in bulk as the same events.
  * An id already in the store is skipped, so a re-run after a crash applies
- * only what is missing; the same id with other content is rejected.
+ * only what is missing; the same id with other content is rejected. An id
+ * the store refused before (for the store's state) is refused again with
+ * the reason recorded then, so a re-run reports what the first run did.
+ * TIME needs a UTC offset (or opt->tz), and dates (TIME, expiry) must exist.
+ * Fields must not hold control characters (a code may hold GS).
  * Rejected events are reported (on_reject, the rejects file) and processing
  * goes on; they count in summary->rejected, not as an error.
  * A line may hold at most YIMA_LINK_LINE_MAX bytes (newline excluded) in
@@ -155,9 +165,11 @@ YIMA_API int yima_link_import(yima_link *store, const yima_link_import_options *
                               yima_link_summary *summary, yima_err *err);
 
 /* Applies one event given as its fields (TYPE args..., as in a TSV line
- * without @ID), for a hand station. id NULL gets a fresh random id. The
- * event is committed before return. A rejected event returns YIMA_E_DATA
- * with the reason in err. */
+ * without @ID), for a hand station. id NULL gets a fresh random id; an id
+ * holding a control character (TAB, newline...) is YIMA_E_USAGE, worded
+ * "event id '...' holds ...". The event is committed before return. A
+ * rejected event returns YIMA_E_DATA with the reason in err, also when id
+ * names an event refused before. */
 YIMA_API int yima_link_apply(yima_link *store, const yima_link_import_options *opt,
                              const char *id, const char *const *fields, int nfields,
                              yima_err *err);
@@ -197,11 +209,26 @@ YIMA_API void yima_link_export_options_init(yima_link_export_options *opt);
 YIMA_API int yima_link_export(yima_link *store, const yima_link_export_options *opt,
                               uint64_t *events, yima_err *err);
 
-/* Parses "2024-05-01", "2024-05-01T08:00:00Z" or with an offset ("+08:00")
- * and fraction into milliseconds since 1970 UTC and the offset in minutes
- * (tz may be NULL). YIMA_OK, or YIMA_E_DATA if malformed (no message: the
- * caller knows what the text was for). */
-YIMA_API int yima_link_parse_time(const char *text, size_t len, int64_t *ms, int *tz);
+/* default_tz of yima_link_parse_time: a time without an offset is refused. */
+#define YIMA_LINK_TZ_NONE (-100000)
+
+/*
+ * Parses an RFC 3339 time, "2024-05-01T08:00:00+08:00" ("Z" for UTC, a
+ * fraction allowed), into milliseconds since 1970 UTC and its offset in
+ * minutes east of UTC (tz may be NULL). A date alone ("2024-05-01", its
+ * midnight) or a time without an offset takes default_tz (minutes), or is
+ * refused when that is YIMA_LINK_TZ_NONE. The date must exist: 2026-02-30
+ * is refused. Returns YIMA_OK, or YIMA_E_DATA with err (may be NULL) saying
+ * what is wrong after the text quoted ("'2026-03-01' has no UTC offset
+ * (Z or +08:00)"), so a caller leads it with what the text was for.
+ */
+YIMA_API int yima_link_parse_time(const char *text, size_t len, int default_tz, int64_t *ms,
+                                  int *tz, yima_err *err);
+
+/* Parses a UTC offset, "Z" or "+08:00" / "-05:30" (hours 0 to 14), into
+ * minutes east of UTC. YIMA_OK, or YIMA_E_DATA (time zone names such as
+ * "Asia/Shanghai" are not offsets: their offset changes with the date). */
+YIMA_API int yima_link_parse_tz(const char *text, int *minutes);
 
 #ifdef __cplusplus
 }

@@ -95,7 +95,7 @@ expect 0 "$Y" link -s "$T/copy.db" "${K[@]}" import "$T/log.tsv"
 has "$T/err" "3004 applied"
 expect 0 "$Y" link -s "$S" export -f epcis -t 'HTTPS://V.EXAMPLE.CN/{code}' -o "$T/all.jsonld"
 expect 0 "$Y" link -s "$S" export -f epcis --subtree "$PALLET" -o "$T/pallet.jsonld"
-expect 0 "$Y" link -s "$S" export -f epcis --lot L0 --from 2000-01-01 -o "$T/lot.jsonld"
+expect 0 "$Y" link -s "$S" export -f epcis --lot L0 --from 2000-01-01T00:00:00Z -o "$T/lot.jsonld"
 expect 2 "$Y" link -s "$S" export --from yesterday
 for doc in all pallet lot; do
     expect 0 /usr/bin/python3 - "$SCHEMA" "$T/$doc.jsonld" <<'EOF'
