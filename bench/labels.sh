@@ -16,7 +16,7 @@ N=${2:-20000}
 BIG=${3:-1000000}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-now() { date +%s.%N; }
+source "$(dirname "$0")/lib.bash"
 
 "$B/yima" keygen -o "$W/brand" 2>/dev/null
 gen_job() { # gen_job COUNT FILE: gen csv output merged with product data
@@ -30,26 +30,15 @@ tail -n +2 "$W/job.csv" | cut -d, -f5 >"$W/pay.txt"
 
 LABEL=(--sheet 4x10 --label-mm 50x25 --gap-mm 2 --anchor left --text '{product}' --text-pt 8
        --text 'LOT {lot} EXP {expiry}' --text '{code}' --group 4)
-declare -A rate
-once() { # once NAME COMMAND...
-    local name=$1 t0 t1
-    shift
-    rm -rf "$W/out" && mkdir "$W/out"
-    t0=$(now)
-    "$@"
-    t1=$(now)
-    rate[$name]=$(awk -v n="$N" -v a="$t0" -v b="$t1" -v c="${rate[$name]:-0}" 'BEGIN {
-        r = n / (b - a); print (r > c ? r : c) }')
-}
 yima_pdf() { "$B/yima" render -q "${LABEL[@]}" -j"$1" "$W/job.csv" -o "$W/out/labels.pdf"; }
 zint_png() {
     zint -b QRCODE --secure=2 --quietzones --scale=2 --batch --input="$W/pay.txt" \
         -o "$W/out/~~~~~.png" >/dev/null
 }
 for _ in 1 2 3; do
-    once yima_j1 yima_pdf 1
-    once zint zint_png
-    once yima_j2 yima_pdf 2
+    once yima_j1 "$N" yima_pdf 1
+    once zint "$N" zint_png
+    once yima_j2 "$N" yima_pdf 2
 done
 
 # Peak RSS of a BIG-label job (GNU time's maximum resident set size).

@@ -28,10 +28,10 @@ done
 command -v sqlite3 >/dev/null || { echo "link.sh: sqlite3 (the CLI) is needed" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then CASES=10000 SIGCASES=1000 LAT=500; else CASES=416667 SIGCASES=10000 LAT=2000; fi
 T=$(nproc)
+source "$(dirname "$0")/lib.bash"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
-now() { date +%s.%N; }
 log() { echo "link.sh: $*" >&2; }
 
 # Fixtures: CASES cases for the bulk import, then LAT more for the latency

@@ -22,7 +22,7 @@ N=${2:-10000}
 QN=${3:-1000}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-now() { date +%s.%N; }
+source "$(dirname "$0")/lib.bash"
 
 python3 - "$W/pay.txt" "$N" <<'PY'
 import random, sys
@@ -42,19 +42,6 @@ with open(sys.argv[1], "w") as f:
 PY
 head -n "$QN" "$W/pay.txt" >"$W/qpay.txt"
 
-# rate[NAME]: codes per second of COMMAND over N codes, best of the runs.
-declare -A rate
-# once NAME N COMMAND...: one timed run.
-once() {
-    local name=$1 n=$2 t0 t1
-    shift 2
-    rm -rf "$W/out" && mkdir "$W/out"
-    t0=$(now)
-    "$@"
-    t1=$(now)
-    rate[$name]=$(awk -v n="$n" -v a="$t0" -v b="$t1" -v c="${rate[$name]:-0}" 'BEGIN {
-        r = n / (b - a); print (r > c ? r : c) }')
-}
 # run NAME N COMMAND...: best of 3.
 run() {
     for _ in 1 2 3; do

@@ -111,6 +111,24 @@ static void opts_init(yima_render_options *opt, const char *path)
     opt->force = 1;
 }
 
+/* Draws labels [0, n) as page `page` of the job and hands the page to w:
+ * yr_pdfw_page's result. */
+static int add_page(yr_pdfw *w, const yima_render_options *opt, const yr_plan *plans,
+                    const yr_symbol *syms, unsigned n, yr_font *font, uint64_t page)
+{
+    yima_buf buf = {0}, gids = {0};
+    uint64_t offs[YR_PDF_OBJS_PER_PAGE];
+    yima_err err;
+    assert_int_equal(yr_pdf_page(opt, plans, syms, n, font, yr_pdfw_first_obj(opt, page), &buf,
+                                 offs, &gids, &err),
+                     YIMA_OK);
+    int rc = yr_pdfw_page(w, buf.data, buf.len, offs, (const uint32_t *)(void *)gids.data,
+                          gids.len / sizeof(uint32_t), &err);
+    yima_buf_free(&buf);
+    yima_buf_free(&gids);
+    return rc;
+}
+
 /* Writes pages of per_page labels (the last page may hold fewer), label
  * i carrying payloads[i] and text (NULL: none). */
 static void write_job(const yima_render_options *opt, const yr_pdf_meta *meta, char **payloads,
@@ -127,19 +145,13 @@ static void write_job(const yima_render_options *opt, const yr_pdf_meta *meta, c
     assert_int_equal(yr_pdfw_open(&w, opt, meta, &err), YIMA_OK);
     for (unsigned first = 0, page = 0; first < nlabels; first += per_page, page++) {
         unsigned n = nlabels - first < per_page ? nlabels - first : per_page;
-        yima_buf buf = {0};
-        uint64_t offs[YR_PDF_OBJS_PER_PAGE];
         for (unsigned k = 0; k < n; k++) {
             make_qr(payloads[first + k], version, &syms[k]);
             make_plan(&plans[k], &syms[k], lw, lh, module, text);
         }
-        assert_int_equal(yr_pdf_page(opt, plans, syms, n, font, yr_pdfw_first_obj(opt, page),
-                                     &buf, offs, &err),
-                         YIMA_OK);
-        assert_int_equal(yr_pdfw_page(w, buf.data, buf.len, offs, &err), YIMA_OK);
+        assert_int_equal(add_page(w, opt, plans, syms, n, font, page), YIMA_OK);
         for (unsigned k = 0; k < n; k++)
             free(syms[k].mod);
-        yima_buf_free(&buf);
     }
     assert_int_equal(yr_pdfw_finish(w, &err), YIMA_OK);
     free(plans);
@@ -357,14 +369,15 @@ static void test_object_numbers(void **state)
     (void)state;
     yima_render_options opt;
     opts_init(&opt, "x.pdf");
-    /* Page 0's objects follow the first page-tree node (5). */
-    assert_int_equal(yr_pdfw_first_obj(&opt, 0), 6);
-    assert_int_equal(yr_pdfw_first_obj(&opt, 1), 8);
-    assert_int_equal(yr_pdfw_first_obj(&opt, 999), 2004);
-    assert_int_equal(yr_pdfw_first_obj(&opt, 1000), 2007); /* node 2006 before it */
+    /* Page 0's objects follow the shared resources (5) and the first
+     * page-tree node (6). */
+    assert_int_equal(yr_pdfw_first_obj(&opt, 0), 7);
+    assert_int_equal(yr_pdfw_first_obj(&opt, 1), 9);
+    assert_int_equal(yr_pdfw_first_obj(&opt, 999), 2005);
+    assert_int_equal(yr_pdfw_first_obj(&opt, 1000), 2008); /* node 2007 before it */
     opt.split_pages = 1000;
-    assert_int_equal(yr_pdfw_first_obj(&opt, 1000), 6);
-    assert_int_equal(yr_pdfw_first_obj(&opt, 2001), 8);
+    assert_int_equal(yr_pdfw_first_obj(&opt, 1000), 7);
+    assert_int_equal(yr_pdfw_first_obj(&opt, 2001), 9);
 }
 
 /* ---- sheets ---------------------------------------------------------------- */
@@ -465,8 +478,12 @@ static void test_roll(void **state)
     assert_no_rgb(text);
     assert_null(strstr(text, "0 g"));
     assert_non_null(strstr(text, "/CS0 cs 1 scn"));
-    /* Page dictionaries are written uncompressed: the raw file shows the space. */
+    /* The resources every page shares are written uncompressed: the raw
+     * file shows the space once, and each page names it. */
     char *spots = run_ok("grep -a -c -F '[/Separation /Black#20Varnish /DeviceGray <<' '%s'", pdf);
+    assert_string_equal(spots, "1\n");
+    free(spots);
+    spots = run_ok("grep -a -c -F '/Resources 5 0 R' '%s'", pdf);
     assert_string_equal(spots, "3\n");
     free(spots);
     assert_non_null(strstr(text, "0.25 w"));
@@ -551,13 +568,7 @@ static void test_abort(void **state)
     make_plan(&plan, &sym, 30, 30, 0.5, NULL);
     assert_int_equal(yr_pdfw_open(&w, &opt, NULL, &err), YIMA_OK);
     for (int page = 0; page < 2; page++) {
-        yima_buf buf = {0};
-        uint64_t offs[YR_PDF_OBJS_PER_PAGE];
-        assert_int_equal(yr_pdf_page(&opt, &plan, &sym, 1, NULL, yr_pdfw_first_obj(&opt, page),
-                                     &buf, offs, &err),
-                         YIMA_OK);
-        assert_int_equal(yr_pdfw_page(w, buf.data, buf.len, offs, &err), YIMA_OK);
-        yima_buf_free(&buf);
+        assert_int_equal(add_page(w, &opt, &plan, &sym, 1, NULL, page), YIMA_OK);
     }
     yr_pdfw_abort(w);
     qpdf_check(path_in_dir("cut-0001"));
@@ -579,21 +590,15 @@ static void test_out_of_place(void **state)
     yima_err err = {0};
     yr_symbol sym;
     yr_plan plan;
-    yima_buf buf = {0};
-    uint64_t offs[YR_PDF_OBJS_PER_PAGE];
     opts_init(&opt, path_in_dir("misplaced.pdf"));
     opt.roll = 1;
     opt.label = &label;
     make_qr("X", 1, &sym);
     make_plan(&plan, &sym, 30, 30, 0.5, NULL);
     assert_int_equal(yr_pdfw_open(&w, &opt, NULL, &err), YIMA_OK);
-    assert_int_equal(yr_pdf_page(&opt, &plan, &sym, 1, NULL, yr_pdfw_first_obj(&opt, 1), &buf,
-                                 offs, &err),
-                     YIMA_OK);
-    assert_int_equal(yr_pdfw_page(w, buf.data, buf.len, offs, &err), YIMA_E_INTERNAL);
+    assert_int_equal(add_page(w, &opt, &plan, &sym, 1, NULL, 1), YIMA_E_INTERNAL);
     yr_pdfw_abort(w);
     assert_int_not_equal(access(path_in_dir("misplaced.pdf"), F_OK), 0);
-    yima_buf_free(&buf);
     free(sym.mod);
 }
 
@@ -617,7 +622,6 @@ static void write_many(const char *pdf, unsigned pages, size_t *heap_early, size
     yima_err err = {0};
     yr_symbol sym;
     yr_plan plan;
-    yima_buf buf = {0};
     opts_init(&opt, pdf);
     opt.roll = 1;
     opt.label = &label;
@@ -625,18 +629,12 @@ static void write_many(const char *pdf, unsigned pages, size_t *heap_early, size
     make_plan(&plan, &sym, 12, 12, 0.3, NULL);
     assert_int_equal(yr_pdfw_open(&w, &opt, NULL, &err), YIMA_OK);
     for (unsigned page = 0; page < pages; page++) {
-        uint64_t offs[YR_PDF_OBJS_PER_PAGE];
-        buf.len = 0;
-        assert_int_equal(yr_pdf_page(&opt, &plan, &sym, 1, NULL, yr_pdfw_first_obj(&opt, page),
-                                     &buf, offs, &err),
-                         YIMA_OK);
-        assert_int_equal(yr_pdfw_page(w, buf.data, buf.len, offs, &err), YIMA_OK);
+        assert_int_equal(add_page(w, &opt, &plan, &sym, 1, NULL, page), YIMA_OK);
         if (page == 10000)
             *heap_early = mallinfo2().uordblks;
     }
     *heap_late = mallinfo2().uordblks;
     assert_int_equal(yr_pdfw_finish(w, &err), YIMA_OK);
-    yima_buf_free(&buf);
     free(sym.mod);
 }
 

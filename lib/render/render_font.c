@@ -642,6 +642,63 @@ int yr_font_path(yr_font *font, const char *s, size_t len, double pt, double x, 
     return YIMA_OK;
 }
 
+int yr_font_glyphs(yr_font *font, const char *s, size_t len, yr_glyph_fn fn, void *ctx)
+{
+    walk w;
+    walk_init(&w, s, len);
+    while (walk_next(font, &w)) {
+        const outline *o;
+        if (walk_bad(&w))
+            return YIMA_E_DATA;
+        int rc = glyph_outline(font, w.gid, &o);
+        if (!rc && o->nops) /* a space draws nothing */
+            rc = fn(ctx, w.gid, w.x);
+        if (rc)
+            return rc;
+    }
+    return YIMA_OK;
+}
+
+double yr_font_upem(const yr_font *font)
+{
+    return font->upem;
+}
+
+/* Grows box [x0 y0 x1 y1] over the points of o: a curve stays inside its
+ * control points, so this bounds the glyph. */
+static void outline_box(const outline *o, int32_t box[4])
+{
+    const int32_t *xy = o->xy;
+    int first = 1;
+    for (size_t i = 0; i < o->nops; i++) {
+        int npts = o->ops[i] == 'c' ? 3 : o->ops[i] == 'h' ? 0 : 1;
+        for (int k = 0; k < npts; k++, xy += 2) {
+            if (first || xy[0] < box[0])
+                box[0] = xy[0];
+            if (first || xy[1] < box[1])
+                box[1] = xy[1];
+            if (first || xy[0] > box[2])
+                box[2] = xy[0];
+            if (first || xy[1] > box[3])
+                box[3] = xy[1];
+            first = 0;
+        }
+    }
+}
+
+int yr_font_glyph_pdf(yr_font *font, uint32_t gid, yima_buf *out, int32_t box[4])
+{
+    static const yr_xform units = {1, -1, 0, 0}; /* y up, as the font's */
+    const outline *o;
+    int rc = glyph_outline(font, gid, &o);
+    if (rc)
+        return rc;
+    memset(box, 0, 4 * sizeof *box);
+    outline_box(o, box);
+    placer pl = {.xf = &units, .k = 1, .fmt = YR_PATH_PDF};
+    return glyph_path(o, &pl, out);
+}
+
 /* ---- 1-bit glyphs ---------------------------------------------------------- */
 
 /* ORs byte b (8 pixels, MSB first) into row at pixel x, clipped to w. */

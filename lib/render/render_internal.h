@@ -140,6 +140,17 @@ typedef enum { YR_PATH_PDF = 0, YR_PATH_SVG = 1 } yr_pathfmt;
  * mapped through xf; the caller fills them (nonzero rule). */
 int yr_font_path(yr_font *font, const char *s, size_t len, double pt, double x, double y,
                  const yr_xform *xf, yr_pathfmt fmt, yima_buf *out);
+/* Calls fn for each glyph of s (checked) that draws something, in order:
+ * its glyph index and the x of its origin in font units from the start of
+ * the line. Stops at fn's first non-zero return and returns it. */
+typedef int (*yr_glyph_fn)(void *ctx, uint32_t gid, int64_t x);
+int yr_font_glyphs(yr_font *font, const char *s, size_t len, yr_glyph_fn fn, void *ctx);
+/* Font units per em. */
+double yr_font_upem(const yr_font *font);
+/* Appends glyph gid's outline as PDF path operators (m l c h) in thirds of
+ * a font unit, y up, unfilled; box gets its bounds [x0 y0 x1 y1] in the
+ * same units. */
+int yr_font_glyph_pdf(yr_font *font, uint32_t gid, yima_buf *out, int32_t box[4]);
 /* Draws s (checked) at pt into bm, 1-bit without anti-aliasing, baseline
  * starting at pixel (x, y), at dpi dots per inch. */
 int yr_font_raster(yr_font *font, const char *s, size_t len, double pt, int dpi, int x, int y,
@@ -276,15 +287,17 @@ unsigned yr_labels_per_page(const yima_render_options *opt);
  * object number of a file's pages. Page p of a file (0-based within the
  * file) starts at YR_PDF_FIRST_PAGE_OBJ + 2 * p. */
 #define YR_PDF_OBJS_PER_PAGE 2
-#define YR_PDF_FIRST_PAGE_OBJ 5 /* 1 catalog, 2 pages, 3 info, 4 XMP metadata */
+#define YR_PDF_FIRST_PAGE_OBJ 6 /* 1 catalog, 2 pages, 3 info, 4 XMP, 5 resources */
 
 /* One page's objects: labels [0, n) drawn at their places with plans[k]
  * and syms[k]; symbols as filled paths of merged module runs, text as
- * outlines, all in K (DeviceGray 0) or opt->spot's Separation. Offsets
- * of its objects relative to the start of the page's bytes go to offs. */
+ * outline glyphs the writer adds once a file, all in K (DeviceGray 0) or
+ * opt->spot's Separation. Offsets of its objects relative to the start of
+ * the page's bytes go to offs; the glyph indices it uses, ascending and
+ * each once, are appended to gids as uint32_t. */
 int yr_pdf_page(const yima_render_options *opt, const yr_plan *plans, const yr_symbol *syms,
                 unsigned n, yr_font *font, uint64_t first_obj, yima_buf *out,
-                uint64_t offs[YR_PDF_OBJS_PER_PAGE], yima_err *err);
+                uint64_t offs[YR_PDF_OBJS_PER_PAGE], yima_buf *gids, yima_err *err);
 
 /* The writer of one or more PDF files (opt->split_pages): pages arrive in
  * order; object offsets spill to a temporary file, so memory stays the
@@ -301,9 +314,10 @@ int yr_pdfw_open(yr_pdfw **w, const yima_render_options *opt, const yr_pdf_meta 
                  yima_err *err);
 /* Page number (0-based in the whole job) -> its first object number. */
 uint64_t yr_pdfw_first_obj(const yima_render_options *opt, uint64_t page);
-/* Appends one page made by yr_pdf_page for job page `page`. */
+/* Appends the next page, made by yr_pdf_page, with the glyphs it uses. */
 int yr_pdfw_page(yr_pdfw *w, const void *bytes, size_t len,
-                 const uint64_t offs[YR_PDF_OBJS_PER_PAGE], yima_err *err);
+                 const uint64_t offs[YR_PDF_OBJS_PER_PAGE], const uint32_t *gids, size_t ngids,
+                 yima_err *err);
 /* Writes the page tree, xref and trailer of the open file and commits it. */
 int yr_pdfw_finish(yr_pdfw *w, yima_err *err);
 /* Drops every file not yet finished; NULL is accepted. */

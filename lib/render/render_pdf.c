@@ -9,8 +9,14 @@
  * Object numbers are fixed by position, so workers build whole pages in
  * parallel and the writer only appends them and notes their offsets:
  *   1 catalog, 2 root of the page tree, 3 Info, 4 XMP metadata,
- *   then per group of PAGE_GROUP pages one intermediate /Pages node
- *   followed by each page's content stream and page dictionary.
+ *   5 the resources every page shares, then per group of PAGE_GROUP pages
+ *   one intermediate /Pages node followed by each page's content stream
+ *   and page dictionary, and last the glyphs.
+ * Text is drawn by glyph: each glyph the file uses is one Form XObject,
+ * written once at the end, and a page places it with "Do". Outlines
+ * repeated on every label made a label with three lines of text weigh
+ * some 20 KB (deflate's window is too short to find the repeats); placed
+ * glyphs weigh a few bytes each.
  * A node's number is known before its pages (they name it as /Parent);
  * the node itself is written when the file is finished. So the page tree
  * is balanced (viewers open a million-page file without reading a million
@@ -54,6 +60,8 @@
 
 /* A classic xref entry holds a 10-digit offset. */
 #define PDF_OFFSET_MAX UINT64_C(9999999999)
+
+#define RESOURCES_OBJ 5 /* shared by every page */
 
 #define CHUNK_BYTES (64 * 1024) /* the tail goes out in pieces of about this */
 #define SPILL_READ 4096         /* offsets read back at a time */
@@ -210,18 +218,59 @@ static int pdf_symbol(yima_buf *cs, const yr_symbol *sym, double mod, double x, 
     return rc ? rc : yr_printf(cs, "f Q\n");
 }
 
-/* Text lines as outlines: label mm (y down) to page points (y up). */
-static int pdf_text(yima_buf *cs, const yr_plan *plan, yr_font *font, double ox, double oy,
-                    double media_h)
+/* The glyphs a page uses: a bit per glyph index. */
+#define GLYPHS_MAX 65536u /* glyph indices are 16-bit in TrueType and CFF */
+typedef struct glyph_set {
+    unsigned char bits[GLYPHS_MAX / 8];
+} glyph_set;
+
+static int glyph_add(glyph_set *set, uint32_t gid)
 {
-    yr_xform xf = {PT_PER_MM, -PT_PER_MM, PT_PER_MM * ox, PT_PER_MM * (media_h - oy)};
+    if (gid >= GLYPHS_MAX)
+        return YIMA_E_INTERNAL;
+    set->bits[gid >> 3] |= (unsigned char)(1u << (gid & 7));
+    return YIMA_OK;
+}
+
+static int glyph_has(const glyph_set *set, uint32_t gid)
+{
+    return set->bits[gid >> 3] >> (gid & 7) & 1;
+}
+
+/* A line being placed: the previous glyph's x, in thirds of a font unit. */
+typedef struct line_pen {
+    yima_buf *cs;
+    glyph_set *used;
+    int64_t x;
+} line_pen;
+
+/* "1 0 0 1 dx 0 cm" moves to the glyph, then "/gN Do" draws it: offsets
+ * are whole thirds of a font unit, so placing adds no rounding error. */
+static int place_glyph(void *ctx, uint32_t gid, int64_t x)
+{
+    line_pen *pen = ctx;
+    int64_t dx = 3 * x - pen->x;
+    pen->x = 3 * x;
+    int rc = glyph_add(pen->used, gid);
+    if (!rc && dx)
+        rc = yr_printf(pen->cs, "1 0 0 1 %" PRId64 " 0 cm ", dx);
+    return rc ? rc : yr_printf(pen->cs, "/g%" PRIu32 " Do\n", gid);
+}
+
+/* Text lines by glyph: label mm (y down) to page points (y up), the line's
+ * matrix scaling thirds of a font unit to its size. */
+static int pdf_text(yima_buf *cs, const yr_plan *plan, yr_font *font, double ox, double oy,
+                    double media_h, glyph_set *used)
+{
     int rc = YIMA_OK;
     for (int i = 0; i < plan->nlines && !rc; i++) {
         const yr_textline *t = &plan->lines[i];
-        size_t before = cs->len;
-        rc = yr_font_path(font, t->s, t->len, t->pt, t->x, t->y, &xf, YR_PATH_PDF, cs);
-        if (!rc && cs->len > before) /* a line of spaces has no path to fill */
-            rc = yr_printf(cs, "f\n");
+        double scale = t->pt / (3 * yr_font_upem(font));
+        line_pen pen = {cs, used, 0};
+        rc = yr_printf(cs, "q %.9g 0 0 %.9g %.3f %.3f cm\n", scale, scale,
+                       PT_PER_MM * (ox + t->x), PT_PER_MM * (media_h - oy - t->y));
+        rc = rc ? rc : yr_font_glyphs(font, t->s, t->len, place_glyph, &pen);
+        rc = rc ? rc : yr_printf(cs, "Q\n");
     }
     return rc;
 }
@@ -248,7 +297,7 @@ static int pdf_crop_marks(yima_buf *cs, const yr_page_geom *g)
 /* The drawing of a page, uncompressed. */
 static int page_content(const yima_render_options *opt, const yr_page_geom *g,
                         const yr_plan *plans, const yr_symbol *syms, unsigned n, yr_font *font,
-                        yima_buf *cs)
+                        glyph_set *used, yima_buf *cs)
 {
     int rc = pdf_ink(cs, opt);
     for (unsigned k = 0; k < n && !rc; k++) {
@@ -258,7 +307,7 @@ static int page_content(const yima_render_options *opt, const yr_page_geom *g,
         rc = pdf_symbol(cs, &syms[k], p->module * PT_PER_MM, (ox + p->sym_x) * PT_PER_MM,
                         (g->media_h - oy - p->sym_y) * PT_PER_MM);
         if (!rc && p->nlines)
-            rc = pdf_text(cs, p, font, ox, oy, g->media_h);
+            rc = pdf_text(cs, p, font, ox, oy, g->media_h, used);
     }
     if (!rc && opt->crop_marks && !is_sheet(opt))
         rc = pdf_crop_marks(cs, g);
@@ -285,8 +334,7 @@ static int pdf_box(yima_buf *out, const char *key, const yr_page_geom *g, double
                      (x + w) * PT_PER_MM, (bottom + h) * PT_PER_MM);
 }
 
-static int page_dict(const yima_render_options *opt, const yr_page_geom *g, uint64_t first_obj,
-                     yima_buf *out)
+static int page_dict(const yr_page_geom *g, uint64_t first_obj, yima_buf *out)
 {
     int rc = yr_printf(out, "%" PRIu64 " 0 obj\n<</Type /Page /Parent %" PRIu64 " 0 R",
                        first_obj + 1, parent_obj(first_obj));
@@ -295,17 +343,9 @@ static int page_dict(const yima_render_options *opt, const yr_page_geom *g, uint
             : pdf_box(out, "BleedBox", g, g->trim_x - g->bleed, g->trim_y - g->bleed,
                       g->trim_w + 2 * g->bleed, g->trim_h + 2 * g->bleed);
     rc = rc ? rc : pdf_box(out, "TrimBox", g, g->trim_x, g->trim_y, g->trim_w, g->trim_h);
-    rc = rc ? rc : yr_printf(out, "\n/Resources <<");
-    if (!rc && opt->spot) {
-        /* Tint 1 is full ink; the alternate shows it as black on screen. */
-        rc = yr_printf(out, "/ColorSpace <</CS0 [/Separation ");
-        rc = rc ? rc : pdf_name(out, opt->spot);
-        rc = rc ? rc
-                : yr_printf(out, " /DeviceGray <</FunctionType 2 /Domain [0 1] /C0 [1] /C1 [0] "
-                                 "/N 1>>]>>");
-    }
     return rc ? rc
-              : yr_printf(out, ">> /Contents %" PRIu64 " 0 R>>\nendobj\n", first_obj);
+              : yr_printf(out, "\n/Resources %d 0 R /Contents %" PRIu64 " 0 R>>\nendobj\n",
+                          RESOURCES_OBJ, first_obj);
 }
 
 /* One deflate state per thread, reset for each stream: a fresh state a
@@ -347,11 +387,12 @@ static z_stream *zstream_get(void)
     return z;
 }
 
-/* Object obj: data deflated. */
-static int flate_stream(yima_buf *out, uint64_t obj, const yima_buf *data)
+/* Object obj: data deflated, dict entries (" /Key value...") before
+ * its /Length. */
+static int flate_stream(yima_buf *out, uint64_t obj, const char *dict, const yima_buf *data)
 {
     z_stream *z = zstream_get();
-    char head[96];
+    char head[192];
     if (!z)
         return YIMA_E_NOMEM;
     uLong bound = deflateBound(z, (uLong)data->len);
@@ -367,30 +408,47 @@ static int flate_stream(yima_buf *out, uint64_t obj, const yima_buf *data)
         return YIMA_E_NOMEM;
     size_t zlen = bound - z->avail_out;
     int n = snprintf(head, sizeof head,
-                     "%" PRIu64 " 0 obj\n<</Length %zu /Filter /FlateDecode>>\nstream\n", obj,
-                     zlen);
+                     "%" PRIu64 " 0 obj\n<<%s /Length %zu /Filter /FlateDecode>>\nstream\n",
+                     obj, dict, zlen);
     memmove(out->data + out->len + n, at, zlen);
     memcpy(out->data + out->len, head, (size_t)n);
     out->len += (size_t)n + zlen;
     return yr_printf(out, "\nendstream\nendobj\n");
 }
 
+/* Appends the glyph indices of set, ascending, as uint32_t. */
+static int glyph_list(const glyph_set *set, yima_buf *gids)
+{
+    for (uint32_t byte = 0; byte < sizeof set->bits; byte++)
+        for (uint32_t gid = 8 * byte; set->bits[byte] && gid < 8 * byte + 8; gid++)
+            if (glyph_has(set, gid) && yima_buf_append(gids, &gid, sizeof gid))
+                return YIMA_E_NOMEM;
+    return YIMA_OK;
+}
+
 int yr_pdf_page(const yima_render_options *opt, const yr_plan *plans, const yr_symbol *syms,
                 unsigned n, yr_font *font, uint64_t first_obj, yima_buf *out,
-                uint64_t offs[YR_PDF_OBJS_PER_PAGE], yima_err *err)
+                uint64_t offs[YR_PDF_OBJS_PER_PAGE], yima_buf *gids, yima_err *err)
 {
     yr_page_geom g;
     yima_buf cs = {0};
     size_t start = out->len;
+    glyph_set *used = calloc(1, sizeof *used);
+    if (!used)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory for a PDF page");
     for (unsigned k = 0; k < n && !font; k++)
-        if (plans[k].nlines)
+        if (plans[k].nlines) {
+            free(used);
             return yima_err_set(err, YIMA_E_INTERNAL, "a PDF page with text needs a font");
+        }
     yr_page_geometry(opt, &g);
-    int rc = page_content(opt, &g, plans, syms, n, font, &cs);
+    int rc = page_content(opt, &g, plans, syms, n, font, used, &cs);
+    rc = rc ? rc : glyph_list(used, gids);
+    free(used);
     offs[0] = 0;
-    rc = rc ? rc : flate_stream(out, first_obj, &cs);
+    rc = rc ? rc : flate_stream(out, first_obj, "", &cs);
     offs[1] = out->len - start;
-    rc = rc ? rc : page_dict(opt, &g, first_obj, out);
+    rc = rc ? rc : page_dict(&g, first_obj, out);
     yima_buf_free(&cs);
     if (rc == YIMA_E_NOMEM)
         return yima_err_set(err, rc, "out of memory for a PDF page");
@@ -481,7 +539,12 @@ struct yr_pdfw {
     yima_out *out;              /* the open file; NULL between split files */
     unsigned part;              /* number of the last file opened, from 1 */
     uint64_t pages;             /* pages in the open file */
-    uint64_t head[YR_PDF_FIRST_PAGE_OBJ]; /* offsets of objects 1..4 */
+    uint64_t head[YR_PDF_FIRST_PAGE_OBJ]; /* offsets of objects 1..5 */
+    char *font_family, *spot;
+    glyph_set *used;            /* glyphs the open file's pages use */
+    uint64_t *glyph_off;        /* offsets of their objects, when written */
+    uint64_t nglyphs;
+    yr_font *font;              /* the writer's own, opened for the first glyph */
     FILE *spill;                /* page object offsets, then the nodes' (8 bytes each) */
     crypto_generichash_state id; /* of the file's bytes, for the trailer's /ID */
     yima_buf chunk;             /* tail bytes not yet written */
@@ -646,6 +709,7 @@ static int part_open(yr_pdfw *w, yima_err *err)
         return rc;
     w->part++;
     w->pages = 0;
+    memset(w->used, 0, sizeof *w->used);
     crypto_generichash_init(&w->id, NULL, 0, 16);
     rewind(w->spill);
     if (ftruncate(fileno(w->spill), 0) != 0)
@@ -675,6 +739,11 @@ static void pdfw_free(yr_pdfw *w)
     if (w->spill)
         fclose(w->spill);
     yima_buf_free(&w->chunk);
+    yr_font_free(w->font);
+    free(w->used);
+    free(w->glyph_off);
+    free(w->font_family);
+    free(w->spot);
     free(w->path);
     free(w->title);
     free(w->manifest_hash);
@@ -705,7 +774,9 @@ int yr_pdfw_open(yr_pdfw **wp, const yima_render_options *opt, const yr_pdf_meta
     int rc = copy_str(&w->path, to_stdout ? NULL : opt->output) ||
                      copy_str(&w->title, meta && meta->title ? meta->title : "yima labels") ||
                      copy_str(&w->manifest_hash, meta ? meta->manifest_hash : NULL) ||
-                     copy_str(&w->manifest_name, meta ? meta->manifest_name : NULL)
+                     copy_str(&w->manifest_name, meta ? meta->manifest_name : NULL) ||
+                     copy_str(&w->font_family, opt->font) || copy_str(&w->spot, opt->spot) ||
+                     !(w->used = malloc(sizeof *w->used))
                  ? nomem(err)
                  : pdfw_dates(w, err);
     if (!rc && !(w->spill = spill_open()))
@@ -737,7 +808,8 @@ static int spill_fail(yima_err *err)
 static int part_finish(yr_pdfw *w, yima_err *err);
 
 int yr_pdfw_page(yr_pdfw *w, const void *bytes, size_t len,
-                 const uint64_t offs[YR_PDF_OBJS_PER_PAGE], yima_err *err)
+                 const uint64_t offs[YR_PDF_OBJS_PER_PAGE], const uint32_t *gids, size_t ngids,
+                 yima_err *err)
 {
     int rc = w->out ? YIMA_OK : part_open(w, err);
     if (rc)
@@ -756,8 +828,82 @@ int yr_pdfw_page(yr_pdfw *w, const void *bytes, size_t len,
         return spill_fail(err);
     if ((rc = pdfw_put(w, bytes, len, err)))
         return rc;
+    for (size_t i = 0; i < ngids; i++)
+        if (glyph_add(w->used, gids[i]))
+            return yima_err_set(err, YIMA_E_INTERNAL, "PDF glyph %" PRIu32 " is out of range",
+                                gids[i]);
     w->pages++;
     return w->split && w->pages == w->split ? part_finish(w, err) : YIMA_OK;
+}
+
+/* Object 5, the resources of every page: the spot colour and the glyphs,
+ * numbered from first_glyph in glyph order. */
+static int write_resources(yr_pdfw *w, uint64_t first_glyph, yima_err *err)
+{
+    w->head[RESOURCES_OBJ] = pdfw_at(w);
+    int rc = yr_printf(&w->chunk, "%d 0 obj\n<<", RESOURCES_OBJ);
+    if (!rc && w->spot) {
+        /* Tint 1 is full ink; the alternate shows it as black on screen. */
+        rc = yr_printf(&w->chunk, "/ColorSpace <</CS0 [/Separation ");
+        rc = rc ? rc : pdf_name(&w->chunk, w->spot);
+        rc = rc ? rc
+                : yr_printf(&w->chunk, " /DeviceGray <</FunctionType 2 /Domain [0 1] /C0 [1] "
+                                       "/C1 [0] /N 1>>]>>\n");
+    }
+    rc = rc ? rc : yr_printf(&w->chunk, "/XObject <<");
+    uint64_t obj = first_glyph;
+    for (uint32_t gid = 0; gid < GLYPHS_MAX && !rc; gid++) {
+        if (!glyph_has(w->used, gid))
+            continue;
+        rc = yr_printf(&w->chunk, "/g%" PRIu32 " %" PRIu64 " 0 R%s", gid, obj,
+                       (obj - first_glyph) % 8 == 7 ? "\n" : " ");
+        obj++;
+    }
+    rc = rc ? rc : yr_printf(&w->chunk, ">>>>\nendobj\n");
+    w->nglyphs = obj - first_glyph;
+    return rc ? nomem(err) : pdfw_flush(w, 0, err);
+}
+
+/* One glyph: its outline in thirds of a font unit, filled. */
+static int write_glyph(yr_pdfw *w, uint32_t gid, uint64_t obj, yima_buf *path, yima_err *err)
+{
+    int32_t box[4];
+    char dict[128];
+    path->len = 0;
+    int rc = yr_font_glyph_pdf(w->font, gid, path, box);
+    rc = rc ? rc : yr_printf(path, "f\n");
+    if (rc)
+        return rc == YIMA_E_NOMEM ? nomem(err)
+                                  : yima_err_set(err, rc, "cannot read glyph %" PRIu32
+                                                          " of font '%s'", gid,
+                                                 yr_font_family(w->font));
+    snprintf(dict, sizeof dict, " /Type /XObject /Subtype /Form /BBox [%d %d %d %d]",
+             (int)box[0], (int)box[1], (int)box[2], (int)box[3]);
+    return flate_stream(&w->chunk, obj, dict, path) ? nomem(err) : pdfw_flush(w, 0, err);
+}
+
+/* The glyphs of the resources, numbered from first_glyph; a font of the
+ * writer's own draws them (the workers' are theirs). */
+static int write_glyphs(yr_pdfw *w, uint64_t first_glyph, yima_err *err)
+{
+    yima_buf path = {0};
+    free(w->glyph_off);
+    w->glyph_off = NULL;
+    if (!w->nglyphs)
+        return YIMA_OK;
+    int rc = w->font ? YIMA_OK : yr_font_open(w->font_family, &w->font, err);
+    if (!rc && !(w->glyph_off = malloc(w->nglyphs * sizeof *w->glyph_off)))
+        rc = nomem(err);
+    uint64_t k = 0;
+    for (uint32_t gid = 0; gid < GLYPHS_MAX && !rc; gid++) {
+        if (!glyph_has(w->used, gid))
+            continue;
+        w->glyph_off[k] = pdfw_at(w);
+        rc = write_glyph(w, gid, first_glyph + k, &path, err);
+        k++;
+    }
+    yima_buf_free(&path);
+    return rc;
 }
 
 /* The intermediate page-tree nodes, each with its group's pages; their
@@ -826,7 +972,7 @@ static int object_offset(yr_pdfw *w, uint64_t obj, uint64_t *buf, uint64_t *next
     return YIMA_OK;
 }
 
-static int write_xref(yr_pdfw *w, uint64_t size, yima_err *err)
+static int write_xref(yr_pdfw *w, uint64_t glyphs_at, uint64_t size, yima_err *err)
 {
     uint64_t *buf = malloc(SPILL_READ * sizeof *buf), next = 0;
     size_t have = 0;
@@ -837,8 +983,10 @@ static int write_xref(yr_pdfw *w, uint64_t size, yima_err *err)
     int rc = yr_printf(&w->chunk, "xref\n0 %" PRIu64 "\n0000000000 65535 f \n", size) ? nomem(err)
                                                                                      : YIMA_OK;
     for (uint64_t obj = 1; obj < size && !rc; obj++) {
-        uint64_t off = obj < YR_PDF_FIRST_PAGE_OBJ ? w->head[obj] : 0;
-        if (obj >= YR_PDF_FIRST_PAGE_OBJ)
+        uint64_t off = obj < YR_PDF_FIRST_PAGE_OBJ ? w->head[obj]
+                       : obj >= glyphs_at           ? w->glyph_off[obj - glyphs_at]
+                                                    : 0;
+        if (obj >= YR_PDF_FIRST_PAGE_OBJ && obj < glyphs_at)
             rc = object_offset(w, obj, buf, &next, &have, &off, err);
         if (!rc)
             rc = yr_printf(&w->chunk, "%010" PRIu64 " 00000 n \n", off) ? nomem(err)
@@ -869,16 +1017,19 @@ static int write_trailer(yr_pdfw *w, uint64_t size, uint64_t xref, yima_err *err
 static int part_finish(yr_pdfw *w, yima_err *err)
 {
     uint64_t groups = (w->pages + PAGE_GROUP - 1) / PAGE_GROUP;
-    uint64_t size = w->pages ? page_obj(w->pages - 1) + YR_PDF_OBJS_PER_PAGE
-                             : YR_PDF_FIRST_PAGE_OBJ;
-    int rc = write_nodes(w, groups, err);
+    uint64_t glyphs_at = w->pages ? page_obj(w->pages - 1) + YR_PDF_OBJS_PER_PAGE
+                                  : YR_PDF_FIRST_PAGE_OBJ;
+    int rc = write_resources(w, glyphs_at, err);
+    rc = rc ? rc : write_glyphs(w, glyphs_at, err);
+    uint64_t size = glyphs_at + w->nglyphs;
+    rc = rc ? rc : write_nodes(w, groups, err);
     rc = rc ? rc : write_root(w, groups, err);
     uint64_t xref = pdfw_at(w);
     if (!rc && xref > PDF_OFFSET_MAX)
         rc = yima_err_set(err, YIMA_E_USAGE,
                           "%s: a PDF file holds at most 10 GB; split the pages into files",
                           yima_out_path(w->out));
-    rc = rc ? rc : write_xref(w, size, err);
+    rc = rc ? rc : write_xref(w, glyphs_at, size, err);
     rc = rc ? rc : write_trailer(w, size, xref, err);
     if (rc)
         return rc;

@@ -211,21 +211,33 @@ static int emit(run *r, yima_job *job, const char *name, const yima_buf *img, yi
     return rc;
 }
 
+/* A PDF page into job->out, and its page_rec into job->aux followed by
+ * the glyph indices it uses, padded to a whole page_rec alignment. */
+static int pdf_page(run *r, worker *w, yima_job *job, uint64_t page, unsigned n, yima_err *err)
+{
+    page_rec rec = {.start = job->out.len};
+    size_t at = job->aux.len;
+    static const uint64_t pad = 0;
+    if (yima_buf_append(&job->aux, &rec, sizeof rec))
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    uint64_t local = page - r->opt.range_start / r->per_page;
+    int rc = yr_pdf_page(&r->opt, w->plans, w->syms, n, w->font,
+                         yr_pdfw_first_obj(&r->opt, local), &job->out, rec.offs, &job->aux, err);
+    rec.len = job->out.len - rec.start;
+    rec.ngids = (job->aux.len - at - sizeof rec) / sizeof(uint32_t);
+    memcpy(job->aux.data + at, &rec, sizeof rec);
+    job->stat[ST_FILES]++;
+    if (!rc && yima_buf_append(&job->aux, &pad, (sizeof pad - job->aux.len % sizeof pad) % sizeof pad))
+        rc = yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    return rc;
+}
+
 /* Emits the page holding the n labels in w (page: its number in the run). */
 static int flush_page(run *r, worker *w, yima_job *job, uint64_t page, unsigned n, yima_err *err)
 {
     char name[64];
-    if (r->opt.pack == YIMA_PACK_PDF) {
-        page_rec rec = {.start = job->out.len};
-        uint64_t local = page - r->opt.range_start / r->per_page;
-        int rc = yr_pdf_page(&r->opt, w->plans, w->syms, n, w->font,
-                             yr_pdfw_first_obj(&r->opt, local), &job->out, rec.offs, err);
-        rec.len = job->out.len - rec.start;
-        job->stat[ST_FILES]++;
-        if (!rc && yima_buf_append(&job->aux, &rec, sizeof rec))
-            rc = yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-        return rc;
-    }
+    if (r->opt.pack == YIMA_PACK_PDF)
+        return pdf_page(r, w, job, page, n, err);
     w->img.len = 0;
     int rc = yr_png_page(&r->opt, w->plans, w->syms, n, w->font, &w->bm, &w->img, err);
     file_name(r, page, NULL, (yima_field){NULL, 0}, 1, name, sizeof name);

@@ -211,10 +211,15 @@ static int next_job(void *ctx, yima_job *job, yima_err *err)
 
 static int write_pages(run *r, const yima_job *job, yima_err *err)
 {
-    const page_rec *rec = (const page_rec *)job->aux.data;
     int rc = YIMA_OK;
-    for (size_t i = 0; i < job->aux.len / sizeof *rec && !rc; i++)
-        rc = yr_pdfw_page(r->pdf, job->out.data + rec[i].start, rec[i].len, rec[i].offs, err);
+    for (size_t at = 0; at < job->aux.len && !rc;) {
+        page_rec rec;
+        memcpy(&rec, job->aux.data + at, sizeof rec);
+        const uint32_t *gids = (const uint32_t *)(const void *)(job->aux.data + at + sizeof rec);
+        rc = yr_pdfw_page(r->pdf, job->out.data + rec.start, rec.len, rec.offs, gids, rec.ngids,
+                          err);
+        at += sizeof rec + (rec.ngids * sizeof *gids + 7) / 8 * 8;
+    }
     return rc;
 }
 

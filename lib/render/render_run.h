@@ -15,10 +15,12 @@
 
 enum { ST_FIRST_ROW, ST_FILE, ST_SYMBOLS, ST_FILES }; /* job->stat slots */
 
-/* One PDF page in a job's output, for the writer (job->aux). */
+/* One PDF page in a job's output, for the writer (job->aux): followed in
+ * aux by ngids uint32_t glyph indices, padded to a multiple of 8 bytes. */
 typedef struct page_rec {
     uint64_t start, len;
     uint64_t offs[YR_PDF_OBJS_PER_PAGE];
+    uint64_t ngids;
 } page_rec;
 
 typedef struct run {

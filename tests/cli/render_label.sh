@@ -106,6 +106,15 @@ check "sheet PDF -j1 = -j5" cmp -s "$T/sheet1.pdf" "$T/sheet5.pdf"
 check "sheet PDF passes qpdf --check" qpdf --check "$T/sheet1.pdf" >/dev/null
 pdftoppm -r 300 -gray "$T/sheet1.pdf" "$T/sheet"
 check "sheet: all 60 labels decode" cmp -s <(decode "$T"/sheet-*.pgm | sort) <(sort "$T/pay.txt")
+# Text is drawn by glyph: each glyph's outline once a file, as a form the
+# labels place. Outlines repeated on every label weighed some 20 KB a label.
+qpdf --qdf --object-streams=disable "$T/sheet1.pdf" "$T/sheet-qdf.pdf"
+same "one form a glyph: as many as distinct characters in the text" \
+    "$(grep -ac '/Subtype /Form' "$T/sheet-qdf.pdf")" \
+    "$(awk -F, 'NR > 1 {print $7 "LOT" $8 "EXP" $9 $4}' "$T/job.csv" | tr -d ' \n' |
+        python3 -c 'import sys; print(len(set(sys.stdin.read())))')"
+check "three lines of text cost under 1,500 bytes a label" \
+    test "$(stat -c %s "$T/sheet1.pdf")" -lt $((60 * 1500))
 
 # ---- spot colour ------------------------------------------------------------
 "$Y" render -q --roll "${LABEL[@]}" --spot 'Black Varnish' --range 0:2 "$T/job.csv" -o "$T/spot.pdf"

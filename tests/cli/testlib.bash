@@ -5,7 +5,8 @@ set -uo pipefail
 Y=${YIMA_BIN:?YIMA_BIN must point at the yima binary}
 TESTS=$(cd "$(dirname "$0")/.." && pwd) # tests/, found before we leave for $T
 T=$(mktemp -d /tmp/yima-cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# YIMA_KEEP=1 keeps the temp dir of a failed run, for a look at what failed.
+trap 'if [[ -n ${YIMA_KEEP:-} && $FAILED -gt 0 ]]; then echo "kept $T" >&2; else rm -rf "$T"; fi' EXIT
 cd "$T"
 PASSED=0
 FAILED=0

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: MIT
+# Sourced by the bench/*.sh scripts: timing in one place. Expects $W, a
+# scratch directory; each timed run starts with an empty $W/out.
+
+now() { date +%s.%N; }
+
+# rate[NAME]: items per second of a command, the best of its runs.
+declare -A rate
+# once NAME N COMMAND...: one timed run of COMMAND over N items.
+once() {
+    local name=$1 n=$2 t0 t1
+    shift 2
+    rm -rf "$W/out" && mkdir "$W/out"
+    t0=$(now)
+    "$@"
+    t1=$(now)
+    rate[$name]=$(awk -v n="$n" -v a="$t0" -v b="$t1" -v c="${rate[$name]:-0}" 'BEGIN {
+        r = n / (b - a); print (r > c ? r : c) }')
+}
