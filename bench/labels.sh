@@ -14,8 +14,6 @@ set -euo pipefail
 B=${1:?build dir}
 N=${2:-20000}
 BIG=${3:-1000000}
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 source "$(dirname "$0")/lib.bash"
 
 "$B/yima" keygen -o "$W/brand" 2>/dev/null

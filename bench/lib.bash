@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT
-# Sourced by the bench/*.sh scripts: timing in one place. Expects $W, a
-# scratch directory; each timed run starts with an empty $W/out.
+# Sourced by the bench/*.sh scripts: a scratch directory $W, removed at
+# exit, and timing in one place; each timed run starts with an empty $W/out.
+
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
 
 now() { date +%s.%N; }
 

@@ -29,8 +29,6 @@ command -v sqlite3 >/dev/null || { echo "link.sh: sqlite3 (the CLI) is needed" >
 if [ "$QUICK" = 1 ]; then CASES=10000 SIGCASES=1000 LAT=500; else CASES=416667 SIGCASES=10000 LAT=2000; fi
 T=$(nproc)
 source "$(dirname "$0")/lib.bash"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 cd "$W"
 log() { echo "link.sh: $*" >&2; }
 

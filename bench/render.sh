@@ -20,8 +20,6 @@ set -euo pipefail
 B=${1:?build dir}
 N=${2:-10000}
 QN=${3:-1000}
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 source "$(dirname "$0")/lib.bash"
 
 python3 - "$W/pay.txt" "$N" <<'PY'

@@ -550,26 +550,43 @@ static void test_split(void **state)
     payloads_free(payloads, 5);
 }
 
+/* A roll job of one square label, a QR version 1 symbol, no text. */
+typedef struct one_label {
+    yima_render_options opt;
+    yima_label label;
+    yr_symbol sym;
+    yr_plan plan;
+} one_label;
+
+static void one_label_init(one_label *l, const char *path, const char *payload, double mm,
+                           double module)
+{
+    opts_init(&l->opt, path);
+    l->opt.roll = 1;
+    l->label = (yima_label){.w = mm, .h = mm};
+    l->opt.label = &l->label;
+    make_qr(payload, 1, &l->sym);
+    make_plan(&l->plan, &l->sym, mm, mm, module, NULL);
+}
+
+/* Adds page `page` of the one-label job l to w: yr_pdfw_page's result. */
+static int add_one(yr_pdfw *w, one_label *l, uint64_t page)
+{
+    return add_page(w, &l->opt, &l->plan, &l->sym, 1, NULL, page);
+}
+
 /* An aborted split job keeps its finished files and drops the open one. */
 static void test_abort(void **state)
 {
     (void)state;
-    yima_render_options opt;
-    yima_label label = {.w = 30, .h = 30};
+    one_label l;
     yr_pdfw *w;
     yima_err err = {0};
-    yr_symbol sym;
-    yr_plan plan;
-    opts_init(&opt, path_in_dir("cut"));
-    opt.roll = 1;
-    opt.label = &label;
-    opt.split_pages = 1;
-    make_qr("CUT", 1, &sym);
-    make_plan(&plan, &sym, 30, 30, 0.5, NULL);
-    assert_int_equal(yr_pdfw_open(&w, &opt, NULL, &err), YIMA_OK);
-    for (int page = 0; page < 2; page++) {
-        assert_int_equal(add_page(w, &opt, &plan, &sym, 1, NULL, page), YIMA_OK);
-    }
+    one_label_init(&l, path_in_dir("cut"), "CUT", 30, 0.5);
+    l.opt.split_pages = 1;
+    assert_int_equal(yr_pdfw_open(&w, &l.opt, NULL, &err), YIMA_OK);
+    assert_int_equal(add_one(w, &l, 0), YIMA_OK);
+    assert_int_equal(add_one(w, &l, 1), YIMA_OK);
     yr_pdfw_abort(w);
     qpdf_check(path_in_dir("cut-0001"));
     qpdf_check(path_in_dir("cut-0002"));
@@ -577,29 +594,22 @@ static void test_abort(void **state)
     char *left = run_ok("ls -A '%s' | grep -c '^\\.cut' || true", dir);
     assert_string_equal(left, "0\n");
     free(left);
-    free(sym.mod);
+    free(l.sym.mod);
 }
 
 /* A page built for another position is refused, not written. */
 static void test_out_of_place(void **state)
 {
     (void)state;
-    yima_render_options opt;
-    yima_label label = {.w = 30, .h = 30};
+    one_label l;
     yr_pdfw *w;
     yima_err err = {0};
-    yr_symbol sym;
-    yr_plan plan;
-    opts_init(&opt, path_in_dir("misplaced.pdf"));
-    opt.roll = 1;
-    opt.label = &label;
-    make_qr("X", 1, &sym);
-    make_plan(&plan, &sym, 30, 30, 0.5, NULL);
-    assert_int_equal(yr_pdfw_open(&w, &opt, NULL, &err), YIMA_OK);
-    assert_int_equal(add_page(w, &opt, &plan, &sym, 1, NULL, 1), YIMA_E_INTERNAL);
+    one_label_init(&l, path_in_dir("misplaced.pdf"), "X", 30, 0.5);
+    assert_int_equal(yr_pdfw_open(&w, &l.opt, NULL, &err), YIMA_OK);
+    assert_int_equal(add_one(w, &l, 1), YIMA_E_INTERNAL);
     yr_pdfw_abort(w);
     assert_int_not_equal(access(path_in_dir("misplaced.pdf"), F_OK), 0);
-    free(sym.mod);
+    free(l.sym.mod);
 }
 
 /* ---- constant memory ---------------------------------------------------------- */
@@ -616,26 +626,19 @@ static void test_out_of_place(void **state)
  * in use (mallinfo2) after 10,000 pages and at the end, before finishing. */
 static void write_many(const char *pdf, unsigned pages, size_t *heap_early, size_t *heap_late)
 {
-    yima_render_options opt;
-    yima_label label = {.w = 12, .h = 12};
+    one_label l;
     yr_pdfw *w;
     yima_err err = {0};
-    yr_symbol sym;
-    yr_plan plan;
-    opts_init(&opt, pdf);
-    opt.roll = 1;
-    opt.label = &label;
-    make_qr("M", 1, &sym);
-    make_plan(&plan, &sym, 12, 12, 0.3, NULL);
-    assert_int_equal(yr_pdfw_open(&w, &opt, NULL, &err), YIMA_OK);
+    one_label_init(&l, pdf, "M", 12, 0.3);
+    assert_int_equal(yr_pdfw_open(&w, &l.opt, NULL, &err), YIMA_OK);
     for (unsigned page = 0; page < pages; page++) {
-        assert_int_equal(add_page(w, &opt, &plan, &sym, 1, NULL, page), YIMA_OK);
+        assert_int_equal(add_one(w, &l, page), YIMA_OK);
         if (page == 10000)
             *heap_early = mallinfo2().uordblks;
     }
     *heap_late = mallinfo2().uordblks;
     assert_int_equal(yr_pdfw_finish(w, &err), YIMA_OK);
-    free(sym.mod);
+    free(l.sym.mod);
 }
 
 /* 200,000 pages: the heap in use is the same after 10,000 and after

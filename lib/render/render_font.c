@@ -621,25 +621,29 @@ static int glyph_path(const outline *o, const placer *pl, yima_buf *out)
     return YIMA_OK;
 }
 
+/* A line being drawn as outlines: where it starts, mm per font unit. */
+typedef struct path_line {
+    yr_font *font;
+    placer pl;
+    double x, k;
+    yima_buf *out;
+} path_line;
+
+static int path_glyph(void *ctx, uint32_t gid, int64_t x)
+{
+    path_line *line = ctx;
+    const outline *o;
+    int rc = glyph_outline(line->font, gid, &o);
+    line->pl.x = line->x + (double)x * line->k;
+    return rc ? rc : glyph_path(o, &line->pl, line->out);
+}
+
 int yr_font_path(yr_font *font, const char *s, size_t len, double pt, double x, double y,
                  const yr_xform *xf, yr_pathfmt fmt, yima_buf *out)
 {
     double k = unit_mm(font, pt);
-    placer pl = {.xf = xf, .y = y, .k = k / 3, .fmt = fmt};
-    walk w;
-    walk_init(&w, s, len);
-    while (walk_next(font, &w)) {
-        const outline *o;
-        if (walk_bad(&w))
-            return YIMA_E_DATA;
-        int rc = glyph_outline(font, w.gid, &o);
-        if (rc)
-            return rc;
-        pl.x = x + (double)w.x * k;
-        if (o->nops && (rc = glyph_path(o, &pl, out)))
-            return rc;
-    }
-    return YIMA_OK;
+    path_line line = {font, {.xf = xf, .y = y, .k = k / 3, .fmt = fmt}, x, k, out};
+    return yr_font_glyphs(font, s, len, path_glyph, &line);
 }
 
 int yr_font_glyphs(yr_font *font, const char *s, size_t len, yr_glyph_fn fn, void *ctx)

@@ -13,7 +13,7 @@ decode() { zbarimg -q --raw -Sdisable -Sqrcode.enable "$@" 2>/dev/null; }
 
 # A 10,000-code sample from gen: signed item codes as brand URLs (one shape,
 # so one version holds them all).
-"$Y" keygen -o "$T/brand" 2>/dev/null
+fixed_key "$T/brand" 1
 "$Y" gen -k "$T/brand.key" -b 1 -n 10000 -t 'HTTPS://V.EXAMPLE.CN/{code}' --no-ledger -q \
     -o "$T/pay.txt"
 

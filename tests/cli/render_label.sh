@@ -14,7 +14,7 @@ ocr() { tesseract "$1" stdout -l "$2" --psm 6 2>/dev/null | tr -d ' \n' | tr 'a-
 # The code alphabet has no I, L, O or U: read them as the digits they look like.
 crockford() { tr 'OIL' '011'; }
 
-"$Y" keygen -o "$T/brand" 2>/dev/null
+fixed_key "$T/brand" 2
 "$Y" gen -k "$T/brand.key" -b 1 -n 60 -a mac -f csv --inner -t 'HTTPS://V.EXAMPLE.CN/{code}' \
     --no-ledger -q -o "$T/gen.csv"
 # gen output merged with the product's data, as a print vendor receives it.

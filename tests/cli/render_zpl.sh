@@ -88,7 +88,7 @@ EOF
 geometry() { PYTHONPATH=$T python3 - "$@"; }
 
 # ---- 200 signed codes, a 50x30 mm label each -----------------------------
-"$Y" keygen -o "$T/brand" 2>/dev/null
+fixed_key "$T/brand" 3
 "$Y" gen -k "$T/brand.key" -b 1 -n 200 -a mac -f csv -t 'HTTPS://V.EXAMPLE.CN/{code}' \
     --no-ledger -q -o "$T/gen.csv"
 awk -F, 'NR == 1 {print $0 ",product"; next} {print $0 ",产品名称 绿茶"}' "$T/gen.csv" >"$T/job.csv"

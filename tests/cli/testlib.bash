@@ -11,6 +11,14 @@ cd "$T"
 PASSED=0
 FAILED=0
 
+# fixed_key BASE N: the brand key pair BASE.key and BASE.pub from seed N, the
+# same in every run, so checks that read symbols or text back (zbar, OCR)
+# see the same codes every time and cannot pass or fail by the draw.
+fixed_key() {
+  printf '%064x\n' "$2" >"$1.seed" && chmod 600 "$1.seed" &&
+    "$Y" keygen -o "$1" --seed-file "$1.seed" 2>/dev/null
+}
+
 ok() { PASSED=$((PASSED + 1)); }
 bad() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
 # check NAME CMD...: CMD must succeed.
