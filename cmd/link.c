@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* yima link: the aggregation store. Parses options and calls yima_link_*. */
 #include <getopt.h>
+#include <pwd.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@ static const char help_options[] =
     "      --max                --pack counts are maxima                [Default: exact]\n"
     "      --move               PACK may take a child from another parent [Default: off]\n"
     "      --require-commissioned  children must be commissioned first  [Default: off]\n"
+    "      --require-plan       PACK must follow the plan (link plan)   [Default: off]\n"
+    "      --commission         plan: commission every planned item too [Default: off]\n"
     "      --sync MODE          normal (batched commits) or full (fsync each event)\n"
     "                                                                   [Default: normal]\n"
     "      --batch N            events per commit with --sync normal    [Default: 100000]\n"
@@ -48,12 +51,16 @@ static const char help_options[] =
     "                           EPC URIs in EPCIS        [Default: the codes', else DL URIs]\n"
     "      --read-point SGLN    events' readPoint (urn:epc:id:sgln:...)  [Default: none]\n"
     "      --location SGLN      events' bizLocation (urn:epc:id:sgln:...) [Default: none]\n"
+    "      --user NAME          who records events naming none (user=)\n"
+    "                                                  [Default: the login name]\n"
+    "      --station NAME       the station recording them (station=)\n"
+    "                                                   [Default: the host name]\n"
     "  -q, --quiet              no progress line                        [Default: off]\n"
     "  -h, --help               this help\n";
 
 enum { O_PACK = 256, O_MAX, O_MOVE, O_REQ, O_SYNC, O_BATCH, O_RT, O_BULK, O_REJECTS, O_SOURCE,
        O_ID, O_JSON, O_FORCE, O_FROM, O_TO, O_LOT, O_SUBTREE, O_GCP, O_READ_POINT,
-       O_LOCATION, O_TZ };
+       O_LOCATION, O_TZ, O_REQ_PLAN, O_COMMISSION, O_USER, O_STATION };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"template", 1, 0, 't'},
@@ -65,6 +72,8 @@ static const struct option longopts[] = {
     {"force", 0, 0, O_FORCE}, {"from", 1, 0, O_FROM}, {"to", 1, 0, O_TO}, {"lot", 1, 0, O_LOT},
     {"subtree", 1, 0, O_SUBTREE}, {"gcp-length", 1, 0, O_GCP},
     {"read-point", 1, 0, O_READ_POINT}, {"location", 1, 0, O_LOCATION}, {"tz", 1, 0, O_TZ},
+    {"require-plan", 0, 0, O_REQ_PLAN}, {"commission", 0, 0, O_COMMISSION},
+    {"user", 1, 0, O_USER}, {"station", 1, 0, O_STATION},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
@@ -72,7 +81,8 @@ typedef struct args {
     const char *from, *to;  /* export bounds, read once --tz is known */
     int tz;                 /* --tz in minutes, or YIMA_LINK_TZ_NONE */
     yima_keyring *ring;
-    int nkeys, json, quiet;
+    int nkeys, json, quiet, commission;
+    char host[256];         /* the default station */
     yima_link_import_options imp;
     yima_link_export_options exp;
 } args;
@@ -120,6 +130,17 @@ static int parse_opt(void *ctx, int c, const char *v)
     case O_MAX: a->imp.rules.capacity_max = 1; return 0;
     case O_MOVE: a->imp.rules.move = 1; return 0;
     case O_REQ: a->imp.rules.require_commissioned = 1; return 0;
+    case O_REQ_PLAN: a->imp.rules.require_plan = 1; return 0;
+    case O_COMMISSION: a->commission = 1; return 0;
+    case O_USER: case O_STATION:
+        for (const char *ch = v; *ch; ch++)
+            if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
+                return usage_error("link", "%s: a name may not hold a control character",
+                                   c == O_USER ? "--user" : "--station");
+        if (!*v)
+            return usage_error("link", "%s: empty name", c == O_USER ? "--user" : "--station");
+        *(c == O_USER ? &a->imp.user : &a->imp.station) = v;
+        return 0;
     case O_SYNC:
         if (strcmp(v, "normal") && strcmp(v, "full"))
             return usage_error("link", "--sync: '%s' is not normal or full", v);
@@ -258,6 +279,22 @@ static int do_export(yima_link *s, args *a, const link_command *c, char **argv, 
     return rc ? report_error("link", &err) : EXIT_OK;
 }
 
+static int do_plan(yima_link *s, args *a, const link_command *c, char **files, int n)
+{
+    yima_link_plan_summary sum;
+    yima_err err;
+    (void)c;
+    int rc = yima_link_plan(s, &a->imp, a->commission, (const char *const *)files, n, &sum,
+                            &err);
+    if (rc)
+        return report_error("link", &err);
+    fprintf(stderr, "yima link: plan: %llu rows, %llu codes planned into a container: %llu "
+            "added, %llu already planned; %llu commissioned\n", (unsigned long long)sum.rows,
+            (unsigned long long)sum.links, (unsigned long long)sum.added,
+            (unsigned long long)sum.known, (unsigned long long)sum.commissioned);
+    return EXIT_OK;
+}
+
 static const link_command commands[] = {
     {"import", do_import, 1, 0, -1, "[FILE...]",
      "apply line events (TSV or JSON lines; - is stdin)"},
@@ -266,7 +303,13 @@ static const link_command commands[] = {
     {"pack", do_event, 1, 2, -1, "PARENT CHILD...", "put children into a case or pallet"},
     {"unpack", do_event, 1, 1, -1, "PARENT [CHILD...]", "take out the children named, or all"},
     {"replace", do_event, 1, 2, 2, "OLD NEW", "a new label takes over an old one's place"},
-    {"decommission", do_event, 1, 1, 2, "CODE [REASON]", "take a code out of use"},
+    {"decommission", do_event, 1, 1, 2, "CODE [REASON]",
+     "take a code out of use, for a CBV reason"},
+    {"ship", do_event, 1, 4, 4, "CODE PARTY SHIP-TO SHIPMENT",
+     "a loose code leaves, sealed, for a party and place"},
+    {"receive", do_event, 1, 1, 1, "CODE", "a shipped code arrives: unsealed"},
+    {"return", do_event, 1, 1, 1, "CODE", "a shipped code comes back: unsealed"},
+    {"plan", do_plan, 1, 1, -1, "FILE...", "load gen --pack's hierarchy as the packing plan"},
     {"trace", do_trace, 0, 1, 1, "CODE", "chain up, contents down, history"},
     {"stats", do_stats, 0, 0, 0, "", "counts by level and state, last event"},
     {"export", do_export, 0, 0, 0, "", "the event log as TSV or EPCIS 2.0 JSON-LD"},
@@ -326,6 +369,17 @@ static const link_command *pick_command(const args *a, int argc, char **argv)
     return NULL;
 }
 
+/* Who and where, unless --user and --station say: the login name and the
+ * host name, so that every event records both. */
+static void default_who_where(args *a)
+{
+    struct passwd *pw = a->imp.user ? NULL : getpwuid(geteuid());
+    if (pw && pw->pw_name && *pw->pw_name)
+        a->imp.user = pw->pw_name;
+    if (!a->imp.station && gethostname(a->host, sizeof a->host - 1) == 0 && a->host[0])
+        a->imp.station = a->host;
+}
+
 int cmd_link(int argc, char **argv)
 {
     args a = {0};
@@ -346,6 +400,8 @@ int cmd_link(int argc, char **argv)
     if (rc < 0 && (opt_time(&a, "--from", a.from, &a.exp.time_from) ||
                    opt_time(&a, "--to", a.to, &a.exp.time_to)))
         rc = EXIT_USAGE;
+    if (rc < 0)
+        default_who_where(&a);
     if (rc < 0) {
         const link_command *c = pick_command(&a, argc, argv);
         if (!c)

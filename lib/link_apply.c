@@ -12,6 +12,7 @@ typedef struct known {
     int64_t id;      /* 0: not in the store yet */
     int level, state;
     int64_t parent;  /* 0: none */
+    int64_t shipped; /* seq of the SHIP that sealed it, 0: not shipped */
     int64_t h;       /* lk_code_hash of the text */
 } known;
 
@@ -51,6 +52,7 @@ static int lookup(applier *a, const lk_code *c, known *k)
         k->level = sqlite3_column_int(st, 1);
         k->state = sqlite3_column_int(st, 2);
         k->parent = sqlite3_column_int64(st, 3);
+        k->shipped = sqlite3_column_int64(st, 4);
         return YIMA_OK;
     }
     return rc == SQLITE_DONE ? YIMA_OK : db_fail(a, "looking up a code");
@@ -162,10 +164,13 @@ static int add_event(applier *a, int64_t subject, int64_t other, const char *id,
         sqlite3_bind_int64(st, 7, other);
     if (ev->type == LK_DECOMMISSION && ev->arg[0])
         sqlite3_bind_text(st, 8, ev->arg[0], (int)ev->arg_len[0], SQLITE_STATIC);
-    if (ev->read_point)
-        sqlite3_bind_text(st, 9, ev->read_point, -1, SQLITE_STATIC);
-    if (ev->location)
-        sqlite3_bind_text(st, 10, ev->location, -1, SQLITE_STATIC);
+    /* read_point, location, user_name, station: columns 9 to 12 */
+    static const int ctx_col[LK_CTX__COUNT] = {11, 12, 9, 10};
+    for (int i = 0; i < LK_CTX__COUNT; i++)
+        if (ev->ctx[i])
+            sqlite3_bind_text(st, ctx_col[i], ev->ctx[i], (int)ev->ctx_len[i], SQLITE_STATIC);
+    for (int i = 0; ev->type == LK_SHIP && i < 3; i++) /* party, ship_to, shipment */
+        sqlite3_bind_text(st, 13 + i, ev->arg[i], (int)ev->arg_len[i], SQLITE_STATIC);
     int rc = step_done(a, st, "adding an event");
     if (!rc)
         *seq = sqlite3_last_insert_rowid(a->s->db);
@@ -196,6 +201,60 @@ static int check_alive(applier *a, int i, const char *role)
     return YIMA_OK;
 }
 
+/* The code that seals code i: itself or the container above it that was
+ * shipped and not yet received or returned; 0 if none. */
+static int sealed_by(applier *a, int i, int64_t *by)
+{
+    int64_t id = a->k[i].parent;
+    *by = a->k[i].shipped ? a->k[i].id : 0;
+    for (int depth = 0; !*by && id && depth < 8; depth++) {
+        sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_UP);
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            return db_fail(a, "looking up a container");
+        if (sqlite3_column_int64(st, 1))
+            *by = id;
+        id = sqlite3_column_int64(st, 0);
+    }
+    return YIMA_OK;
+}
+
+/* A shipped container is sealed: what it holds does not change until it
+ * is received back or returned. */
+static int check_unsealed(applier *a, int i, const char *role)
+{
+    char other[YIMA_CODE_MAX];
+    int64_t by;
+    int rc = sealed_by(a, i, &by);
+    if (rc || !by)
+        return rc;
+    if (by == a->k[i].id)
+        return REFUSE(a, "%s '%s' is shipped (sealed until RECEIVE or RETURN)", role,
+                      code_text(a, i));
+    text_of(a, by, other, sizeof other);
+    return REFUSE(a, "%s '%s' is inside shipped '%s' (sealed until RECEIVE or RETURN)", role,
+                  code_text(a, i), other);
+}
+
+/* --require-plan: the plan loaded from gen's hierarchy puts child i in
+ * this parent. */
+static int check_plan(applier *a, int i)
+{
+    const lk_code *c = &a->ev->codes[i], *parent = &a->ev->codes[0];
+    sqlite3_stmt *st = lk_stmt(a->s, Q_PLAN_GET);
+    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return REFUSE(a, "child %d '%s' is not in the plan", i, c->text);
+    if (rc != SQLITE_ROW)
+        return db_fail(a, "looking up the plan");
+    const char *planned = (const char *)sqlite3_column_text(st, 0);
+    if (strcmp(planned, parent->text) == 0)
+        return YIMA_OK;
+    return REFUSE(a, "child %d '%s' belongs in %s '%s' by the plan, not in '%s'", i, c->text,
+                  yima_level_name(parent->level), planned, parent->text);
+}
+
 static int check_capacity(applier *a, int64_t total)
 {
     const yima_link_rules *r = a->rules;
@@ -213,11 +272,14 @@ static int pack_check(applier *a)
     const lk_event *ev = a->ev;
     int64_t have = 0;
     int rc = check_alive(a, 0, "parent");
+    rc = rc ? rc : check_unsealed(a, 0, "parent");
     for (int i = 1; !rc && i < ev->ncodes; i++) {
         known *k = &a->k[i];
         char role[32], other[YIMA_CODE_MAX];
         snprintf(role, sizeof role, "child %d", i);
-        if ((rc = check_alive(a, i, role)))
+        if ((rc = check_alive(a, i, role)) || (rc = check_unsealed(a, i, role)))
+            return rc;
+        if (a->rules->require_plan && (rc = check_plan(a, i)))
             return rc;
         if (a->rules->require_commissioned && k->state != LK_ACTIVE)
             return REFUSE(a, "child %d '%s' is not commissioned (required before packing)", i,
@@ -297,11 +359,14 @@ static int apply_unpack(applier *a, const char *id, size_t id_len)
     int64_t seq;
     if (!a->k[0].id)
         return REFUSE(a, "parent '%s' is not in the store", code_text(a, 0));
+    int rc = check_unsealed(a, 0, "parent");
+    if (rc)
+        return rc;
     for (int i = 1; i < ev->ncodes; i++)
         if (!a->k[i].id || a->k[i].parent != a->k[0].id)
             return REFUSE(a, "child %d '%s' is not in %s '%s'", i, code_text(a, i),
                           yima_level_name(ev->codes[0].level), code_text(a, 0));
-    int rc = add_event(a, a->k[0].id, 0, id, id_len, &seq);
+    rc = add_event(a, a->k[0].id, 0, id, id_len, &seq);
     if (!rc && ev->ncodes == 1)
         return unpack_all(a, seq, a->k[0].id);
     for (int i = 1; !rc && i < ev->ncodes; i++)
@@ -339,6 +404,7 @@ static int apply_decommission(applier *a, const char *id, size_t id_len)
 {
     int64_t held = 0, seq;
     int rc = check_alive(a, 0, "code");
+    rc = rc ? rc : check_unsealed(a, 0, "code");
     rc = rc ? rc : ensure(a, &a->ev->codes[0], &a->k[0], 0);
     rc = rc ? rc : child_count(a, a->k[0].id, &held);
     if (!rc && held != 0)
@@ -362,6 +428,28 @@ static int check_unused(applier *a, const known *n)
                   lk_state_name(n->state), n->parent ? ", packed" : "");
 }
 
+/* A GS1 new label says its own product, lot and expiry: they must be the
+ * old label's, which the new one carries on. */
+static int check_carried(applier *a)
+{
+    static const char *const what[] = {"product (GTIN)", "lot", "expiry"};
+    const lk_event *ev = a->ev;
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_ILMD);
+    sqlite3_bind_int64(st, 1, a->k[0].id);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return db_fail(a, "reading the old label");
+    for (int i = 0; i < 3; i++) {
+        const char *had = (const char *)sqlite3_column_text(st, i);
+        if (!ev->arg[i] || !had ||
+            (strlen(had) == ev->arg_len[i] && !memcmp(had, ev->arg[i], ev->arg_len[i])))
+            continue;
+        return REFUSE(a, "new code '%s' carries %s '%.*s'; old code '%s' has '%s'",
+                      code_text(a, 1), what[i], (int)ev->arg_len[i], ev->arg[i],
+                      code_text(a, 0), had);
+    }
+    return YIMA_OK;
+}
+
 static int apply_replace(applier *a, const char *id, size_t id_len)
 {
     int64_t seq;
@@ -369,7 +457,8 @@ static int apply_replace(applier *a, const char *id, size_t id_len)
     known *o = &a->k[0], *n = &a->k[1];
     if (!o->id)
         return REFUSE(a, "old code '%s' is not in the store", code_text(a, 0));
-    if ((rc = check_alive(a, 0, "old code")) || (rc = check_unused(a, n)) ||
+    if ((rc = check_alive(a, 0, "old code")) || (rc = check_unsealed(a, 0, "old code")) ||
+        (rc = check_unused(a, n)) || (rc = check_carried(a)) ||
         (rc = ensure(a, &a->ev->codes[1], n, 0)) ||
         (rc = add_event(a, o->id, n->id, id, id_len, &seq)))
         return rc;
@@ -379,6 +468,40 @@ static int apply_replace(applier *a, const char *id, size_t id_len)
     rc = rc ? rc : run_ids(a, Q_REPARENT, o->id, n->id, 0, "moving children");
     rc = rc ? rc : set_state(a, o->id, LK_REPLACED, n->id);
     return rc ? rc : add_evcode(a, seq, o->id, o->parent);
+}
+
+/* SHIP seals a loose code (a pallet, a case, an item) until RECEIVE or
+ * RETURN: what is on a pallet ships with it. */
+static int apply_ship(applier *a, const char *id, size_t id_len)
+{
+    char other[YIMA_CODE_MAX];
+    int64_t seq;
+    int rc;
+    if (!a->k[0].id)
+        return REFUSE(a, "code '%s' is not in the store", code_text(a, 0));
+    if ((rc = check_alive(a, 0, "code")) || (rc = check_unsealed(a, 0, "code")))
+        return rc;
+    if (a->k[0].parent) {
+        text_of(a, a->k[0].parent, other, sizeof other);
+        return REFUSE(a, "code '%s' is in '%s': ship that, or UNPACK it first", code_text(a, 0),
+                      other);
+    }
+    rc = add_event(a, a->k[0].id, 0, id, id_len, &seq);
+    return rc ? rc : run_ids(a, Q_CODE_SHIPPED, a->k[0].id, seq, 0, "sealing a shipment");
+}
+
+/* RECEIVE (back, or at the ship-to location) and RETURN unseal a shipped code. */
+static int apply_unseal(applier *a, const char *id, size_t id_len)
+{
+    int64_t seq;
+    if (!a->k[0].id)
+        return REFUSE(a, "code '%s' is not in the store", code_text(a, 0));
+    if (!a->k[0].shipped)
+        return REFUSE(a, "code '%s' is not shipped", code_text(a, 0));
+    int rc = add_event(a, a->k[0].id, 0, id, id_len, &seq);
+    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_SHIPPED);
+    sqlite3_bind_int64(st, 1, a->k[0].id);
+    return rc ? rc : step_done(a, st, "unsealing a shipment");
 }
 
 /* Whether the store knows an event id: as an applied event (with this
@@ -424,6 +547,8 @@ static int dispatch(applier *a, const char *id, size_t id_len)
     case LK_PACK: return apply_pack(a, id, id_len);
     case LK_UNPACK: return apply_unpack(a, id, id_len);
     case LK_REPLACE: return apply_replace(a, id, id_len);
+    case LK_SHIP: return apply_ship(a, id, id_len);
+    case LK_RECEIVE: case LK_RETURN: return apply_unseal(a, id, id_len);
     default: return apply_decommission(a, id, id_len);
     }
 }

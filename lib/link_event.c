@@ -20,7 +20,7 @@ struct lk_parser {
     yima_buf arena;        /* copies of codes and JSON values for one event */
     char *prefix, *suffix; /* the template around {code}, or NULL */
     int gcp_len;           /* lk_parser_context */
-    const char *read_point, *location;
+    const char *ctx[LK_CTX__COUNT];
     int tz;                /* lk_parser_tz */
 };
 
@@ -48,11 +48,13 @@ int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *temp
     return YIMA_OK;
 }
 
-void lk_parser_context(lk_parser *p, int gcp_len, const char *read_point, const char *location)
+const char *const lk_ctx_names[LK_CTX__COUNT] = {"user", "station", "read_point", "location"};
+
+void lk_parser_context(lk_parser *p, int gcp_len, const char *const ctx[LK_CTX__COUNT])
 {
     p->gcp_len = gcp_len;
-    p->read_point = read_point;
-    p->location = location;
+    for (int i = 0; i < LK_CTX__COUNT; i++)
+        p->ctx[i] = ctx[i];
 }
 
 void lk_parser_tz(lk_parser *p, int tz)
@@ -260,7 +262,8 @@ static int verify(lk_parser *p, yima_field f, lk_code *c, const char *role,
 
 static void role_name(int type, int i, char *out, size_t size)
 {
-    static const char *const first[] = {"", "code", "parent", "parent", "old code", "code"};
+    static const char *const first[LK__TYPES] = {"", "code", "parent", "parent", "old code",
+                                                 "code", "code", "code", "code"};
     if (i == 0)
         snprintf(out, size, "%s", first[type]);
     else if (type == LK_REPLACE)
@@ -351,17 +354,25 @@ static uint64_t digest(const lk_event *ev)
     return h;
 }
 
+/* 1 if the type names one code, then other arguments (or none). */
+static int one_code(int type)
+{
+    return type != LK_PACK && type != LK_UNPACK && type != LK_REPLACE;
+}
+
 /* How many fields of args are codes, and the arity check. */
 static int arity(int type, int n, int *ncodes, yima_err *err)
 {
-    static const char *const usage[] = {"", "COMMISSION code product lot [expiry]",
-                                        "PACK parent child...", "UNPACK parent [child...]",
-                                        "REPLACE old new", "DECOMMISSION code [reason]"};
-    static const int lo[] = {0, 3, 2, 1, 2, 1}, hi[] = {0, 4, -1, -1, 2, 2};
+    static const char *const usage[LK__TYPES] = {
+        "", "COMMISSION code product lot [expiry]", "PACK parent child...",
+        "UNPACK parent [child...]", "REPLACE old new", "DECOMMISSION code [reason]",
+        "SHIP code party ship-to shipment", "RECEIVE code", "RETURN code"};
+    static const int lo[LK__TYPES] = {0, 3, 2, 1, 2, 1, 4, 1, 1},
+                     hi[LK__TYPES] = {0, 4, -1, -1, 2, 2, 4, 1, 1};
     if (n < lo[type] || (hi[type] >= 0 && n > hi[type]))
         return REFUSE(err, "%s takes %s; found %d field%s%s", lk_type_name(type), usage[type], n,
                       n == 1 ? "" : "s", n < lo[type] ? " (truncated line?)" : "");
-    *ncodes = type == LK_COMMISSION || type == LK_DECOMMISSION ? 1 : n;
+    *ncodes = one_code(type) ? 1 : n;
     return YIMA_OK;
 }
 
@@ -415,10 +426,57 @@ static int gs1_commission(lk_parser *p, lk_event *ev, const yima_code_info *info
     return YIMA_OK;
 }
 
+#define SHOWN(n) (int)((n) > 60 ? 60 : (n))
+
+/* DECOMMISSION's reason is a CBV name, stored bare whatever the spelling;
+ * SHIP names a party and a shipment by URIs and its ship-to location by an
+ * SGLN, as EPCIS 2.0 takes them. */
+static int check_args(lk_parser *p, lk_event *ev, yima_err *err)
+{
+    static const char *const ship_args[] = {"party", "ship-to location", "shipment"};
+    if (ev->type == LK_DECOMMISSION && ev->arg[0]) {
+        const char *name = lk_reason_parse(ev->arg[0], ev->arg_len[0]);
+        if (!name)
+            return REFUSE(err, "reason '%.*s' is not a CBV reason (sampled, damaged, destroyed, "
+                          "recalled, stolen, expired)", SHOWN(ev->arg_len[0]), ev->arg[0]);
+        ev->arg[0] = name;
+        ev->arg_len[0] = strlen(name);
+    }
+    for (int i = 0; ev->type == LK_SHIP && i < 3; i++) {
+        const char *v = ev->arg[i];
+        size_t n = ev->arg_len[i];
+        if (!v)
+            return REFUSE(err, "SHIP needs a %s", ship_args[i]);
+        if (i == 1 && !yima_epc_sgln_valid(arena_copy(p, v, n)))
+            return REFUSE(err, "ship-to location '%.*s' is not an SGLN EPC URI "
+                          "(urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)", SHOWN(n), v);
+        if (i != 1 && !lk_is_uri(v, n))
+            return REFUSE(err, "%s '%.*s' is not a URI (urn:epc:id:pgln:..., "
+                          "urn:epcglobal:cbv:bt:GLN:ID, https://...)", ship_args[i], SHOWN(n), v);
+    }
+    return YIMA_OK;
+}
+
+/* REPLACE with a GS1 label: the product (GTIN), lot and expiry the new
+ * code carries, which the old label's must match. Set after the digest:
+ * they are what the code says, not more content. */
+static void gs1_says(lk_parser *p, lk_event *ev, const yima_code_info *info)
+{
+    char date[11] = "";
+    const char *says[3] = {info->gtin, info->lot, date};
+    if (info->expiry[0])
+        lk_gs1_date(info->expiry, date);
+    for (int i = 0; i < 3; i++)
+        if (says[i][0]) {
+            ev->arg_len[i] = strlen(says[i]);
+            ev->arg[i] = arena_copy(p, says[i], ev->arg_len[i]);
+        }
+}
+
 static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event *ev,
                  yima_err *err)
 {
-    yima_code_info info, first = {0};
+    yima_code_info info, first = {0}, second = {0};
     int ncodes = 0;
     ev->type = type;
     int rc = arity(type, n, &ncodes, err);
@@ -433,6 +491,8 @@ static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event
         rc = verify(p, args[i], &p->codes[i], role, &info, err);
         if (i == 0)
             first = info;
+        if (i == 1 && type == LK_REPLACE)
+            second = info;
     }
     if (rc)
         return rc;
@@ -446,11 +506,17 @@ static int build(lk_parser *p, int type, const yima_field *args, int n, lk_event
     if (type == LK_COMMISSION && ev->arg[2] && !lk_is_date(ev->arg[2], ev->arg_len[2]))
         return REFUSE(err, "expiry '%.*s' is not a date (YYYY-MM-DD)",
                       (int)(ev->arg_len[2] > 40 ? 40 : ev->arg_len[2]), ev->arg[2]);
-    if ((rc = check_levels(ev, err)) || (rc = check_duplicates(p, ev, err)))
+    if ((rc = check_args(p, ev, err)) || (rc = check_levels(ev, err)) ||
+        (rc = check_duplicates(p, ev, err)))
         return rc;
     ev->digest = digest(ev);
-    ev->read_point = p->read_point;
-    ev->location = p->location;
+    if (type == LK_REPLACE && second.gs1)
+        gs1_says(p, ev, &second);
+    for (int i = 0; i < LK_CTX__COUNT; i++)
+        if (!ev->ctx[i] && p->ctx[i]) { /* the station's, where the line names none */
+            ev->ctx[i] = p->ctx[i];
+            ev->ctx_len[i] = strlen(p->ctx[i]);
+        }
     return YIMA_OK;
 }
 
@@ -499,9 +565,10 @@ void lk_escape_controls(yima_err *err)
  * caller escapes it (lk_escape_controls). */
 static int check_controls(int type, const yima_field *f, int n, yima_err *err)
 {
-    static const char *const arg_names[][3] = {[LK_COMMISSION] = {"product", "lot", "expiry"},
-                                               [LK_DECOMMISSION] = {"reason"}};
-    int ncodes = type == LK_COMMISSION || type == LK_DECOMMISSION ? 1 : n;
+    static const char *const arg_names[LK__TYPES][3] = {
+        [LK_COMMISSION] = {"product", "lot", "expiry"}, [LK_DECOMMISSION] = {"reason"},
+        [LK_SHIP] = {"party", "ship-to location", "shipment"}};
+    int ncodes = one_code(type) ? 1 : n;
     char role[32], byte[24];
     for (int i = 0; i < n; i++) {
         const char *name = NULL;
@@ -531,9 +598,46 @@ static int has_control(const char *s, size_t n)
     return 0;
 }
 
-/* Leading "@ID" and TIME fields, then TYPE; *first is the index of the
- * first argument. */
-static int head(const lk_parser *p, const yima_field *f, int n, lk_event *ev, int *first,
+/* A who-and-where value (user, station, read point, location), from a
+ * "name=value" field or a JSON member: no control characters, and read
+ * point and location SGLN EPC URIs, as the station's options. */
+static int set_ctx(lk_parser *p, lk_event *ev, int which, const char *v, size_t n,
+                   yima_err *err)
+{
+    char byte[24];
+    const char *bad = NULL;
+    for (size_t k = 0; k < n && !bad; k++)
+        bad = lk_control_name((unsigned char)v[k], byte);
+    if (n == 0)
+        return REFUSE(err, "%s is empty", lk_ctx_names[which]);
+    if (bad)
+        return REFUSE(err, "%s '%.*s' holds %s; no field may hold a control character",
+                      lk_ctx_names[which], SHOWN(n), v, bad);
+    if (which >= LK_CTX_READ_POINT && !yima_epc_sgln_valid(arena_copy(p, v, n)))
+        return REFUSE(err, "%s '%.*s' is not an SGLN EPC URI "
+                      "(urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)",
+                      lk_ctx_names[which], SHOWN(n), v);
+    if (ev->ctx[which])
+        return REFUSE(err, "%s given twice", lk_ctx_names[which]);
+    ev->ctx[which] = v;
+    ev->ctx_len[which] = n;
+    return YIMA_OK;
+}
+
+/* A "name=value" field before the type: which of lk_ctx_names, or -1. */
+static int ctx_field(const yima_field *f)
+{
+    const char *eq = memchr(f->ptr, '=', f->len);
+    for (int i = 0; eq && i < LK_CTX__COUNT; i++)
+        if (strlen(lk_ctx_names[i]) == (size_t)(eq - f->ptr) &&
+            !memcmp(f->ptr, lk_ctx_names[i], (size_t)(eq - f->ptr)))
+            return i;
+    return -1;
+}
+
+/* Leading "@ID", TIME and "name=value" fields, then TYPE; *first is the
+ * index of the first argument. */
+static int head(lk_parser *p, const yima_field *f, int n, lk_event *ev, int *first,
                 yima_err *err)
 {
     int i = 0, rc;
@@ -549,12 +653,22 @@ static int head(const lk_parser *p, const yima_field *f, int n, lk_event *ev, in
             return rc;
         i++;
     }
+    for (; i < n && memchr(f[i].ptr, '=', f[i].len); i++) {
+        int which = ctx_field(&f[i]);
+        if (which < 0)
+            return REFUSE(err, "unknown field '%.*s' before the event type (user=, station=, "
+                          "read_point=, location=)", SHOWN(f[i].len), f[i].ptr);
+        size_t name = strlen(lk_ctx_names[which]) + 1;
+        if ((rc = set_ctx(p, ev, which, f[i].ptr + name, f[i].len - name, err)))
+            return rc;
+    }
     if (i >= n)
         return REFUSE(err, "no event type (truncated line?)");
     ev->type = lk_type_parse(f[i].ptr, f[i].len);
     if (ev->type < 0)
         return REFUSE(err, "unknown event type '%.*s' (COMMISSION, PACK, UNPACK, REPLACE, "
-                      "DECOMMISSION)", (int)(f[i].len > 30 ? 30 : f[i].len), f[i].ptr);
+                      "DECOMMISSION, SHIP, RECEIVE, RETURN)", (int)(f[i].len > 30 ? 30 : f[i].len),
+                      f[i].ptr);
     *first = i + 1;
     return YIMA_OK;
 }
@@ -577,9 +691,10 @@ static int split_tabs(lk_parser *p, char *line, size_t len, int *n, yima_err *er
 }
 
 /* JSON members in the order of the TSV fields, per type. */
-static const char *const json_keys[][5] = {
+static const char *const json_keys[LK__TYPES][5] = {
     {0}, {"code", "product", "lot", "expiry"}, {"parent", "children"}, {"parent", "children"},
-    {"old", "new"}, {"code", "reason"}};
+    {"old", "new"}, {"code", "reason"}, {"code", "party", "ship_to", "shipment"}, {"code"},
+    {"code"}};
 
 /* A string or integer member as a field; YIMA_E_DATA (worded by the
  * caller) for anything else. */
@@ -603,6 +718,9 @@ static int json_field(lk_parser *p, json_t *v, yima_field *f)
 
 static int is_known_member(int type, const char *key)
 {
+    for (int i = 0; i < LK_CTX__COUNT; i++)
+        if (!strcmp(key, lk_ctx_names[i]))
+            return 1;
     if (!strcmp(key, "id") || !strcmp(key, "time") || !strcmp(key, "type") ||
         (!strcmp(key, "child") && (type == LK_PACK || type == LK_UNPACK)))
         return 1;
@@ -635,8 +753,8 @@ static int json_event(lk_parser *p, json_t *obj, lk_event *ev, yima_err *err)
     int n = 0, rc = YIMA_OK;
     if (!json_is_string(type) ||
         (ev->type = lk_type_parse(json_string_value(type), json_string_length(type))) < 0)
-        return REFUSE(err, "JSON event needs \"type\": COMMISSION, PACK, UNPACK, REPLACE or "
-                      "DECOMMISSION");
+        return REFUSE(err, "JSON event needs \"type\": COMMISSION, PACK, UNPACK, REPLACE, "
+                      "DECOMMISSION, SHIP, RECEIVE or RETURN");
     json_object_foreach(obj, key, v) {
         if (!is_known_member(ev->type, key))
             return REFUSE(err, "unknown member \"%.40s\" in a %s event", key,
@@ -653,6 +771,14 @@ static int json_event(lk_parser *p, json_t *obj, lk_event *ev, yima_err *err)
         return REFUSE(err, "\"time\" must be a string");
     if (v && (rc = set_time(p, ev, json_string_value(v), json_string_length(v), err)))
         return rc;
+    for (int i = 0; i < LK_CTX__COUNT && !rc; i++) {
+        if (!(v = json_object_get(obj, lk_ctx_names[i])))
+            continue;
+        if (!json_is_string(v))
+            return REFUSE(err, "\"%s\" must be a string", lk_ctx_names[i]);
+        f.ptr = arena_copy(p, json_string_value(v), json_string_length(v));
+        rc = set_ctx(p, ev, i, f.ptr, json_string_length(v), err);
+    }
     for (int i = 0; i < 5 && json_keys[ev->type][i] && !rc; i++) {
         rc = json_collect(p, obj, json_keys[ev->type][i], &n, err);
         if (!rc && i == 0)
@@ -680,9 +806,10 @@ static int start_event(lk_parser *p, lk_event *ev, size_t len, yima_err *err)
 {
     memset(ev, 0, sizeof *ev);
     p->arena.len = 0;
-    /* Every copy of one event fits in 4x its line (values, codes, GS1 keys
-     * with their parentheses, NULs) plus what a GS1 code's COMMISSION adds. */
-    if (yima_buf_reserve(&p->arena, 4 * len + 128))
+    /* Every copy of one event fits in 6x its line (values, codes, GS1 keys
+     * with their parentheses, SGLNs to check, NULs) plus what a GS1 code's
+     * COMMISSION adds. */
+    if (yima_buf_reserve(&p->arena, 6 * len + 256))
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     return YIMA_OK;
 }
@@ -764,4 +891,19 @@ int lk_code_lookup_text(lk_parser *p, const char *text, size_t len, lk_code *c, 
     }
     key_text(p, c, &info);
     return YIMA_OK;
+}
+
+int lk_verify_codes(lk_parser *p, const yima_field *fields, int n, const char *const *roles,
+                    lk_code *codes, yima_err *err)
+{
+    yima_code_info info;
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += fields[i].len + 1;
+    int rc = start_event(p, &(lk_event){0}, total, err);
+    for (int i = 0; i < n && !rc; i++)
+        rc = verify(p, fields[i], &codes[i], roles[i], &info, err);
+    if (rc == YIMA_E_DATA)
+        lk_escape_controls(err);
+    return rc;
 }

@@ -23,7 +23,8 @@ static const char sql_events[] =
     " sel(id) AS (SELECT id FROM down WHERE ?3 IS NULL OR id IN up "
     "  UNION ALL SELECT id FROM up WHERE ?4 IS NULL) "
     "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, s.payload, o.code, o.payload, e.info, "
-    " s.product, s.lot, s.expiry, e.subject, s.gcp, o.gcp, e.read_point, e.location "
+    " s.product, s.lot, s.expiry, e.subject, s.gcp, o.gcp, e.read_point, e.location, "
+    " e.user_name, e.station, e.party, e.ship_to, e.shipment "
     " FROM events e JOIN codes s ON s.id = e.subject "
     " LEFT JOIN codes o ON o.id = e.other "
     "WHERE (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) "
@@ -31,7 +32,8 @@ static const char sql_events[] =
     "  OR EXISTS (SELECT 1 FROM event_codes ec WHERE ec.seq = e.seq AND ec.code IN sel)) "
     "ORDER BY e.seq";
 enum { E_SEQ, E_ID, E_TYPE, E_TIME, E_TZ, E_CODE, E_PAYLOAD, E_OTHER, E_OTHER_PAYLOAD, E_INFO,
-       E_PRODUCT, E_LOT, E_EXPIRY, E_SUBJECT, E_GCP, E_OTHER_GCP, E_READ_POINT, E_LOCATION };
+       E_PRODUCT, E_LOT, E_EXPIRY, E_SUBJECT, E_GCP, E_OTHER_GCP, E_READ_POINT, E_LOCATION,
+       E_USER, E_STATION, E_PARTY, E_SHIP_TO, E_SHIPMENT };
 
 /* An event's codes (children, or REPLACE's old code and handed-over
  * children) with the parent each had before. */
@@ -77,6 +79,21 @@ static int field(yima_buf *b, const char *s)
     return yima_buf_append(b, "\t", 1) ? YIMA_E_NOMEM : yima_buf_append(b, s, strlen(s));
 }
 
+/* The who-and-where fields ("user=NAME") an event recorded, before its type. */
+static int tsv_context(yima_buf *b, sqlite3_stmt *e)
+{
+    static const int cols[LK_CTX__COUNT] = {E_USER, E_STATION, E_READ_POINT, E_LOCATION};
+    int oom = 0;
+    for (int i = 0; i < LK_CTX__COUNT && !oom; i++) {
+        const char *v = col(e, cols[i]);
+        if (v)
+            oom = yima_buf_append(b, "\t", 1) ||
+                  yima_buf_append(b, lk_ctx_names[i], strlen(lk_ctx_names[i])) ||
+                  yima_buf_append(b, "=", 1) || yima_buf_append(b, v, strlen(v));
+    }
+    return oom;
+}
+
 static int tsv_event(exporter *x)
 {
     sqlite3_stmt *e = x->ev, *c = x->codes;
@@ -86,15 +103,19 @@ static int tsv_event(exporter *x)
     b->len = 0;
     lk_format_time(sqlite3_column_int64(e, E_TIME), sqlite3_column_int(e, E_TZ), when);
     oom = yima_buf_append(b, "@", 1) || yima_buf_append(b, col(e, E_ID), strlen(col(e, E_ID))) ||
-          field(b, when) || field(b, lk_type_name(type)) || field(b, col(e, E_CODE));
-    if (type == LK_COMMISSION)
+          field(b, when) || tsv_context(b, e) || field(b, lk_type_name(type)) ||
+          field(b, col(e, E_CODE));
+    if (type == LK_SHIP)
+        oom = oom || field(b, col(e, E_PARTY)) || field(b, col(e, E_SHIP_TO)) ||
+              field(b, col(e, E_SHIPMENT));
+    else if (type == LK_COMMISSION)
         oom = oom || field(b, col(e, E_PRODUCT)) || field(b, col(e, E_LOT)) ||
               field(b, col(e, E_EXPIRY));
     else if (type == LK_REPLACE)
         oom = oom || field(b, col(e, E_OTHER));
     else if (type == LK_DECOMMISSION)
         oom = oom || field(b, col(e, E_INFO));
-    else
+    else if (type == LK_PACK || type == LK_UNPACK)
         while (!oom && sqlite3_step(c) == SQLITE_ROW)
             oom = field(b, col(c, C_CODE)) != YIMA_OK;
     if (oom || yima_buf_append(b, "\n", 1))
@@ -181,6 +202,11 @@ static json_t *base_event(exporter *x, const char *type, const char *action,
         json_object_set_new(ev, "readPoint", json_pack("{s:s}", "id", col(e, E_READ_POINT)));
     if (ev && col(e, E_LOCATION))
         json_object_set_new(ev, "bizLocation", json_pack("{s:s}", "id", col(e, E_LOCATION)));
+    /* Who and which station: EPCIS 2.0 has no field for them. */
+    if (ev && col(e, E_USER))
+        json_object_set_new(ev, "yima:user", json_string(col(e, E_USER)));
+    if (ev && col(e, E_STATION))
+        json_object_set_new(ev, "yima:station", json_string(col(e, E_STATION)));
     return ev;
 }
 
@@ -214,11 +240,10 @@ static int put_event(exporter *x, json_t *ev)
     return rc;
 }
 
-static json_t *commission(exporter *x)
+/* The subject's lot, expiry and product as ILMD: a commissioned code's, or
+ * the old label's that a replacement carries on. */
+static void add_ilmd(json_t *ev, sqlite3_stmt *e)
 {
-    sqlite3_stmt *e = x->ev;
-    json_t *ev = object_event(x, "ADD", "commissioning", "active", col(e, E_CODE),
-                              col(e, E_PAYLOAD), GCP(e, E_GCP));
     json_t *ilmd = json_object();
     /* A GS1 case or pallet (SSCC) may be commissioned without lot or product. */
     if (col(e, E_LOT))
@@ -231,6 +256,38 @@ static json_t *commission(exporter *x)
         json_object_set_new(ev, "ilmd", ilmd);
     else
         json_decref(ilmd);
+}
+
+static json_t *commission(exporter *x)
+{
+    sqlite3_stmt *e = x->ev;
+    json_t *ev = object_event(x, "ADD", "commissioning", "active", col(e, E_CODE),
+                              col(e, E_PAYLOAD), GCP(e, E_GCP));
+    add_ilmd(ev, e);
+    return ev;
+}
+
+/* SHIP: an ObjectEvent OBSERVE (shipping, in_transit) naming the despatch
+ * advice and where it goes; RECEIVE and RETURN: receiving, in_progress or
+ * returned. What a shipped pallet holds follows from the aggregation
+ * events. */
+static json_t *shipping(exporter *x, int type)
+{
+    sqlite3_stmt *e = x->ev;
+    const char *step = type == LK_SHIP ? "shipping" : "receiving";
+    const char *disp = type == LK_SHIP ? "in_transit" : type == LK_RECEIVE ? "in_progress"
+                                                                             : "returned";
+    json_t *ev = object_event(x, "OBSERVE", step, disp, col(e, E_CODE), col(e, E_PAYLOAD),
+                              GCP(e, E_GCP));
+    if (type != LK_SHIP)
+        return ev;
+    json_object_set_new(ev, "bizTransactionList",
+                        json_pack("[{s:s,s:s}]", "type", "desadv", "bizTransaction",
+                                  col(e, E_SHIPMENT)));
+    json_object_set_new(ev, "destinationList",
+                        json_pack("[{s:s,s:s},{s:s,s:s}]", "type", "owning_party",
+                                  "destination", col(e, E_PARTY), "type", "location",
+                                  "destination", col(e, E_SHIP_TO)));
     return ev;
 }
 
@@ -314,6 +371,8 @@ static int epcis_event(exporter *x)
     int rc = YIMA_OK;
     if (type == LK_COMMISSION)
         return put_event(x, commission(x));
+    if (type == LK_SHIP || type == LK_RECEIVE || type == LK_RETURN)
+        return put_event(x, shipping(x, type));
     if (type == LK_REPLACE) {
         json_t *del = object_event(x, "DELETE", "decommissioning", "inactive", col(e, E_CODE),
                                    col(e, E_PAYLOAD), GCP(e, E_GCP));
@@ -321,15 +380,18 @@ static int epcis_event(exporter *x)
                                    col(e, E_OTHER_PAYLOAD), GCP(e, E_OTHER_GCP));
         json_object_set_new(add, "yima:replaces",
                             uri(x, col(e, E_CODE), col(e, E_PAYLOAD), GCP(e, E_GCP)));
+        add_ilmd(add, e); /* the old label's, carried over */
         rc = put_event(x, del);
         rc = rc ? rc : put_event(x, add);
     }
     rc = rc ? rc : aggregation_events(x, type);
     if (!rc && type == LK_DECOMMISSION) {
-        json_t *ev = object_event(x, "DELETE", "decommissioning", "inactive", col(e, E_CODE),
-                                  col(e, E_PAYLOAD), GCP(e, E_GCP));
-        if (col(e, E_INFO))
-            json_object_set_new(ev, "yima:reason", json_string(col(e, E_INFO)));
+        const char *step, *disp, *reason = col(e, E_INFO);
+        lk_reason_cbv(reason ? lk_reason_parse(reason, strlen(reason)) : NULL, &step, &disp);
+        json_t *ev = object_event(x, "DELETE", step, disp, col(e, E_CODE), col(e, E_PAYLOAD),
+                                  GCP(e, E_GCP));
+        if (reason)
+            json_object_set_new(ev, "yima:reason", json_string(reason));
         rc = put_event(x, ev);
     }
     return rc;

@@ -27,8 +27,8 @@ enum {
 _Static_assert(YIMA_LINK_LINE_MAX == YIMA_LINE_MAX, "link's line limit is the line reader's");
 
 /* A work-stage result, laid out in job->out: this header, then the id, the
- * three args, the reason, then per code a code_rec with its text and payload,
- * each followed by a NUL. */
+ * three args, the who-and-where values (lk_event.ctx), the reason, then per
+ * code a code_rec with its text and payload, each followed by a NUL. */
 typedef struct rec {
     uint32_t size;  /* whole record, 8-byte aligned */
     int32_t kind;   /* REC_EVENT, REC_REFUSED or REC_TOO_LONG */
@@ -38,6 +38,7 @@ typedef struct rec {
     int64_t time_ms;
     uint64_t digest;
     uint32_t id_len, arg_len[3], reason_len, has_arg;
+    uint32_t ctx_len[LK_CTX__COUNT], has_ctx;
 } rec;
 
 typedef struct code_rec {
@@ -166,9 +167,15 @@ static int put_event(yima_buf *out, rec *r, const lk_event *ev)
         r->arg_len[i] = (uint32_t)ev->arg_len[i];
         r->has_arg |= ev->arg[i] ? 1u << i : 0;
     }
+    for (int i = 0; i < LK_CTX__COUNT; i++) {
+        r->ctx_len[i] = (uint32_t)ev->ctx_len[i];
+        r->has_ctx |= ev->ctx[i] ? 1u << i : 0;
+    }
     int oom = put(out, r, sizeof *r) || put(out, ev->id, ev->id_len);
     for (int i = 0; i < 3; i++)
         oom = oom || put(out, ev->arg[i], ev->arg_len[i]);
+    for (int i = 0; i < LK_CTX__COUNT; i++)
+        oom = oom || put(out, ev->ctx[i], ev->ctx_len[i]);
     for (int i = 0; i < ev->ncodes; i++) {
         const lk_code *c = &ev->codes[i];
         code_rec cr = {(uint32_t)c->len, (uint32_t)c->payload_len, c->level, c->payload != NULL,
@@ -238,8 +245,6 @@ static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
     ev->has_time = r->has_time;
     ev->tz = r->tz;
     ev->time_ms = r->time_ms;
-    ev->read_point = im->opt->read_point;
-    ev->location = im->opt->location;
     ev->digest = r->digest;
     ev->ncodes = r->ncodes;
     ev->id = r->id_len ? p : NULL;
@@ -249,6 +254,11 @@ static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
         ev->arg[i] = r->has_arg & (1u << i) ? p : NULL;
         ev->arg_len[i] = r->arg_len[i];
         p += r->arg_len[i];
+    }
+    for (int i = 0; i < LK_CTX__COUNT; i++) {
+        ev->ctx[i] = r->has_ctx & (1u << i) ? p : NULL;
+        ev->ctx_len[i] = r->ctx_len[i];
+        p += r->ctx_len[i];
     }
     if (r->ncodes > im->codes_cap) {
         lk_code *c = realloc(im->codes, (size_t)r->ncodes * sizeof *c);
@@ -371,7 +381,8 @@ static int default_tz(const yima_link_import_options *opt)
 /* What every event of this import or hand station takes from its options. */
 static void parser_context(lk_parser *p, const yima_link_import_options *opt)
 {
-    lk_parser_context(p, opt->gcp_len, opt->read_point, opt->location);
+    const char *ctx[LK_CTX__COUNT] = {opt->user, opt->station, opt->read_point, opt->location};
+    lk_parser_context(p, opt->gcp_len, ctx);
     lk_parser_tz(p, default_tz(opt));
 }
 
@@ -426,6 +437,19 @@ static int check_context(const yima_link_import_options *opt, yima_err *err)
         return yima_err_set(err, YIMA_E_USAGE, "read point '%.80s' is not an SGLN EPC URI "
                             "(urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)",
                             opt->read_point);
+    for (int i = 0; i < 2; i++) {
+        const char *v = i ? opt->station : opt->user, *what = i ? "station" : "user";
+        char byte[24];
+        for (const char *c = v; c && *c; c++)
+            if (lk_control_name((unsigned char)*c, byte)) {
+                int rc = yima_err_set(err, YIMA_E_USAGE, "%s '%.60s' holds %s", what, v,
+                                      lk_control_name((unsigned char)*c, byte));
+                lk_escape_controls(err);
+                return rc;
+            }
+        if (v && !*v)
+            return yima_err_set(err, YIMA_E_USAGE, "%s is empty", what);
+    }
     if (opt->location && !yima_epc_sgln_valid(opt->location))
         return yima_err_set(err, YIMA_E_USAGE, "business location '%.80s' is not an SGLN EPC "
                             "URI (urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)",

@@ -10,7 +10,8 @@
 #include "rows.h"
 
 /* Event types; the numbers are stored in events.type. */
-enum { LK_COMMISSION = 1, LK_PACK = 2, LK_UNPACK = 3, LK_REPLACE = 4, LK_DECOMMISSION = 5 };
+enum { LK_COMMISSION = 1, LK_PACK = 2, LK_UNPACK = 3, LK_REPLACE = 4, LK_DECOMMISSION = 5,
+       LK_SHIP = 6, LK_RECEIVE = 7, LK_RETURN = 8, LK__TYPES = 9 };
 /* Code states; stored in codes.state. */
 enum { LK_SEEN = 0, LK_ACTIVE = 1, LK_DECOMMISSIONED = 2, LK_REPLACED = 3 };
 
@@ -19,7 +20,7 @@ enum {
     Q_CODE_GET, Q_CODE_ADD, Q_CODE_GCP, Q_CODE_PARENT, Q_CODE_COMMISSION, Q_CODE_STATE, Q_CHILD_COUNT,
     Q_CHILDREN, Q_REPARENT, Q_REPLACE_NEW, Q_EVENT_GET, Q_EVENT_ADD, Q_EVCODE_ADD,
     Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q_SAVEPOINT, Q_ROLLBACK_TO,
-    Q_RELEASE, Q__COUNT
+    Q_RELEASE, Q_CODE_UP, Q_CODE_SHIPPED, Q_PLAN_GET, Q_PLAN_ADD, Q_CODE_ILMD, Q__COUNT
 };
 
 struct yima_link {
@@ -57,6 +58,15 @@ int lk_type_parse(const char *name, size_t len);
 const char *lk_state_name(int state);
 /* Formats ms/tz as RFC 3339 with milliseconds ("2024-05-01T08:00:00.000+08:00"). */
 void lk_format_time(int64_t ms, int tz, char out[96]);
+/* A DECOMMISSION reason of the CBV ("damaged", or its URN
+ * "urn:epcglobal:cbv:disp:damaged"): its bare name, or NULL if it is none. */
+const char *lk_reason_parse(const char *text, size_t len);
+/* The EPCIS bizStep and disposition of a DECOMMISSION with reason (NULL:
+ * none, or a free-text reason stored by an older yima). */
+void lk_reason_cbv(const char *reason, const char **biz_step, const char **disposition);
+/* 1 if text is an absolute URI: a scheme ("urn:", "https:") and more, no
+ * spaces or control characters. */
+int lk_is_uri(const char *text, size_t len);
 /* "+08:00" */
 void lk_format_tz(int tz, char out[8]);
 /* 1 if text is a date that exists, "YYYY-MM-DD" (2026-02-30 is not). */
@@ -91,11 +101,23 @@ typedef struct lk_event {
     int tz;
     lk_code *codes;       /* subject first (code, parent or old), then the others */
     int ncodes;
-    const char *arg[3];   /* COMMISSION product lot expiry; DECOMMISSION reason */
+    const char *arg[3];   /* COMMISSION product lot expiry; DECOMMISSION reason (a CBV
+                           * name); SHIP party, ship-to location, shipment; REPLACE
+                           * with a GS1 new code: the product (GTIN), lot and expiry
+                           * it carries (not in the digest) */
     size_t arg_len[3];
     uint64_t digest;      /* of the content, to tell a re-run from an id clash */
-    const char *read_point, *location; /* SGLN URIs recorded with it, or NULL */
+    /* Who and where (lk_ctx order): user, station, read point and business
+     * location (SGLN URIs), each from the event line or else the station's
+     * options; NULL: none. Not part of the digest. */
+    const char *ctx[4];
+    size_t ctx_len[4];
 } lk_event;
+
+/* The who-and-where fields of an event, in lk_event.ctx order; on a TSV
+ * line "user=NAME" fields before the type, in JSON members of these names. */
+enum { LK_CTX_USER, LK_CTX_STATION, LK_CTX_READ_POINT, LK_CTX_LOCATION, LK_CTX__COUNT };
+extern const char *const lk_ctx_names[LK_CTX__COUNT];
 
 /*
  * Applies ev (already verified) as event id, all or nothing, inside the
@@ -127,10 +149,11 @@ int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *temp
                      yima_err *err);
 void lk_parser_free(lk_parser *p);
 /* What the station knows that the codes may not say: a GS1 company prefix
- * length for codes that name none (0: unknown), and the read point and
- * business location (SGLN URIs, checked by the caller; NULL: none) given
- * to every event. The strings are borrowed. */
-void lk_parser_context(lk_parser *p, int gcp_len, const char *read_point, const char *location);
+ * length for codes that name none (0: unknown), and who and where (user,
+ * station, read point, business location, in lk_ctx order; SGLN URIs
+ * checked by the caller; NULL: none) for every event that names none. The
+ * strings are borrowed. */
+void lk_parser_context(lk_parser *p, int gcp_len, const char *const ctx[LK_CTX__COUNT]);
 /* The UTC offset (minutes) of event times that name none; YIMA_LINK_TZ_NONE
  * (the default) refuses them. */
 void lk_parser_tz(lk_parser *p, int tz);
@@ -147,6 +170,11 @@ void lk_gs1_date(const char *yymmdd, char out[11]);
 int lk_parse_line(lk_parser *p, char *line, size_t len, lk_event *ev, yima_err *err);
 /* Same from fields (hand station); fields are not modified. */
 int lk_parse_fields(lk_parser *p, const char *const *fields, int n, lk_event *ev, yima_err *err);
+/* Verifies n codes (fields, n <= 3) of a plan row into codes[], named by
+ * roles[] in messages: YIMA_OK, YIMA_E_DATA with the reason, or
+ * YIMA_E_NOMEM. The codes' strings live until the next call. */
+int lk_verify_codes(lk_parser *p, const yima_field *fields, int n, const char *const *roles,
+                    lk_code *codes, yima_err *err);
 /* Extracts and canonicalises one code or payload without verifying it
  * (trace): YIMA_OK, or YIMA_E_DATA with the reason in err. */
 int lk_code_lookup_text(lk_parser *p, const char *text, size_t len, lk_code *code, yima_err *err);

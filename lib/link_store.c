@@ -42,7 +42,20 @@
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"                         \
     "INSERT INTO meta VALUES('store_id', randomblob(16));"
 
-/* The current schema (4): schema 3 plus UPGRADE_4. Documented in
+/* Schema 4 to 5 (the full lifecycle): who and where of every event (user,
+ * station), what a SHIP names (party, ship-to location, shipment), the SHIP
+ * that sealed a code until it is received or returned, and the packing
+ * plan loaded from gen's pre-assigned hierarchy (yima-link(1), SCHEMA). */
+#define UPGRADE_5                                                                           \
+    "ALTER TABLE codes ADD COLUMN shipped INTEGER;" /* seq of the SHIP sealing it, or NULL */ \
+    "ALTER TABLE events ADD COLUMN user_name TEXT;"                                         \
+    "ALTER TABLE events ADD COLUMN station TEXT;"                                           \
+    "ALTER TABLE events ADD COLUMN party TEXT;"                                             \
+    "ALTER TABLE events ADD COLUMN ship_to TEXT;"                                           \
+    "ALTER TABLE events ADD COLUMN shipment TEXT;"                                          \
+    "CREATE TABLE plan(code TEXT PRIMARY KEY, parent TEXT NOT NULL) WITHOUT ROWID;"
+
+/* The current schema (5): schema 3 plus UPGRADE_4 and UPGRADE_5. Documented in
  * yima-link(1), SCHEMA; keep the two in step. */
 static const char schema_now[] =
     CODES_TABLE("codes") CODES_INDEXES
@@ -68,7 +81,7 @@ static const char schema_now[] =
     "CREATE INDEX event_codes_code ON event_codes(code);"
     "CREATE TABLE rejects("            /* refused event ids, so a re-run skips them */
     " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;"
-    UPGRADE_4;
+    UPGRADE_4 UPGRADE_5;
 
 /* Upgrade steps; upgrade[v] takes a store from schema v to v + 1. */
 static const char *const upgrade[] = {
@@ -82,10 +95,12 @@ static const char *const upgrade[] = {
           "DROP TABLE codes;"
           "ALTER TABLE codes_v3 RENAME TO codes;" CODES_INDEXES,
     [3] = UPGRADE_4,
+    [4] = UPGRADE_5,
 };
 
 static const char *const stmt_sql[Q__COUNT] = {
-    [Q_CODE_GET] = "SELECT id, level, state, parent FROM codes WHERE h = ?2 AND code = ?1",
+    [Q_CODE_GET] = "SELECT id, level, state, parent, shipped FROM codes "
+                    "WHERE h = ?2 AND code = ?1",
     [Q_CODE_ADD] = "INSERT INTO codes(code, level, parent, payload, h, gcp) "
                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_CODE_GCP] = "UPDATE codes SET gcp = ?2 WHERE id = ?1 AND gcp IS NULL",
@@ -101,7 +116,8 @@ static const char *const stmt_sql[Q__COUNT] = {
                       "WHERE id = ?1",
     [Q_EVENT_GET] = "SELECT seq, digest FROM events WHERE id = ?1",
     [Q_EVENT_ADD] = "INSERT INTO events(id, digest, type, time, tz, subject, other, info, "
-                    "read_point, location) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "read_point, location, user_name, station, party, ship_to, shipment) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [Q_EVCODE_ADD] = "INSERT INTO event_codes(seq, code, prev_parent) VALUES(?1, ?2, ?3)",
     [Q_REJECT_GET] = "SELECT digest, reason FROM rejects WHERE id = ?1",
     [Q_REJECT_ADD] = "INSERT OR REPLACE INTO rejects(id, digest, reason) VALUES(?1, ?2, ?3)",
@@ -111,6 +127,11 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_SAVEPOINT] = "SAVEPOINT ev",
     [Q_ROLLBACK_TO] = "ROLLBACK TO ev",
     [Q_RELEASE] = "RELEASE ev",
+    [Q_CODE_UP] = "SELECT parent, shipped FROM codes WHERE id = ?1",
+    [Q_CODE_SHIPPED] = "UPDATE codes SET shipped = ?2 WHERE id = ?1",
+    [Q_PLAN_GET] = "SELECT parent FROM plan WHERE code = ?1",
+    [Q_PLAN_ADD] = "INSERT INTO plan(code, parent) VALUES(?1, ?2)",
+    [Q_CODE_ILMD] = "SELECT product, lot, expiry FROM codes WHERE id = ?1",
 };
 
 int64_t lk_code_hash(const char *text, size_t len)
@@ -362,18 +383,19 @@ int yima_link_schema_found(const yima_link *s)
     return s->schema_found;
 }
 
-static const char *const type_names[] = {NULL, "COMMISSION", "PACK", "UNPACK", "REPLACE",
-                                         "DECOMMISSION"};
+static const char *const type_names[LK__TYPES] = {NULL, "COMMISSION", "PACK", "UNPACK",
+                                                  "REPLACE", "DECOMMISSION", "SHIP", "RECEIVE",
+                                                  "RETURN"};
 static const char *const state_names[] = {"seen", "commissioned", "decommissioned", "replaced"};
 
 const char *lk_type_name(int type)
 {
-    return type >= LK_COMMISSION && type <= LK_DECOMMISSION ? type_names[type] : "?";
+    return type >= LK_COMMISSION && type < LK__TYPES ? type_names[type] : "?";
 }
 
 int lk_type_parse(const char *name, size_t len)
 {
-    for (int t = LK_COMMISSION; t <= LK_DECOMMISSION; t++)
+    for (int t = LK_COMMISSION; t < LK__TYPES; t++)
         if (strlen(type_names[t]) == len && strncasecmp(name, type_names[t], len) == 0)
             return t;
     return -1;

@@ -5,7 +5,8 @@
 #include "link_internal.h"
 
 static const char sql_info[] =
-    "SELECT c.id, c.code, c.level, c.state, c.product, c.lot, c.expiry, c.payload, r.code "
+    "SELECT c.id, c.code, c.level, c.state, c.product, c.lot, c.expiry, c.payload, r.code, "
+    " (SELECT shipment FROM events WHERE seq = c.shipped) "
     "FROM codes c LEFT JOIN codes r ON r.id = c.replaced_by "
     "WHERE c.h = yima_code_hash(?1) AND c.code = ?1";
 static const char sql_up[] =
@@ -24,7 +25,8 @@ static const char sql_down[] =
     "SELECT c.code, c.level, p.code, down.depth FROM down JOIN codes c ON c.id = down.id "
     "LEFT JOIN codes p ON p.id = c.parent WHERE down.depth > 0 ORDER BY down.path";
 static const char sql_history[] =
-    "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, o.code, e.info FROM events e "
+    "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, o.code, e.info, e.party, e.ship_to, "
+    " e.shipment, e.user_name, e.station FROM events e "
     "JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other "
     "WHERE e.seq IN (SELECT seq FROM events WHERE subject = ?1 UNION "
     " SELECT seq FROM events WHERE other = ?1 UNION "
@@ -73,13 +75,26 @@ static void text_down(sqlite3_stmt *st, void *to)
             yima_level_name(sqlite3_column_int(st, 1)), col(st, 0));
 }
 
+/* " to PARTY at SHIP_TO, shipment ID" of a SHIP, " by USER at STATION". */
+static void text_who_where(sqlite3_stmt *st, FILE *to)
+{
+    if (col(st, 10))
+        fprintf(to, "  to %s at %s, shipment %s", col(st, 8), col(st, 9), col(st, 10));
+    if (col(st, 11))
+        fprintf(to, "  by %s", col(st, 11));
+    if (col(st, 12))
+        fprintf(to, "  at %s", col(st, 12));
+}
+
 static void text_history(sqlite3_stmt *st, void *to)
 {
     char when[96];
     lk_format_time(sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4), when);
-    fprintf(to, "  %s  %-12s %s  %s%s%s%s%s\n", when, lk_type_name(sqlite3_column_int(st, 2)),
+    fprintf(to, "  %s  %-12s %s  %s%s%s%s%s", when, lk_type_name(sqlite3_column_int(st, 2)),
             col(st, 1), col(st, 5), col(st, 6) ? " -> " : "", col(st, 6) ? col(st, 6) : "",
             col(st, 7) ? "  " : "", col(st, 7) ? col(st, 7) : "");
+    text_who_where(st, to);
+    fputc('\n', to);
 }
 
 static void json_up(sqlite3_stmt *st, void *arr)
@@ -104,28 +119,32 @@ static void json_history(sqlite3_stmt *st, void *arr)
                           "time", when, "subject", col(st, 5));
     if (col(st, 6))
         json_object_set_new(e, "new", json_string(col(st, 6)));
-    if (col(st, 7))
-        json_object_set_new(e, "reason", json_string(col(st, 7)));
+    static const char *const names[] = {"reason", "party", "ship_to", "shipment", "user",
+                                         "station"};
+    for (int i = 0; i < 6; i++)
+        if (col(st, 7 + i))
+            json_object_set_new(e, names[i], json_string(col(st, 7 + i)));
     json_array_append_new(arr, e);
 }
 
 static void text_info(sqlite3_stmt *st, FILE *to)
 {
-    static const char *const names[] = {"product", "lot", "expiry", "payload", "replaced by"};
+    static const char *const names[] = {"product", "lot", "expiry", "payload", "replaced by",
+                                         "shipped"};
     fprintf(to, "code       %s\nlevel      %s\nstate      %s\n", col(st, 1),
             yima_level_name(sqlite3_column_int(st, 2)), lk_state_name(sqlite3_column_int(st, 3)));
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         if (col(st, 4 + i))
             fprintf(to, "%-10s %s\n", names[i], col(st, 4 + i));
 }
 
 static json_t *json_info(sqlite3_stmt *st)
 {
-    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "code", col(st, 1), "level",
+    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "code", col(st, 1), "level",
                      yima_level_name(sqlite3_column_int(st, 2)), "state",
                      lk_state_name(sqlite3_column_int(st, 3)), "product", jstr(col(st, 4)), "lot",
                      jstr(col(st, 5)), "expiry", jstr(col(st, 6)), "payload", jstr(col(st, 7)),
-                     "replaced_by", jstr(col(st, 8)));
+                     "replaced_by", jstr(col(st, 8)), "shipped", jstr(col(st, 9)));
 }
 
 static int trace_json(yima_link *s, sqlite3_stmt *info, int64_t id, FILE *to, yima_err *err)
@@ -243,10 +262,11 @@ static void stats_text(json_t *o, const int64_t codes[3][4], FILE *to)
 
 int yima_link_stats(yima_link *s, int json, FILE *to, yima_err *err)
 {
-    int64_t codes[3][4] = {{0}}, events[6] = {0}, rejected = 0;
+    int64_t codes[3][4] = {{0}}, events[LK__TYPES] = {0}, rejected = 0;
     int rc = count(s, "SELECT level, state, count(*) FROM codes GROUP BY 1, 2", &codes[0][0], 4,
                    3, err);
-    rc = rc ? rc : count(s, "SELECT type, count(*) FROM events GROUP BY 1", events, 1, 6, err);
+    rc = rc ? rc : count(s, "SELECT type, count(*) FROM events GROUP BY 1", events, 1, LK__TYPES,
+                         err);
     rc = rc ? rc : count(s, "SELECT 0, count(*) FROM rejects", &rejected, 1, 1, err);
     json_t *o = json_object(), *c = json_object(), *e = json_object();
     for (int l = 0; l < 3; l++) {
@@ -255,7 +275,7 @@ int yima_link_stats(yima_link *s, int json, FILE *to, yima_err *err)
             json_object_set_new(row, lk_state_name(st), json_integer(codes[l][st]));
         json_object_set_new(c, yima_level_name(l), row);
     }
-    for (int t = LK_COMMISSION; t <= LK_DECOMMISSION; t++)
+    for (int t = LK_COMMISSION; t < LK__TYPES; t++)
         json_object_set_new(e, lk_type_name(t), json_integer(events[t]));
     json_object_set_new(o, "schema", json_integer(YIMA_LINK_SCHEMA));
     json_object_set_new(o, "codes", c);

@@ -97,10 +97,19 @@ static char *trace(yima_link *s, const char *code)
 #define C(n) fx_code(&fx, YIMA_LEVEL_CASE, n)
 #define P(n) fx_code(&fx, YIMA_LEVEL_PALLET, n)
 
-/* Takes a new store back to schema 3, so older schemas can be made from it. */
+/* Takes a new store back to schema 4, so older schemas can be made from it. */
+#define SCHEMA5_UNDO                                                                        \
+    "ALTER TABLE codes DROP COLUMN shipped; ALTER TABLE events DROP COLUMN user_name;"      \
+    "ALTER TABLE events DROP COLUMN station; ALTER TABLE events DROP COLUMN party;"         \
+    "ALTER TABLE events DROP COLUMN ship_to; ALTER TABLE events DROP COLUMN shipment;"      \
+    "DROP TABLE plan;"
+/* Takes a new store back to schema 3. */
 #define SCHEMA4_UNDO                                                                        \
+    SCHEMA5_UNDO                                                                            \
     "ALTER TABLE codes DROP COLUMN gcp; ALTER TABLE events DROP COLUMN read_point;"         \
     "ALTER TABLE events DROP COLUMN location; DROP TABLE meta;"
+
+static int64_t count_rows(const char *store, const char *sql);
 
 static void test_schema(void **state)
 {
@@ -309,9 +318,9 @@ static void test_hand_station(void **state)
     t = trace(s, I(0));
     assert_non_null(strstr(t, C(5)));
     assert_non_null(strstr(t, P(0)));
-    hand(s, &o, YIMA_E_DATA, "DECOMMISSION", C(5), "broken", NULL); /* not empty */
+    hand(s, &o, YIMA_E_DATA, "DECOMMISSION", C(5), "damaged", NULL); /* not empty */
     hand(s, &o, 0, "UNPACK", C(5), I(0), NULL);
-    hand(s, &o, 0, "DECOMMISSION", I(0), "broken", NULL);
+    hand(s, &o, 0, "DECOMMISSION", I(0), "damaged", NULL);
     hand(s, &o, YIMA_E_DATA, "PACK", C(5), I(0), NULL);
     hand(s, &o, 0, "UNPACK", C(5), NULL);
     hand(s, &o, YIMA_E_DATA, "UNPACK", C(5), NULL); /* nothing left */
@@ -338,7 +347,7 @@ static void test_ids_and_times(void **state)
     snprintf(text, sizeof text,
              "@a1\t2024-05-01T08:00:00+08:00\tCOMMISSION\t%s\tP\tL1\t-\n"
              "@a1\tCOMMISSION\t%s\tP\tL2\t-\n"
-             "@a2\t2024-05-01T08:00:01.5Z\tDECOMMISSION\t%s\tdropped\n"
+             "@a2\t2024-05-01T08:00:01.5Z\tDECOMMISSION\t%s\turn:epcglobal:cbv:disp:stolen\n"
              "{\"id\":\"j1\",\"time\":\"2024-05-02T10:00:00-05:30\",\"type\":\"COMMISSION\","
              "\"code\":\"%s\",\"product\":\"P\",\"lot\":\"L1\"}\n"
              "@a3\t2024-13-01\tCOMMISSION\t%s\tP\tL1\n",
@@ -348,7 +357,7 @@ static void test_ids_and_times(void **state)
     assert_int_equal(sum.rejected, 2); /* id clash, bad time */
     char *t = trace(s, I(20));
     assert_non_null(strstr(t, "2024-05-01T08:00:00.000+08:00"));
-    assert_non_null(strstr(t, "\"reason\":\"dropped\""));
+    assert_non_null(strstr(t, "\"reason\":\"stolen\"")); /* the CBV name, bare */
     assert_non_null(strstr(trace(s, I(22)), "2024-05-02T10:00:00.000-05:30"));
     /* Lower-case input finds the canonical code. */
     char lower[YIMA_CODE_MAX];
@@ -501,7 +510,7 @@ static void test_reject_callback(void **state)
     assert_int_equal(got.n, 2);
     snprintf(want, sizeof want,
              "in.tsv:3|unknown event type 'FROB' (COMMISSION, PACK, UNPACK, REPLACE, "
-             "DECOMMISSION)|FROB\t%s\n"
+             "DECOMMISSION, SHIP, RECEIVE, RETURN)|FROB\t%s\n"
              "in.tsv:4|code '%s' is already commissioned|COMMISSION\t%s\tP\tL1\n",
              I(41), I(41), I(41));
     assert_string_equal(got.text, want);
@@ -633,6 +642,51 @@ static void test_schema3_upgrade(void **state)
     assert_int_equal(sqlite3_column_int(st, 0), 16);
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+/* Schema 4 to 5: a store from before the lifecycle events gains the who and
+ * where of events, SHIP's fields, the seal and the plan table; what it held
+ * is still there, and a SHIP seals the old store's pallet at once. */
+static void test_schema4_upgrade(void **state)
+{
+    (void)state;
+    char p[512], text[1024];
+    sqlite3 *db;
+    yima_link_import_options o;
+    yima_err err;
+    yima_link *s = open_store("v4.db", YIMA_LINK_WRITE);
+    options(&o);
+    snprintf(text, sizeof text, "PACK\t%s\t%s\t%s\t%s\nPACK\t%s\t%s\t%s\t%s\n"
+             "PACK\t%s\t%s\t%s\n", C(0), I(0), I(1), I(2), C(1), I(3), I(4), I(5), P(0), C(0),
+             C(1));
+    assert_int_equal(import_text(s, &o, text).applied, 3);
+    yima_link_close(s);
+    path(p, "v4.db");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, SCHEMA5_UNDO "PRAGMA user_version=4", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(yima_link_open(&s, p, YIMA_LINK_READ, &err), YIMA_E_STORE);
+    assert_non_null(strstr(err.msg, "schema 4 needs an upgrade"));
+    s = open_store("v4.db", YIMA_LINK_WRITE);
+    assert_int_equal(yima_link_schema_found(s), 4);
+    assert_non_null(strstr(trace(s, C(0)), I(2)));
+    o.user = "dora";
+    const char *ship[] = {"SHIP", P(0), "urn:epc:id:pgln:9506000.00001",
+                          "urn:epc:id:sgln:9506000.20000.0", "urn:epcglobal:cbv:bt:x:1"};
+    assert_int_equal(yima_link_apply(s, &o, "s1", ship, 5, &err), YIMA_OK);
+    const char *unpack[] = {"UNPACK", C(0), I(0)};
+    assert_int_equal(yima_link_apply(s, &o, "u1", unpack, 3, &err), YIMA_E_DATA);
+    assert_non_null(strstr(err.msg, "is inside shipped"));
+    const char *receive[] = {"RECEIVE", P(0)};
+    assert_int_equal(yima_link_apply(s, &o, "r1", receive, 2, &err), YIMA_OK);
+    assert_int_equal(yima_link_apply(s, &o, "u2", unpack, 3, &err), YIMA_OK);
+    assert_non_null(strstr(trace(s, P(0)), "\"user\":\"dora\""));
+    yima_link_close(s);
+    assert_int_equal(count_rows("v4.db", "SELECT count(*) FROM plan"), 0);
+    assert_int_equal(count_rows("v4.db", "PRAGMA user_version"), YIMA_LINK_SCHEMA);
+    assert_int_equal(count_rows("v4.db", "SELECT count(*) FROM events WHERE shipment IS NOT NULL"),
+                     1);
 }
 
 /* A GS1 item of the fixture's key in the given form. */
@@ -781,6 +835,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_schema_error_message),
         cmocka_unit_test(test_stopped_import_counts_what_stays),
         cmocka_unit_test(test_schema3_upgrade),
+        cmocka_unit_test(test_schema4_upgrade),
         cmocka_unit_test(test_gs1_spellings),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,7 @@ extern "C" {
 /* PRAGMA user_version of the stores this library writes. Older stores are
  * upgraded in place (in one transaction) when opened for writing; a newer
  * store is refused with YIMA_E_STORE naming both versions. */
-#define YIMA_LINK_SCHEMA 4
+#define YIMA_LINK_SCHEMA 5
 /* PRAGMA application_id of a yima store ("YIMA"). */
 #define YIMA_LINK_APP_ID 0x59494D41
 
@@ -63,6 +63,8 @@ typedef struct yima_link_rules {
     int capacity_max;         /* 1: counts are maxima; 0: a packed parent holds exactly that */
     int move;                 /* 1: PACK may take a child from another parent */
     int require_commissioned; /* 1: children must be commissioned before PACK */
+    int require_plan;         /* 1: PACK puts each child where the plan (yima_link_plan)
+                               * says, or is refused */
 } yima_link_rules;
 
 typedef enum {
@@ -111,6 +113,12 @@ typedef struct yima_link_import_options {
      * EPCIS readPoint and bizLocation; NULL = none. A malformed one makes
      * import and apply fail with YIMA_E_USAGE before any event. */
     const char *read_point, *location;
+    /* Who and where: the user and the station (free text, no control
+     * characters) recorded with every event whose line names none
+     * ("user=NAME" and "station=NAME" before the type, or JSON members);
+     * NULL = none. A line's read_point= and location= override the two
+     * above the same way. A malformed one: YIMA_E_USAGE before any event. */
+    const char *user, *station;
     /* The UTC offset ("+08:00", "Z"; see yima_link_parse_tz) of event times
      * that name none; NULL: such a time is refused. A malformed one makes
      * import and apply fail with YIMA_E_USAGE before any event. */
@@ -137,6 +145,15 @@ typedef struct yima_link_summary {
  *   [@ID] [TIME] UNPACK parent [child...]
  *   [@ID] [TIME] REPLACE old new
  *   [@ID] [TIME] DECOMMISSION code [reason]
+ *   [@ID] [TIME] SHIP code party ship-to shipment
+ *   [@ID] [TIME] RECEIVE code
+ *   [@ID] [TIME] RETURN code
+ * with "user=", "station=", "read_point=", "location=" fields between TIME
+ * and the type if the line names who and where (else opt's). A reason is a
+ * CBV one (sampled, damaged, destroyed, recalled, stolen, expired); SHIP
+ * names URIs (party, shipment) and an SGLN (ship-to) and seals the code and
+ * all it holds against PACK, UNPACK, REPLACE and DECOMMISSION until RECEIVE
+ * or RETURN.
  * A code may be given as its payload (URL). A GS1 code (Digital Link URI,
  * element string with parentheses, raw with GS separators) is stored as its
  * identity, "(01)GTIN(21)SERIAL" or "(00)SSCC", whatever the spelling; its
@@ -174,8 +191,37 @@ YIMA_API int yima_link_apply(yima_link *store, const yima_link_import_options *o
                              const char *id, const char *const *fields, int nfields,
                              yima_err *err);
 
+/* What yima_link_plan read and did. */
+typedef struct yima_link_plan_summary {
+    uint64_t rows;         /* code rows read (header rows not counted) */
+    uint64_t links;        /* rows naming a container: a code planned into it */
+    uint64_t added;        /* links new to the store's plan */
+    uint64_t known;        /* links the plan already held (a re-run) */
+    uint64_t commissioned; /* items commissioned now (commission = 1) */
+} yima_link_plan_summary;
+
+/*
+ * Loads the packing plan from gen's pre-assigned hierarchy (gen --pack;
+ * csv, tsv or jsonl, gzip transparent; "-" is stdin): each item row's case
+ * column and each case row's pallet column say where the code belongs. Every
+ * code is verified with opt->ring (opt->template_text cuts codes out of
+ * payloads). With rules.require_plan a later PACK must follow the plan.
+ * commission = 1 also commissions every planned item, with its row's product,
+ * lot and expiry columns where the input has them (a GS1 code's own
+ * otherwise), as the event "plan:NAME:LINE" (NAME the input's base name), so
+ * a re-run skips what is done; user, station, read point and location come
+ * from opt. All or nothing: any bad row (malformed, a code that does not
+ * verify, a container not of the level above, a code planned into another
+ * container before, an item that cannot be commissioned) is YIMA_E_DATA
+ * "FILE:LINE: what" and nothing of the load stays. YIMA_E_IO, YIMA_E_STORE,
+ * YIMA_E_NOMEM as import. sum may be NULL.
+ */
+YIMA_API int yima_link_plan(yima_link *store, const yima_link_import_options *opt, int commission,
+                            const char *const *inputs, int ninputs,
+                            yima_link_plan_summary *sum, yima_err *err);
+
 /* Prints what the store knows about one code (or payload): state, product,
- * lot, the chain up to its pallet, every code below it and the events that
+ * lot, the shipment sealing it, the chain up to its pallet, every code below it and the events that
  * touched it. json: one JSON object instead of text. YIMA_E_DATA if the
  * store has never seen the code. */
 YIMA_API int yima_link_trace(yima_link *store, const char *code, const char *template_text,
