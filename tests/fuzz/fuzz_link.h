@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "io.h"
-#include "link_internal.h"
+#include "link/link_internal.h"
 #include "fuzz_common.h"
 
 static int64_t fz_sql_int(yima_link *s, const char *sql)
