@@ -2,6 +2,7 @@
 /* yima link: the aggregation store. Parses options and calls yima_link_*. */
 #include <getopt.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ static const char help_options[] =
     "      --id ID              event id of a hand command              [Default: random]\n"
     "  -j, --threads N          threads verifying codes (0 = all cores) [Default: 0]\n"
     "      --json               trace and stats as JSON                 [Default: text]\n"
+    "      --checkpoint FILE    audit: the chain must hold this signed head [Default: none]\n"
     "  -f, --format FMT         export format: tsv or epcis             [Default: tsv]\n"
     "  -o, --output FILE        export file, written atomically         [Default: stdout]\n"
     "      --force              replace an existing output file; start --rejects afresh\n"
@@ -60,7 +62,7 @@ static const char help_options[] =
 
 enum { O_PACK = 256, O_MAX, O_MOVE, O_REQ, O_SYNC, O_BATCH, O_RT, O_BULK, O_REJECTS, O_SOURCE,
        O_ID, O_JSON, O_FORCE, O_FROM, O_TO, O_LOT, O_SUBTREE, O_GCP, O_READ_POINT,
-       O_LOCATION, O_TZ, O_REQ_PLAN, O_COMMISSION, O_USER, O_STATION };
+       O_LOCATION, O_TZ, O_REQ_PLAN, O_COMMISSION, O_USER, O_STATION, O_CHECKPOINT };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"template", 1, 0, 't'},
@@ -73,11 +75,13 @@ static const struct option longopts[] = {
     {"subtree", 1, 0, O_SUBTREE}, {"gcp-length", 1, 0, O_GCP},
     {"read-point", 1, 0, O_READ_POINT}, {"location", 1, 0, O_LOCATION}, {"tz", 1, 0, O_TZ},
     {"require-plan", 0, 0, O_REQ_PLAN}, {"commission", 0, 0, O_COMMISSION},
-    {"user", 1, 0, O_USER}, {"station", 1, 0, O_STATION},
+    {"user", 1, 0, O_USER}, {"station", 1, 0, O_STATION}, {"checkpoint", 1, 0, O_CHECKPOINT},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
     const char *store, *id;
+    const char *checkpoint; /* audit --checkpoint */
+    int sign_id;            /* key id of the last -k: checkpoint signs with it */
     const char *from, *to;  /* export bounds, read once --tz is known */
     int tz;                 /* --tz in minutes, or YIMA_LINK_TZ_NONE */
     yima_keyring *ring;
@@ -95,6 +99,8 @@ static int add_key(args *a, const char *path, int secret)
                     : yima_key_load_public(&key, path, &err);
     if (rc)
         return report_error("link", &err);
+    if (secret)
+        a->sign_id = yima_key_id(key);
     /* The ring owns the key once added; when adding fails, we still do. */
     if ((rc = yima_keyring_add(a->ring, key, &err))) {
         yima_key_free(key);
@@ -151,6 +157,7 @@ static int parse_opt(void *ctx, int c, const char *v)
     case O_REJECTS: a->imp.rejects = v; return 0;
     case O_SOURCE: a->imp.source = v; return 0;
     case O_ID: a->id = v; return 0;
+    case O_CHECKPOINT: a->checkpoint = v; return 0;
     case 'j': return opt_threads("link", v, &a->imp.threads);
     case O_JSON: a->json = 1; return 0;
     case 'f':
@@ -279,6 +286,57 @@ static int do_export(yima_link *s, args *a, const link_command *c, char **argv, 
     return rc ? report_error("link", &err) : EXIT_OK;
 }
 
+/* The audit's verdict: the first break, named by seq and event id. */
+static int audit_verdict(const yima_link_audit_report *r)
+{
+    static const char *const what[] = {"intact", "content", "link", "head", "checkpoint"};
+    if (r->status == YIMA_LINK_AUDIT_INTACT)
+        return EXIT_OK;
+    fprintf(stderr, "yima link: audit: broken (%s) at seq %lld%s%s%s: %s\n", what[r->status],
+            (long long)r->seq, r->id[0] ? ", event '" : "", r->id, r->id[0] ? "'" : "",
+            r->detail);
+    return EXIT_BAD;
+}
+
+static int do_audit(yima_link *s, args *a, const link_command *c, char **argv, int n)
+{
+    yima_link_audit_report r;
+    yima_err err;
+    char head[65];
+    (void)c, (void)argv, (void)n;
+    if (a->checkpoint && !a->nkeys)
+        return usage_error("link", "--checkpoint needs the signer's public key (-p FILE)");
+    if (yima_link_audit(s, a->checkpoint, a->ring, &r, &err))
+        return report_error("link", &err);
+    sodium_bin2hex(head, sizeof head, r.head, sizeof r.head);
+    fprintf(stderr, "yima link: audit: %llu events read; the chain holds up to seq %lld, "
+            "head %s\n", (unsigned long long)r.events, (long long)r.head_seq, head);
+    if (a->checkpoint && r.status == YIMA_LINK_AUDIT_INTACT)
+        fprintf(stderr, "yima link: audit: the signed checkpoint at seq %lld holds\n",
+                (long long)r.checkpoint_seq);
+    return audit_verdict(&r);
+}
+
+/* Signs with the -k key (the last one given). */
+static int do_checkpoint(yima_link *s, args *a, const link_command *c, char **argv, int n)
+{
+    yima_link_audit_report r;
+    yima_err err;
+    char head[65];
+    const yima_key *key = yima_keyring_find(a->ring, a->sign_id);
+    (void)c, (void)argv, (void)n;
+    while (key && !yima_key_has_secret(key))
+        key = yima_keyring_next(key);
+    if (!key)
+        return usage_error("link", "checkpoint needs the station's secret key (-k FILE)");
+    int rc = yima_link_checkpoint(s, key, a->exp.output, a->exp.force, &r, &err);
+    if (rc)
+        return rc == YIMA_E_DATA ? data_error(rc, &err) : report_error("link", &err);
+    sodium_bin2hex(head, sizeof head, r.head, sizeof r.head);
+    fprintf(stderr, "yima link: checkpoint: seq %lld head %s\n", (long long)r.head_seq, head);
+    return EXIT_OK;
+}
+
 static int do_plan(yima_link *s, args *a, const link_command *c, char **files, int n)
 {
     yima_link_plan_summary sum;
@@ -313,6 +371,8 @@ static const link_command commands[] = {
     {"trace", do_trace, 0, 1, 1, "CODE", "chain up, contents down, history"},
     {"stats", do_stats, 0, 0, 0, "", "counts by level and state, last event"},
     {"export", do_export, 0, 0, 0, "", "the event log as TSV or EPCIS 2.0 JSON-LD"},
+    {"audit", do_audit, 0, 0, 0, "", "recompute the hash chain; report the first break"},
+    {"checkpoint", do_checkpoint, 0, 0, 0, "", "sign the chain's head (-k) into -o FILE"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 

@@ -97,8 +97,13 @@ static char *trace(yima_link *s, const char *code)
 #define C(n) fx_code(&fx, YIMA_LEVEL_CASE, n)
 #define P(n) fx_code(&fx, YIMA_LEVEL_PALLET, n)
 
+/* Takes a new store back to schema 5 (no audit trail). */
+#define SCHEMA6_UNDO                                                                        \
+    "ALTER TABLE events DROP COLUMN hash; ALTER TABLE events DROP COLUMN chain;"           \
+    "DELETE FROM meta WHERE key = 'chain_head';"
 /* Takes a new store back to schema 4, so older schemas can be made from it. */
 #define SCHEMA5_UNDO                                                                        \
+    SCHEMA6_UNDO                                                                            \
     "ALTER TABLE codes DROP COLUMN shipped; ALTER TABLE events DROP COLUMN user_name;"      \
     "ALTER TABLE events DROP COLUMN station; ALTER TABLE events DROP COLUMN party;"         \
     "ALTER TABLE events DROP COLUMN ship_to; ALTER TABLE events DROP COLUMN shipment;"      \
@@ -815,6 +820,107 @@ static void test_stopped_import_counts_what_stays(void **state)
     assert_int_equal(sum.applied, 2);
 }
 
+/* The chain hashes of a store, in order, hex: to compare two stores. */
+static char *chain_of(const char *store)
+{
+    char p[512];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    size_t len;
+    char *buf;
+    FILE *m = open_memstream(&buf, &len);
+    path(p, store);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT hex(hash), hex(chain) FROM events ORDER BY "
+                                            "seq", -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        fprintf(m, "%s %s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    fclose(m);
+    return buf;
+}
+
+/* Schema 5 to 6 (the audit trail): the events already there are hashed and
+ * chained in the upgrade, exactly as the writer chains new ones, and the
+ * chain goes on from them. */
+static void test_schema5_upgrade(void **state)
+{
+    (void)state;
+    char p[512], text[1024];
+    sqlite3 *db;
+    yima_link_import_options o;
+    yima_link_audit_report r;
+    yima_err err;
+    yima_link *s = open_store("v5.db", YIMA_LINK_WRITE);
+    options(&o);
+    snprintf(text, sizeof text, "COMMISSION\t%s\tP\tL1\t2030-01-01\nPACK\t%s\t%s\t%s\t%s\n"
+             "PACK\t%s\t%s\t%s\t%s\nPACK\t%s\t%s\t%s\n", I(0), C(0), I(0), I(1), I(2), C(1),
+             I(3), I(4), I(5), P(0), C(0), C(1));
+    assert_int_equal(import_text(s, &o, text).applied, 4);
+    assert_int_equal(yima_link_audit(s, NULL, NULL, &r, &err), YIMA_OK);
+    assert_int_equal(r.status, YIMA_LINK_AUDIT_INTACT);
+    assert_int_equal(r.head_seq, 4);
+    yima_link_close(s);
+    char *want = chain_of("v5.db");
+    path(p, "v5.db");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, SCHEMA6_UNDO "PRAGMA user_version=5", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store("v5.db", YIMA_LINK_WRITE);
+    assert_int_equal(yima_link_schema_found(s), 5);
+    assert_int_equal(yima_link_audit(s, NULL, NULL, &r, &err), YIMA_OK);
+    assert_int_equal(r.status, YIMA_LINK_AUDIT_INTACT);
+    assert_int_equal(r.events, 4);
+    char *got = chain_of("v5.db");
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    const char *decommission[] = {"DECOMMISSION", I(6), "damaged"};
+    assert_int_equal(yima_link_apply(s, &o, "d1", decommission, 3, &err), YIMA_OK);
+    assert_int_equal(yima_link_audit(s, NULL, NULL, &r, &err), YIMA_OK);
+    assert_int_equal(r.status, YIMA_LINK_AUDIT_INTACT);
+    assert_int_equal(r.head_seq, 5);
+    yima_link_close(s);
+    assert_int_equal(count_rows("v5.db", "SELECT count(*) FROM events WHERE length(chain) = 32"),
+                     5);
+}
+
+/* A refused event leaves no trace in the chain, and the chain a bulk import
+ * builds in batches is the one a hand station builds event by event. */
+static void test_chain_batches(void **state)
+{
+    (void)state;
+    char text[2048];
+    yima_link_import_options o;
+    yima_link_audit_report r;
+    yima_err err;
+    snprintf(text, sizeof text, "@a\t2026-01-01T08:00:00Z\tCOMMISSION\t%s\tP\tL1\n"
+             "@b\t2026-01-01T08:00:01Z\tPACK\t%s\t%s\n"      /* refused: count */
+             "@c\t2026-01-01T08:00:02Z\tPACK\t%s\t%s\t%s\t%s\n"
+             "@d\t2026-01-01T08:00:03Z\tUNPACK\t%s\t%s\n", I(10), C(5), I(10), C(5), I(10),
+             I(11), I(12), C(5), I(11));
+    for (int batch = 1; batch <= 100; batch += 99) {
+        yima_link *s = open_store(batch == 1 ? "chain1.db" : "chain100.db", YIMA_LINK_WRITE);
+        options(&o);
+        o.batch = (uint64_t)batch;
+        yima_link_summary sum = import_text(s, &o, text);
+        assert_int_equal(sum.applied, 3);
+        assert_int_equal(sum.rejected, 1);
+        assert_int_equal(yima_link_audit(s, NULL, NULL, &r, &err), YIMA_OK);
+        assert_int_equal(r.status, YIMA_LINK_AUDIT_INTACT);
+        assert_int_equal(r.events, 3);
+        yima_link_close(s);
+    }
+    /* Same events, same content hashes: the store ids differ, the events
+     * do not (the chain names no store; a checkpoint does). */
+    char *one = chain_of("chain1.db"), *hundred = chain_of("chain100.db");
+    assert_string_equal(one, hundred);
+    free(one);
+    free(hundred);
+}
+
 int main(int argc, char **argv)
 {
     fixture_init(&fx, 0x42, YIMA_AUTH_MAC);
@@ -836,6 +942,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stopped_import_counts_what_stays),
         cmocka_unit_test(test_schema3_upgrade),
         cmocka_unit_test(test_schema4_upgrade),
+        cmocka_unit_test(test_schema5_upgrade),
+        cmocka_unit_test(test_chain_batches),
         cmocka_unit_test(test_gs1_spellings),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

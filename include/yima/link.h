@@ -31,7 +31,7 @@ extern "C" {
 /* PRAGMA user_version of the stores this library writes. Older stores are
  * upgraded in place (in one transaction) when opened for writing; a newer
  * store is refused with YIMA_E_STORE naming both versions. */
-#define YIMA_LINK_SCHEMA 5
+#define YIMA_LINK_SCHEMA 6
 /* PRAGMA application_id of a yima store ("YIMA"). */
 #define YIMA_LINK_APP_ID 0x59494D41
 
@@ -254,6 +254,52 @@ YIMA_API void yima_link_export_options_init(yima_link_export_options *opt);
  * number of store events written. */
 YIMA_API int yima_link_export(yima_link *store, const yima_link_export_options *opt,
                               uint64_t *events, yima_err *err);
+
+/* What yima_link_audit found, the first break only. */
+typedef enum {
+    YIMA_LINK_AUDIT_INTACT = 0,     /* every event hashes and chains as stored */
+    YIMA_LINK_AUDIT_CONTENT = 1,    /* an event's fields no longer give its stored hash */
+    YIMA_LINK_AUDIT_LINK = 2,       /* an event's chain hash does not follow from the
+                                     * event before it (one removed, inserted, re-hashed) */
+    YIMA_LINK_AUDIT_HEAD = 3,       /* the head the writer recorded is not the chain's end
+                                     * (events removed from the end) */
+    YIMA_LINK_AUDIT_CHECKPOINT = 4, /* the checkpoint's signature does not verify, it names
+                                     * another store, or its head is not in the chain */
+} yima_link_audit_status;
+
+typedef struct yima_link_audit_report {
+    int status;              /* yima_link_audit_status */
+    uint64_t events;         /* events checked */
+    int64_t seq;             /* the first broken link's sequence number (status != 0) */
+    char id[256];            /* its event id, "" when the break is no one event's */
+    char detail[512];        /* what differs, in words (hashes in hex) */
+    int64_t head_seq;        /* the chain's end: the last event that chains */
+    unsigned char head[32];  /* its chain hash (zeros for an empty store) */
+    int64_t checkpoint_seq;  /* the checkpoint's signed seq, when one was given */
+} yima_link_audit_report;
+
+/*
+ * Recomputes the audit trail (yima-link(1), AUDIT TRAIL): each event's
+ * content hash, each chain hash from the one before, and the recorded head.
+ * With checkpoint (a file of yima_link_checkpoint; NULL: none) the chain
+ * must also hold its signed head, the signature verifying under a key of
+ * ring with the file's key id. Returns YIMA_OK with the verdict in *report,
+ * or YIMA_E_IO / YIMA_E_DATA (the checkpoint unreadable or malformed),
+ * YIMA_E_STORE.
+ */
+YIMA_API int yima_link_audit(yima_link *store, const char *checkpoint, const yima_keyring *ring,
+                             yima_link_audit_report *report, yima_err *err);
+
+/*
+ * Audits the chain and signs its head (seq, chain hash, store id) with
+ * key's Ed25519 secret into a checkpoint file at output ("-": stdout;
+ * written atomically; an existing file is replaced only with force).
+ * report gets the audit. A broken chain is not signed: YIMA_E_DATA naming
+ * the break. YIMA_E_KEY_NEED if key cannot sign; YIMA_E_IO, YIMA_E_EXISTS,
+ * YIMA_E_STORE.
+ */
+YIMA_API int yima_link_checkpoint(yima_link *store, const yima_key *key, const char *output,
+                                  int force, yima_link_audit_report *report, yima_err *err);
 
 /* default_tz of yima_link_parse_time: a time without an offset is refused. */
 #define YIMA_LINK_TZ_NONE (-100000)

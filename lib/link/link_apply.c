@@ -22,6 +22,7 @@ typedef struct applier {
     const lk_event *ev;
     known *k;        /* one per code of ev */
     yima_err *err;   /* a refusal's reason or a store error */
+    int64_t seq;     /* the event's, once added */
 } applier;
 
 /* The rules refuse the event: YIMA_E_DATA with the reason. */
@@ -173,7 +174,7 @@ static int add_event(applier *a, int64_t subject, int64_t other, const char *id,
         sqlite3_bind_text(st, 13 + i, ev->arg[i], (int)ev->arg_len[i], SQLITE_STATIC);
     int rc = step_done(a, st, "adding an event");
     if (!rc)
-        *seq = sqlite3_last_insert_rowid(a->s->db);
+        *seq = a->seq = sqlite3_last_insert_rowid(a->s->db);
     return rc;
 }
 
@@ -576,6 +577,9 @@ static int apply_new(applier *a, const char *id, size_t id_len)
     int rc = sp ? lk_run(a->s, Q_SAVEPOINT, "SAVEPOINT", a->err) : YIMA_OK;
     if (!rc)
         rc = dispatch(a, id, id_len);
+    /* Hashed once whole: the event row and every code row it wrote. */
+    if (!rc)
+        rc = lk_chain_append(a->s, a->seq, a->err);
     if (sp && rc)
         lk_run(a->s, Q_ROLLBACK_TO, "ROLLBACK TO", NULL);
     if (sp) {
@@ -593,7 +597,7 @@ int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, con
 {
     known stack[64];
     yima_err local;
-    applier a = {s, rules, ev, stack, err ? err : &local};
+    applier a = {s, rules, ev, stack, err ? err : &local, 0};
     int found = ID_NEW, rc;
     *skipped = 0;
     if (ev->ncodes > 64 && !(a.k = malloc((size_t)ev->ncodes * sizeof *a.k)))

@@ -20,8 +20,12 @@ enum {
     Q_CODE_GET, Q_CODE_ADD, Q_CODE_GCP, Q_CODE_PARENT, Q_CODE_COMMISSION, Q_CODE_STATE, Q_CHILD_COUNT,
     Q_CHILDREN, Q_REPARENT, Q_REPLACE_NEW, Q_EVENT_GET, Q_EVENT_ADD, Q_EVCODE_ADD,
     Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q_SAVEPOINT, Q_ROLLBACK_TO,
-    Q_RELEASE, Q_CODE_UP, Q_CODE_SHIPPED, Q_PLAN_GET, Q_PLAN_ADD, Q_CODE_ILMD, Q__COUNT
+    Q_RELEASE, Q_CODE_UP, Q_CODE_SHIPPED, Q_PLAN_GET, Q_PLAN_ADD, Q_CODE_ILMD, Q_CHAIN_EVENT,
+    Q_CHAIN_CODES, Q_CHAIN_SET, Q_CHAIN_PREV, Q__COUNT
 };
+
+/* BLAKE2b-256: events.hash and events.chain. */
+#define LK_HASH_BYTES 32
 
 struct yima_link {
     sqlite3 *db;
@@ -29,8 +33,33 @@ struct yima_link {
     yima_link_mode mode;
     int schema_found;
     int in_txn;
+    struct {
+        int known;       /* head valid: this handle holds the write lock */
+        int dirty;       /* head moved since the last commit: record it */
+        int64_t seq;     /* the last chained event */
+        unsigned char head[LK_HASH_BYTES];
+    } chain;
     sqlite3_stmt *q[Q__COUNT];
 };
+
+/* The audit trail (link_chain.c); the statements the writer prepares. */
+extern const char lk_chain_event_sql[], lk_chain_codes_sql[], lk_chain_set_sql[];
+/* Hashes event seq (applied, with its codes) and chains it to the event
+ * before it, inside the open transaction. */
+int lk_chain_append(yima_link *s, int64_t seq, yima_err *err);
+/* Records the chain's head in meta if it moved; lk_commit calls it. */
+int lk_chain_commit(yima_link *s, yima_err *err);
+/* Hashes and chains every event (the upgrade to schema 6). */
+int lk_chain_rebuild(yima_link *s, yima_err *err);
+/* chain(prev, content): out may be prev. */
+void lk_chain_link(const unsigned char prev[LK_HASH_BYTES],
+                   const unsigned char content[LK_HASH_BYTES], unsigned char out[LK_HASH_BYTES]);
+/* Recomputes the chain into r (zeroed by the caller); head gets its end. */
+int lk_chain_audit(yima_link *s, yima_link_audit_report *r, unsigned char head[LK_HASH_BYTES],
+                   yima_err *err);
+/* The stored chain hash of event seq (seq 0: the empty chain, zeros). */
+int lk_chain_at(yima_link *s, int64_t seq, unsigned char chain[LK_HASH_BYTES], int *found,
+                yima_err *err);
 
 /* Runs statement q (no bindings) to completion: YIMA_OK, or YIMA_E_STORE
  * with err naming what (err may be NULL when the caller ignores a failure). */

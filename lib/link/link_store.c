@@ -55,7 +55,15 @@
     "ALTER TABLE events ADD COLUMN shipment TEXT;"                                          \
     "CREATE TABLE plan(code TEXT PRIMARY KEY, parent TEXT NOT NULL) WITHOUT ROWID;"
 
-/* The current schema (5): schema 3 plus UPGRADE_4 and UPGRADE_5. Documented in
+/* Schema 5 to 6 (the audit trail): each event's content hash and chain hash
+ * (link_chain.c; yima-link(1), AUDIT TRAIL). The hashes of events already
+ * there are computed by upgrade_from in the same transaction; the chain's
+ * head goes to meta.chain_head. */
+#define UPGRADE_6                                                                           \
+    "ALTER TABLE events ADD COLUMN hash BLOB;"  /* BLAKE2b-256 of the event's content */   \
+    "ALTER TABLE events ADD COLUMN chain BLOB;" /* BLAKE2b-256 of the previous chain + hash */
+
+/* The current schema (6): schema 3 plus UPGRADE_4 to UPGRADE_6. Documented in
  * yima-link(1), SCHEMA; keep the two in step. */
 static const char schema_now[] =
     CODES_TABLE("codes") CODES_INDEXES
@@ -81,7 +89,7 @@ static const char schema_now[] =
     "CREATE INDEX event_codes_code ON event_codes(code);"
     "CREATE TABLE rejects("            /* refused event ids, so a re-run skips them */
     " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;"
-    UPGRADE_4 UPGRADE_5;
+    UPGRADE_4 UPGRADE_5 UPGRADE_6;
 
 /* Upgrade steps; upgrade[v] takes a store from schema v to v + 1. */
 static const char *const upgrade[] = {
@@ -96,6 +104,7 @@ static const char *const upgrade[] = {
           "ALTER TABLE codes_v3 RENAME TO codes;" CODES_INDEXES,
     [3] = UPGRADE_4,
     [4] = UPGRADE_5,
+    [5] = UPGRADE_6,
 };
 
 static const char *const stmt_sql[Q__COUNT] = {
@@ -132,6 +141,10 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_PLAN_GET] = "SELECT parent FROM plan WHERE code = ?1",
     [Q_PLAN_ADD] = "INSERT INTO plan(code, parent) VALUES(?1, ?2)",
     [Q_CODE_ILMD] = "SELECT product, lot, expiry FROM codes WHERE id = ?1",
+    [Q_CHAIN_EVENT] = lk_chain_event_sql,
+    [Q_CHAIN_CODES] = lk_chain_codes_sql,
+    [Q_CHAIN_SET] = lk_chain_set_sql,
+    [Q_CHAIN_PREV] = "SELECT chain FROM events WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
 };
 
 int64_t lk_code_hash(const char *text, size_t len)
@@ -199,6 +212,8 @@ int lk_begin(yima_link *s, yima_err *err)
     int rc = lk_exec(s, "BEGIN IMMEDIATE", err);
     if (!rc)
         s->in_txn = 1;
+    /* Another process may have appended since: read the head afresh. */
+    s->chain.known = s->chain.dirty = 0;
     return rc;
 }
 
@@ -206,6 +221,9 @@ int lk_commit(yima_link *s, yima_err *err)
 {
     if (!s->in_txn)
         return YIMA_OK;
+    int rc = lk_chain_commit(s, err);
+    if (rc)
+        return rc; /* still in the transaction: the caller rolls it back */
     s->in_txn = 0;
     return lk_exec(s, "COMMIT", err);
 }
@@ -215,6 +233,7 @@ void lk_rollback(yima_link *s)
     if (s->in_txn)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
+    s->chain.known = s->chain.dirty = 0;
 }
 
 int lk_set_sync(yima_link *s, int sync, yima_err *err)
@@ -270,6 +289,9 @@ static int upgrade_from(yima_link *s, int version, yima_err *err)
             snprintf(what, sizeof what, "upgrading the store schema from %d", v);
         rc = lk_exec_as(s, upgrade[v], v ? what : "creating the store schema", err);
     }
+    /* Events applied before the audit trail get their hashes now. */
+    if (!rc && version < 6)
+        rc = lk_chain_rebuild(s, err);
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d; PRAGMA application_id=%d;",
              YIMA_LINK_SCHEMA, YIMA_LINK_APP_ID);
     return rc ? rc : lk_exec(s, sql, err);

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The audit trail: every applied event holds a BLAKE2b-256 hash of its
+ * content (events.hash) and one of that hash chained to the previous
+ * event's (events.chain), so a hand edit of the file shows. The encoding
+ * is specified in yima-link(1), AUDIT TRAIL; keep the two in step.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "link_internal.h"
+
+#define CONTENT_DOMAIN "yima-link-event"
+#define CHAIN_DOMAIN "yima-link-chain"
+#define ENCODING_VERSION 1
+
+/* The stored fields of an event, in encoding order. The ILMD (product,
+ * lot, expiry) a COMMISSION or REPLACE gave lives with the subject code. */
+#define EVENT_COLUMNS                                                                       \
+    "SELECT e.seq, e.id, e.digest, e.type, e.time, e.tz, s.code, o.code, e.info,"          \
+    " e.read_point, e.location, e.user_name, e.station, e.party, e.ship_to, e.shipment,"    \
+    " CASE WHEN e.type IN (1, 4) THEN s.product END,"                                       \
+    " CASE WHEN e.type IN (1, 4) THEN s.lot END,"                                           \
+    " CASE WHEN e.type IN (1, 4) THEN s.expiry END, e.hash, e.chain"                        \
+    " FROM events e LEFT JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other"
+enum { F_SEQ, F_ID, F_DIGEST, F_TYPE, F_TIME, F_TZ, F__CONTENT = 19, F_HASH = 19, F_CHAIN };
+/* Integer fields; the others are text (or NULL). */
+#define INT_FIELD(i) ((i) == F_SEQ || (i) == F_DIGEST || (i) == F_TYPE || (i) == F_TIME || \
+                      (i) == F_TZ)
+
+const char lk_chain_event_sql[] = EVENT_COLUMNS " WHERE e.seq = ?1";
+static const char all_events_sql[] = EVENT_COLUMNS " ORDER BY e.seq";
+const char lk_chain_codes_sql[] =
+    "SELECT c.code, p.code FROM event_codes ec LEFT JOIN codes c ON c.id = ec.code"
+    " LEFT JOIN codes p ON p.id = ec.prev_parent WHERE ec.seq = ?1 ORDER BY ec.code";
+const char lk_chain_set_sql[] = "UPDATE events SET hash = ?2, chain = ?3 WHERE seq = ?1";
+static const char head_get_sql[] = "SELECT value FROM meta WHERE key = 'chain_head'";
+static const char head_set_sql[] = "INSERT OR REPLACE INTO meta VALUES('chain_head', ?1)";
+
+static void put_u32(crypto_generichash_state *h, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    crypto_generichash_update(h, b, 4);
+}
+
+/* One field: its length (4 bytes, big-endian; 0xFFFFFFFF for NULL), then
+ * its bytes: integers as 8 bytes big-endian two's complement, text as
+ * stored (UTF-8). */
+static void put_field(crypto_generichash_state *h, sqlite3_stmt *st, int i, int integer)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+        put_u32(h, 0xFFFFFFFFu);
+        return;
+    }
+    if (integer) {
+        uint64_t v = (uint64_t)sqlite3_column_int64(st, i);
+        unsigned char b[8];
+        for (int k = 0; k < 8; k++)
+            b[k] = (unsigned char)(v >> (56 - 8 * k));
+        put_u32(h, 8);
+        crypto_generichash_update(h, b, 8);
+        return;
+    }
+    const unsigned char *t = sqlite3_column_text(st, i);
+    uint32_t n = (uint32_t)sqlite3_column_bytes(st, i);
+    put_u32(h, n);
+    crypto_generichash_update(h, t, n);
+}
+
+/* The content hash of the event in row ev (EVENT_COLUMNS), its codes read
+ * with codes (lk_chain_codes_sql). */
+static int content_hash(yima_link *s, sqlite3_stmt *ev, sqlite3_stmt *codes,
+                        unsigned char out[LK_HASH_BYTES], yima_err *err)
+{
+    crypto_generichash_state h;
+    const unsigned char version = ENCODING_VERSION;
+    crypto_generichash_init(&h, NULL, 0, LK_HASH_BYTES);
+    crypto_generichash_update(&h, (const unsigned char *)CONTENT_DOMAIN,
+                              sizeof CONTENT_DOMAIN - 1);
+    crypto_generichash_update(&h, &version, 1);
+    for (int i = 0; i < F__CONTENT; i++)
+        put_field(&h, ev, i, INT_FIELD(i));
+    sqlite3_reset(codes);
+    sqlite3_bind_int64(codes, 1, sqlite3_column_int64(ev, F_SEQ));
+    /* The count last: the rows stream, so it is known only at the end. */
+    uint32_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(codes)) == SQLITE_ROW) {
+        put_field(&h, codes, 0, 0);
+        put_field(&h, codes, 1, 0);
+        n++;
+    }
+    sqlite3_reset(codes);
+    if (rc != SQLITE_DONE)
+        return lk_db_error(s, "reading an event's codes", err);
+    put_u32(&h, n);
+    crypto_generichash_final(&h, out, LK_HASH_BYTES);
+    return YIMA_OK;
+}
+
+void lk_chain_link(const unsigned char prev[LK_HASH_BYTES],
+                   const unsigned char content[LK_HASH_BYTES], unsigned char out[LK_HASH_BYTES])
+{
+    crypto_generichash_state h;
+    const unsigned char version = ENCODING_VERSION;
+    crypto_generichash_init(&h, NULL, 0, LK_HASH_BYTES);
+    crypto_generichash_update(&h, (const unsigned char *)CHAIN_DOMAIN, sizeof CHAIN_DOMAIN - 1);
+    crypto_generichash_update(&h, &version, 1);
+    crypto_generichash_update(&h, prev, LK_HASH_BYTES);
+    crypto_generichash_update(&h, content, LK_HASH_BYTES);
+    crypto_generichash_final(&h, out, LK_HASH_BYTES);
+}
+
+static int set_hashes(yima_link *s, sqlite3_stmt *set, int64_t seq, const unsigned char *hash,
+                      const unsigned char *chain, yima_err *err)
+{
+    sqlite3_reset(set);
+    sqlite3_bind_int64(set, 1, seq);
+    sqlite3_bind_blob(set, 2, hash, LK_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(set, 3, chain, LK_HASH_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(set);
+    int out = rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "recording an event's hash", err);
+    sqlite3_reset(set);
+    return out;
+}
+
+/* The head recorded in meta: (0, zeros) for a store without events. */
+static int head_read(yima_link *s, int64_t *seq, unsigned char head[LK_HASH_BYTES],
+                     int *found, yima_err *err)
+{
+    sqlite3_stmt *st;
+    *seq = 0;
+    *found = 0;
+    memset(head, 0, LK_HASH_BYTES);
+    if (sqlite3_prepare_v2(s->db, head_get_sql, -1, &st, NULL) != SQLITE_OK)
+        return lk_db_error(s, "reading the chain head", err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 8 + LK_HASH_BYTES) {
+        const unsigned char *b = sqlite3_column_blob(st, 0);
+        uint64_t v = 0;
+        for (int k = 0; k < 8; k++)
+            v = v << 8 | b[k];
+        *seq = (int64_t)v;
+        memcpy(head, b + 8, LK_HASH_BYTES);
+        *found = 1;
+    } else if (rc == SQLITE_ROW) {
+        *found = -1; /* there, but not 40 bytes: altered */
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK
+                                                 : lk_db_error(s, "reading the chain head", err);
+}
+
+static int head_write(yima_link *s, int64_t seq, const unsigned char head[LK_HASH_BYTES],
+                      yima_err *err)
+{
+    unsigned char b[8 + LK_HASH_BYTES];
+    sqlite3_stmt *st;
+    for (int k = 0; k < 8; k++)
+        b[k] = (unsigned char)((uint64_t)seq >> (56 - 8 * k));
+    memcpy(b + 8, head, LK_HASH_BYTES);
+    if (sqlite3_prepare_v2(s->db, head_set_sql, -1, &st, NULL) != SQLITE_OK)
+        return lk_db_error(s, "recording the chain head", err);
+    sqlite3_bind_blob(st, 1, b, sizeof b, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "recording the chain head", err);
+}
+
+/* The chain hash of the event before seq, from the handle while it holds
+ * the write lock (nobody else appends), else from the store. */
+static int prev_chain(yima_link *s, int64_t seq, unsigned char prev[LK_HASH_BYTES],
+                      yima_err *err)
+{
+    if (s->chain.known && s->chain.seq < seq) {
+        memcpy(prev, s->chain.head, LK_HASH_BYTES);
+        return YIMA_OK;
+    }
+    sqlite3_stmt *st = lk_stmt(s, Q_CHAIN_PREV);
+    sqlite3_bind_int64(st, 1, seq);
+    int rc = sqlite3_step(st);
+    memset(prev, 0, LK_HASH_BYTES);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == LK_HASH_BYTES)
+        memcpy(prev, sqlite3_column_blob(st, 0), LK_HASH_BYTES);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK
+                                                 : lk_db_error(s, "reading the chain", err);
+}
+
+int lk_chain_append(yima_link *s, int64_t seq, yima_err *err)
+{
+    unsigned char prev[LK_HASH_BYTES], hash[LK_HASH_BYTES], chain[LK_HASH_BYTES];
+    sqlite3_stmt *ev = lk_stmt(s, Q_CHAIN_EVENT);
+    sqlite3_bind_int64(ev, 1, seq);
+    int rc = prev_chain(s, seq, prev, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(ev) != SQLITE_ROW) {
+        rc = lk_db_error(s, "reading an event back", err);
+        sqlite3_reset(ev);
+        return rc;
+    }
+    rc = content_hash(s, ev, s->q[Q_CHAIN_CODES], hash, err);
+    sqlite3_reset(ev);
+    if (rc)
+        return rc;
+    lk_chain_link(prev, hash, chain);
+    if ((rc = set_hashes(s, s->q[Q_CHAIN_SET], seq, hash, chain, err)))
+        return rc;
+    s->chain.known = 1;
+    s->chain.dirty = 1;
+    s->chain.seq = seq;
+    memcpy(s->chain.head, chain, LK_HASH_BYTES);
+    return YIMA_OK;
+}
+
+int lk_chain_commit(yima_link *s, yima_err *err)
+{
+    if (!s->chain.dirty)
+        return YIMA_OK;
+    s->chain.dirty = 0;
+    return head_write(s, s->chain.seq, s->chain.head, err);
+}
+
+/* A walk over every event in order, for the upgrade and the audit. */
+typedef struct walk {
+    yima_link *s;
+    sqlite3_stmt *ev, *codes, *set;
+    unsigned char prev[LK_HASH_BYTES];
+} walk;
+
+static int walk_open(walk *w, yima_link *s, int writes, yima_err *err)
+{
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    if (sqlite3_prepare_v2(s->db, all_events_sql, -1, &w->ev, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, lk_chain_codes_sql, -1, &w->codes, NULL) != SQLITE_OK ||
+        (writes && sqlite3_prepare_v2(s->db, lk_chain_set_sql, -1, &w->set, NULL) != SQLITE_OK))
+        return lk_db_error(s, "reading the chain", err);
+    return YIMA_OK;
+}
+
+static void walk_close(walk *w)
+{
+    sqlite3_finalize(w->ev);
+    sqlite3_finalize(w->codes);
+    sqlite3_finalize(w->set);
+}
+
+int lk_chain_rebuild(yima_link *s, yima_err *err)
+{
+    walk w;
+    unsigned char hash[LK_HASH_BYTES];
+    int64_t seq = 0;
+    int rc = walk_open(&w, s, 1, err), step;
+    /* The rows are updated under the open scan: only hash and chain change,
+     * which the scan (by rowid) does not read from an index. */
+    while (!rc && (step = sqlite3_step(w.ev)) == SQLITE_ROW) {
+        seq = sqlite3_column_int64(w.ev, F_SEQ);
+        rc = content_hash(s, w.ev, w.codes, hash, err);
+        if (!rc) {
+            lk_chain_link(w.prev, hash, w.prev);
+            rc = set_hashes(s, w.set, seq, hash, w.prev, err);
+        }
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = lk_db_error(s, "reading the events", err);
+    rc = rc ? rc : head_write(s, seq, w.prev, err);
+    walk_close(&w);
+    return rc;
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, b, n);
+}
+
+/* Records the first break: seq, id and what differs. */
+static void broken(yima_link_audit_report *r, int kind, sqlite3_stmt *ev, const char *fmt,
+                   const unsigned char *stored, const unsigned char *want)
+{
+    char a[2 * LK_HASH_BYTES + 1] = "none", b[2 * LK_HASH_BYTES + 1];
+    const char *id = ev ? (const char *)sqlite3_column_text(ev, F_ID) : NULL;
+    r->status = kind;
+    r->seq = ev ? sqlite3_column_int64(ev, F_SEQ) : r->head_seq;
+    snprintf(r->id, sizeof r->id, "%s", id ? id : "");
+    if (stored)
+        hex(stored, LK_HASH_BYTES, a);
+    hex(want, LK_HASH_BYTES, b);
+    snprintf(r->detail, sizeof r->detail, fmt, a, b);
+}
+
+/* The stored hash column i of ev, or NULL if it is not 32 bytes. */
+static const unsigned char *stored(sqlite3_stmt *ev, int i)
+{
+    return sqlite3_column_bytes(ev, i) == LK_HASH_BYTES ? sqlite3_column_blob(ev, i) : NULL;
+}
+
+/* Checks one event against the chain so far; 1 if it breaks it. */
+static int audit_event(walk *w, yima_link_audit_report *r, yima_err *err, int *rc)
+{
+    unsigned char hash[LK_HASH_BYTES], chain[LK_HASH_BYTES];
+    if ((*rc = content_hash(w->s, w->ev, w->codes, hash, err)))
+        return 0;
+    const unsigned char *h = stored(w->ev, F_HASH), *c = stored(w->ev, F_CHAIN);
+    if (!h || sodium_memcmp(h, hash, LK_HASH_BYTES)) {
+        broken(r, YIMA_LINK_AUDIT_CONTENT, w->ev,
+               "content differs: stored hash %s, the event's fields hash to %s", h, hash);
+        return 1;
+    }
+    lk_chain_link(w->prev, hash, chain);
+    if (!c || sodium_memcmp(c, chain, LK_HASH_BYTES)) {
+        broken(r, YIMA_LINK_AUDIT_LINK, w->ev,
+               "link differs: stored chain %s, the previous event chains to %s (an event "
+               "before it was removed, inserted or re-hashed)", c, chain);
+        return 1;
+    }
+    memcpy(w->prev, c, LK_HASH_BYTES);
+    r->head_seq = sqlite3_column_int64(w->ev, F_SEQ);
+    return 0;
+}
+
+/* The head the writer recorded must be the last event's chain: else events
+ * at the end were removed (or the record altered). */
+static int audit_head(yima_link *s, const walk *w, yima_link_audit_report *r, yima_err *err)
+{
+    int64_t seq;
+    unsigned char head[LK_HASH_BYTES];
+    int found, rc = head_read(s, &seq, head, &found, err);
+    if (rc || (found == 0 && r->head_seq == 0))
+        return rc;
+    if (found == 1 && seq == r->head_seq && !sodium_memcmp(head, w->prev, LK_HASH_BYTES))
+        return YIMA_OK;
+    r->status = YIMA_LINK_AUDIT_HEAD;
+    r->seq = found == 1 ? seq : r->head_seq;
+    r->id[0] = '\0';
+    if (found == 1)
+        snprintf(r->detail, sizeof r->detail,
+                 "the recorded head is seq %lld, the chain ends at seq %lld: events at the "
+                 "end were removed or the head altered", (long long)seq, (long long)r->head_seq);
+    else
+        snprintf(r->detail, sizeof r->detail,
+                 "the recorded chain head is missing or malformed (the chain ends at seq %lld)",
+                 (long long)r->head_seq);
+    return YIMA_OK;
+}
+
+int lk_chain_audit(yima_link *s, yima_link_audit_report *r, unsigned char head[LK_HASH_BYTES],
+                   yima_err *err)
+{
+    walk w;
+    int rc = walk_open(&w, s, 0, err), step = SQLITE_DONE;
+    while (!rc && r->status == YIMA_LINK_AUDIT_INTACT &&
+           (step = sqlite3_step(w.ev)) == SQLITE_ROW) {
+        r->events++;
+        audit_event(&w, r, err, &rc);
+    }
+    if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = lk_db_error(s, "reading the events", err);
+    if (!rc && r->status == YIMA_LINK_AUDIT_INTACT)
+        rc = audit_head(s, &w, r, err);
+    memcpy(head, w.prev, LK_HASH_BYTES);
+    walk_close(&w);
+    return rc;
+}
+
+int lk_chain_at(yima_link *s, int64_t seq, unsigned char chain[LK_HASH_BYTES], int *found,
+                yima_err *err)
+{
+    sqlite3_stmt *st;
+    *found = 0;
+    if (seq == 0) { /* the empty chain */
+        memset(chain, 0, LK_HASH_BYTES);
+        *found = 1;
+        return YIMA_OK;
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT chain FROM events WHERE seq = ?1", -1, &st, NULL))
+        return lk_db_error(s, "reading the chain", err);
+    sqlite3_bind_int64(st, 1, seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == LK_HASH_BYTES) {
+        memcpy(chain, sqlite3_column_blob(st, 0), LK_HASH_BYTES);
+        *found = 1;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK
+                                                 : lk_db_error(s, "reading the chain", err);
+}
