@@ -539,31 +539,33 @@ static int glyph_outline(yr_font *f, uint32_t gid, const outline **out)
     return rc;
 }
 
-/* Writes v rounded to 3 decimals (halves away from zero), trailing zeros
- * dropped ("12.5", "-0.125", "3"): short, and the same bytes on every
- * machine. */
-static char *put_num(char *p, double v)
+char *yr_put_fixed(char *p, double v, int decimals)
 {
-    double r = v * 1000.0;
+    static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    static const unsigned long long uscale[] = {1,      10,      100,      1000,      10000,
+                                                100000, 1000000, 10000000, 100000000, 1000000000};
+    if (decimals < 0 || decimals > 9)
+        decimals = 9;
+    double r = v * scale[decimals];
     if (!(r > -1e15 && r < 1e15))
         r = 0; /* not a coordinate: NaN or beyond any page */
     unsigned long long q = (unsigned long long)(r < 0 ? 0.5 - r : r + 0.5);
+    unsigned long long ip = q / uscale[decimals], frac = q % uscale[decimals];
     char digits[24], *d = digits + sizeof digits;
     if (r < 0 && q)
         *p++ = '-';
-    unsigned long long ip = q / 1000;
-    unsigned frac = (unsigned)(q % 1000);
     do
         *--d = (char)('0' + ip % 10);
     while ((ip /= 10) > 0);
     memcpy(p, d, (size_t)(digits + sizeof digits - d));
     p += digits + sizeof digits - d;
     if (frac) {
-        p[0] = '.';
-        p[1] = (char)('0' + frac / 100);
-        p[2] = (char)('0' + frac / 10 % 10);
-        p[3] = (char)('0' + frac % 10);
-        p += frac % 10 ? 4 : frac % 100 ? 3 : 2;
+        *p++ = '.';
+        for (int k = decimals - 1; k >= 0 && frac; k--) {
+            unsigned long long unit = uscale[k];
+            *p++ = (char)('0' + frac / unit);
+            frac %= unit;
+        }
     }
     return p;
 }
@@ -577,9 +579,9 @@ typedef struct placer {
 
 static char *put_point(char *p, const placer *pl, const int32_t *xy)
 {
-    p = put_num(p, pl->xf->sx * (pl->x + xy[0] * pl->k) + pl->xf->tx);
+    p = yr_put_fixed(p, pl->xf->sx * (pl->x + xy[0] * pl->k) + pl->xf->tx, 3);
     *p++ = ' ';
-    p = put_num(p, pl->xf->sy * (pl->y - xy[1] * pl->k) + pl->xf->ty);
+    p = yr_put_fixed(p, pl->xf->sy * (pl->y - xy[1] * pl->k) + pl->xf->ty, 3);
     return p;
 }
 
