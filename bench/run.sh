@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The core benchmark suite in one command:  bash bench/run.sh [--quick]
-# Every suite (core, render, link) in one run:  bash bench/run.sh all [--quick]
+# Every suite (core, render, labels, link) in one run:  bash bench/run.sh all [--quick]
 #
 # Measures yima gen/verify against their peers side by side in this one run
 # on this one machine, alternating the runs (A, B, A, B, ...) and keeping the
@@ -33,6 +33,9 @@ if [[ "${1:-}" == all ]]; then
   echo "## render"
   if [[ "${1:-}" == --quick ]]; then bash "$root/bench/render.sh" "$build" 2000 100
   else bash "$root/bench/render.sh" "$build"; fi
+  echo "## labels"
+  if [[ "${1:-}" == --quick ]]; then bash "$root/bench/labels.sh" "$build" 2000 100000
+  else bash "$root/bench/labels.sh" "$build"; fi
   echo "## link"
   bash "$root/bench/link.sh" "$build" "$@"
   exit 0
