@@ -6,6 +6,8 @@
 #    against zint --batch writing one PNG per code for the same payloads
 #    (QR, ECC M, 4-module quiet zone, 4 px a module; zint has no text
 #    templates, so its labels are the symbols alone);
+#  - libqrencode alone encoding the same payloads (bench/bench_qrencode): every
+#    QR symbol is its work, so its rate bounds yima -j1's;
 #  - the peak RSS of one PDF job of BIG labels (default 1,000,000).
 # Rates are the best of 3 rounds; each round times every row once, so load
 # drifting over the minutes falls on every row alike.
@@ -33,10 +35,17 @@ zint_png() {
     zint -b QRCODE --secure=2 --quietzones --scale=2 --batch --input="$W/pay.txt" \
         -o "$W/out/~~~~~.png" >/dev/null
 }
+# libqrencode alone, the ceiling of yima -j1 (every QR symbol is its work).
+qrencode_only() {
+    local r
+    r=$("$B/bench/bench_qrencode" "$W/pay.txt" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')
+    rate[qrencode]=$(awk -v r="$r" -v c="${rate[qrencode]:-0}" 'BEGIN { print (r > c ? r : c) }')
+}
 for _ in 1 2 3; do
     once yima_j1 "$N" yima_pdf 1
     once zint "$N" zint_png
     once yima_j2 "$N" yima_pdf 2
+    qrencode_only
 done
 
 # Peak RSS of a BIG-label job (GNU time's maximum resident set size).
@@ -49,12 +58,14 @@ pages=$(pdfinfo "$W/big.pdf" | awk '/^Pages:/ {print $2}')
 qpdf_ok=$(qpdf --check "$W/big.pdf" >/dev/null 2>&1 && echo yes || echo no)
 
 printf '%-46s %12s\n' "labels ($N, PDF sheets with 3 text lines)" "labels/s"
-for k in yima_j1 yima_j2 zint; do
+for k in yima_j1 yima_j2 zint qrencode; do
     printf '%-46s %12.0f\n' "$k" "${rate[$k]}"
 done
-awk -v a="${rate[yima_j1]}" -v b="${rate[yima_j2]}" -v z="${rate[zint]}" 'BEGIN {
+awk -v a="${rate[yima_j1]}" -v b="${rate[yima_j2]}" -v z="${rate[zint]}" -v q="${rate[qrencode]}" 'BEGIN {
     printf "%-46s %12.2f\n", "yima PDF -j1 / zint --batch PNG", a / z
-    printf "%-46s %12.2f\n", "yima PDF -j2 / yima PDF -j1", b / a }'
+    printf "%-46s %12.2f\n", "yima PDF -j2 / yima PDF -j1", b / a
+    printf "%-46s %12.2f\n", "libqrencode alone / zint --batch PNG", q / z
+    printf "%-46s %12.2f\n", "yima PDF -j1 / libqrencode alone", a / q }'
 awk -v kb="$(cat "$W/rss")" -v n="$BIG" -v p="$pages" -v s="$(stat -c %s "$W/big.pdf")" \
     -v a="$t0" -v b="$t1" -v q="$qpdf_ok" 'BEGIN {
     printf "%-46s %9.1f MB\n", sprintf("peak RSS, %d labels (%d pages)", n, p), kb / 1024
