@@ -49,6 +49,9 @@ static const char help_options[] =
     "      --to TIME            export events before TIME               [Default: all]\n"
     "      --lot LOT            export events touching this lot         [Default: all]\n"
     "      --subtree CODE       export events touching CODE or below    [Default: all]\n"
+    "      --after SEQ          export events the store applied after SEQ [Default: 0, all]\n"
+    "      --last-seq FILE      export: write the last sequence number there\n"
+    "                                                   [Default: print it on stderr]\n"
     "      --gcp-length N       GS1 company prefix length (6-12) of codes naming none:\n"
     "                           EPC URIs in EPCIS        [Default: the codes', else DL URIs]\n"
     "      --read-point SGLN    events' readPoint (urn:epc:id:sgln:...)  [Default: none]\n"
@@ -62,7 +65,8 @@ static const char help_options[] =
 
 enum { O_PACK = 256, O_MAX, O_MOVE, O_REQ, O_SYNC, O_BATCH, O_RT, O_BULK, O_REJECTS, O_SOURCE,
        O_ID, O_JSON, O_FORCE, O_FROM, O_TO, O_LOT, O_SUBTREE, O_GCP, O_READ_POINT,
-       O_LOCATION, O_TZ, O_REQ_PLAN, O_COMMISSION, O_USER, O_STATION, O_CHECKPOINT };
+       O_LOCATION, O_TZ, O_REQ_PLAN, O_COMMISSION, O_USER, O_STATION, O_CHECKPOINT, O_AFTER,
+       O_LAST_SEQ };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"template", 1, 0, 't'},
@@ -76,6 +80,7 @@ static const struct option longopts[] = {
     {"read-point", 1, 0, O_READ_POINT}, {"location", 1, 0, O_LOCATION}, {"tz", 1, 0, O_TZ},
     {"require-plan", 0, 0, O_REQ_PLAN}, {"commission", 0, 0, O_COMMISSION},
     {"user", 1, 0, O_USER}, {"station", 1, 0, O_STATION}, {"checkpoint", 1, 0, O_CHECKPOINT},
+    {"after", 1, 0, O_AFTER}, {"last-seq", 1, 0, O_LAST_SEQ},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
@@ -177,6 +182,12 @@ static int parse_opt(void *ctx, int c, const char *v)
         return 0;
     case O_LOT: a->exp.lot = v; return 0;
     case O_SUBTREE: a->exp.subtree = v; return 0;
+    case O_AFTER:
+        if (opt_u64("link", "--after", v, 0, INT64_MAX, &n))
+            return EXIT_USAGE;
+        a->exp.after = (int64_t)n;
+        return 0;
+    case O_LAST_SEQ: a->exp.seq_output = v; return 0;
     case O_GCP:
         if (opt_u64("link", "--gcp-length", v, 6, 12, &n))
             return EXIT_USAGE;
@@ -277,13 +288,19 @@ static int do_stats(yima_link *s, args *a, const link_command *c, char **argv, i
 
 static int do_export(yima_link *s, args *a, const link_command *c, char **argv, int n)
 {
+    yima_link_export_summary sum;
     yima_err err;
     (void)c, (void)argv, (void)n;
-    int rc = yima_link_export(s, &a->exp, NULL, &err);
+    int rc = yima_link_export(s, &a->exp, &sum, &err);
     /* The library names no options; the subtree root is ours to name. */
     if (rc == YIMA_E_USAGE && a->exp.subtree && !strncmp(err.msg, "subtree root: ", 14))
         return usage_error("link", "--subtree: %s", err.msg + 14);
-    return rc ? report_error("link", &err) : EXIT_OK;
+    if (rc)
+        return report_error("link", &err);
+    if (!a->exp.seq_output) /* the feed's next --after */
+        fprintf(stderr, "yima link: export: %llu events; last seq %lld\n",
+                (unsigned long long)sum.events, (long long)sum.last_seq);
+    return EXIT_OK;
 }
 
 /* The audit's verdict: the first break, named by seq and event id. */

@@ -87,7 +87,9 @@ typedef void (*yima_link_reject_fn)(void *ctx, const yima_link_reject *reject);
 
 typedef struct yima_link_import_options {
     const yima_keyring *ring;  /* keys that authenticate codes (borrowed) */
-    const char *template_text; /* payload template with {code}, or NULL to guess */
+    const char *template_text; /* payload template with {code}, or NULL to guess; the
+                                * store keeps the first one it is given, and
+                                * another is YIMA_E_USAGE naming both */
     yima_link_rules rules;
     yima_link_sync sync;
     const char *source;        /* event-id prefix for input without @id; NULL =
@@ -240,20 +242,36 @@ typedef struct yima_link_export_options {
     const char *lot;           /* only events touching codes of this lot (or their
                                 * containers); NULL = all */
     const char *subtree;       /* only events touching this code or codes now below it */
-    const char *template_text; /* EPCIS identifiers: payload template; NULL = stored
-                                * payloads, else "urn:yima:code:CODE" (compact codes) */
+    const char *template_text; /* EPCIS identifiers: payload template; NULL = the one
+                                * the store keeps (yima_link_import), else stored
+                                * payloads, else "urn:yima:code:CODE" (compact codes);
+                                * one other than the store's is YIMA_E_USAGE */
     int gcp_len;               /* GS1 codes whose company prefix length the store does
                                 * not know: 6 to 12 gives EPC URIs, 0 GS1 Digital Link
                                 * URIs (https://id.gs1.org/...) */
+    int64_t after;             /* only events the store applied after this sequence
+                                * number (events.seq; 0 = all): a feed's next part,
+                                * however the events are dated */
+    const char *seq_output;    /* path: sum->last_seq written there as one decimal
+                                * line, atomically, once the export is complete (an
+                                * existing file replaced); NULL = none */
 } yima_link_export_options;
 
 YIMA_API void yima_link_export_options_init(yima_link_export_options *opt);
 
+typedef struct yima_link_export_summary {
+    uint64_t events;  /* store events written */
+    int64_t last_seq; /* the store's last sequence number in the exported snapshot
+                       * (at least opt->after): every event up to it was
+                       * considered, so the next part of a feed is after it */
+} yima_link_export_summary;
+
 /* Writes the event log: TSV in the import format (so an export re-imports),
- * or one EPCIS 2.0 JSON-LD document. Sets *events (may be NULL) to the
- * number of store events written. */
+ * or one EPCIS 2.0 JSON-LD document, from one snapshot of the store, in
+ * sequence order. sum may be NULL. --lot and --subtree filters cost time in
+ * proportion to the events they return. */
 YIMA_API int yima_link_export(yima_link *store, const yima_link_export_options *opt,
-                              uint64_t *events, yima_err *err);
+                              yima_link_export_summary *sum, yima_err *err);
 
 /* What yima_link_audit found, the first break only. */
 typedef enum {

@@ -11,26 +11,38 @@
 #include "link_internal.h"
 #include "io.h"
 
-/* ?1 from, ?2 to, ?3 lot, ?4 subtree code. sel is the codes an event must
- * touch: the subtree (and, with a lot too, only its codes of that lot or
- * holding it), or the lot's codes and every container above them. */
-static const char sql_events[] =
+/* The columns of an exported event, in E_ order. */
+#define EVENT_COLUMNS                                                                       \
+    "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, s.payload, o.code, o.payload, e.info,"  \
+    " s.product, s.lot, s.expiry, e.subject, s.gcp, o.gcp, e.read_point, e.location,"       \
+    " e.user_name, e.station, e.party, e.ship_to, e.shipment "
+/* ?1 from, ?2 to (times, 0: open), ?5 the last seq already sent. */
+#define EVENT_BOUNDS                                                                        \
+    "WHERE e.seq > ?5 AND (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) ORDER BY e.seq"
+
+/* Every event after seq ?5: a range of the rowid. */
+const char lk_export_all_sql[] =
+    EVENT_COLUMNS "FROM events e JOIN codes s ON s.id = e.subject "
+    "LEFT JOIN codes o ON o.id = e.other " EVENT_BOUNDS;
+
+/* ?3 lot, ?4 subtree code. sel is the codes an event must touch: the
+ * subtree (and, with a lot too, only its codes of that lot or holding it),
+ * or the lot's codes and every container above them. The events are found
+ * from sel through the indexes on events.subject, events.other and
+ * event_codes.code, so the cost follows what is exported, not the store. */
+const char lk_export_filtered_sql[] =
     "WITH RECURSIVE "
     " down(id) AS (SELECT id FROM codes WHERE h = yima_code_hash(?4) AND code = ?4"
     "  UNION SELECT c.id FROM codes c JOIN down ON c.parent = down.id), "
     " up(id) AS (SELECT id FROM codes WHERE lot = ?3 "
     "  UNION SELECT c.parent FROM codes c JOIN up ON c.id = up.id WHERE c.parent IS NOT NULL), "
-    " sel(id) AS (SELECT id FROM down WHERE ?3 IS NULL OR id IN up "
-    "  UNION ALL SELECT id FROM up WHERE ?4 IS NULL) "
-    "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, s.payload, o.code, o.payload, e.info, "
-    " s.product, s.lot, s.expiry, e.subject, s.gcp, o.gcp, e.read_point, e.location, "
-    " e.user_name, e.station, e.party, e.ship_to, e.shipment "
-    " FROM events e JOIN codes s ON s.id = e.subject "
-    " LEFT JOIN codes o ON o.id = e.other "
-    "WHERE (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) "
-    " AND ((?3 IS NULL AND ?4 IS NULL) OR e.subject IN sel OR e.other IN sel "
-    "  OR EXISTS (SELECT 1 FROM event_codes ec WHERE ec.seq = e.seq AND ec.code IN sel)) "
-    "ORDER BY e.seq";
+    " sel(id) AS MATERIALIZED (SELECT id FROM down WHERE ?3 IS NULL OR id IN up "
+    "  UNION SELECT id FROM up WHERE ?4 IS NULL), "
+    " hit(seq) AS MATERIALIZED (SELECT x.seq FROM sel CROSS JOIN events x ON x.subject = sel.id"
+    "  UNION SELECT x.seq FROM sel CROSS JOIN events x ON x.other = sel.id"
+    "  UNION SELECT ec.seq FROM sel CROSS JOIN event_codes ec ON ec.code = sel.id) "
+    EVENT_COLUMNS "FROM hit CROSS JOIN events e ON e.seq = hit.seq "
+    "JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other " EVENT_BOUNDS;
 enum { E_SEQ, E_ID, E_TYPE, E_TIME, E_TZ, E_CODE, E_PAYLOAD, E_OTHER, E_OTHER_PAYLOAD, E_INFO,
        E_PRODUCT, E_LOT, E_EXPIRY, E_SUBJECT, E_GCP, E_OTHER_GCP, E_READ_POINT, E_LOCATION,
        E_USER, E_STATION, E_PARTY, E_SHIP_TO, E_SHIPMENT };
@@ -416,6 +428,7 @@ static int run(exporter *x)
     uint64_t events = 0;
     sqlite3_bind_int64(x->ev, 1, o->time_from);
     sqlite3_bind_int64(x->ev, 2, o->time_to);
+    sqlite3_bind_int64(x->ev, 5, o->after);
     if (o->lot)
         sqlite3_bind_text(x->ev, 3, o->lot, -1, SQLITE_STATIC);
     if (o->subtree)
@@ -476,33 +489,85 @@ static int load_store_id(exporter *x)
     return rc;
 }
 
-int yima_link_export(yima_link *s, const yima_link_export_options *opt, uint64_t *events,
-                     yima_err *err)
+/* The identifiers' template: the store's, which a given one must match,
+ * else the given one (NULL: payloads, or urn:yima:code:). */
+static int pick_template(exporter *x, yima_err *err)
+{
+    char *kept;
+    const char *given = x->opt->template_text;
+    int rc = lk_template_get(x->s, &kept, err);
+    if (!rc && kept && given && strcmp(kept, given))
+        rc = lk_template_conflict(x->s, kept, given, err);
+    const char *t = kept ? kept : given;
+    if (!rc && t) {
+        const char *slot = strstr(t, "{code}");
+        x->prefix = slot ? strndup(t, (size_t)(slot - t)) : NULL;
+        x->suffix = slot ? strdup(slot + 6) : NULL;
+        if (!x->prefix || !x->suffix)
+            rc = slot ? yima_err_set(err, YIMA_E_NOMEM, "out of memory")
+                      : yima_err_set(err, YIMA_E_STORE, "%s: the store's template '%s' has no "
+                                     "{code}", x->s->path, t);
+    }
+    free(kept);
+    return rc;
+}
+
+/* The feed's bookmark: written only after the export itself, so a crash
+ * between the two sends events twice, never misses one. */
+static int write_seq(const char *path, int64_t seq, yima_err *err)
+{
+    yima_out *out;
+    char line[32];
+    int n = snprintf(line, sizeof line, "%lld\n", (long long)seq);
+    int rc = yima_out_open(&out, path, 1, 0, err);
+    if (rc)
+        return rc;
+    if ((rc = yima_out_write(out, line, (size_t)n, err))) {
+        yima_out_abort(out);
+        return rc;
+    }
+    return yima_out_commit(out, NULL, err);
+}
+
+/* The last event in the snapshot: everything up to it was considered. */
+static int last_seq(exporter *x, int64_t *seq)
+{
+    sqlite3_stmt *st;
+    *seq = 0;
+    if (sqlite3_prepare_v2(x->s->db, "SELECT max(seq) FROM events", -1, &st, NULL) != SQLITE_OK)
+        return lk_db_error(x->s, "export", x->err);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *seq = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return YIMA_OK;
+}
+
+int yima_link_export(yima_link *s, const yima_link_export_options *opt,
+                     yima_link_export_summary *sum, yima_err *err)
 {
     exporter x = {.s = s, .opt = opt, .err = err};
     yima_link_export_options o = *opt;
     char root[YIMA_CODE_MAX];
+    int64_t last = 0;
     int rc = YIMA_OK;
     if (opt->subtree && (rc = subtree_code(opt, root, sizeof root, err)))
         return rc;
     if (opt->subtree)
         o.subtree = root;
     x.opt = &o;
-    if (opt->template_text && !(rc = yima_template_check(opt->template_text, err))) {
-        const char *slot = strstr(opt->template_text, "{code}");
-        x.prefix = strndup(opt->template_text, (size_t)(slot - opt->template_text));
-        x.suffix = strdup(slot + 6);
-    }
-    if (rc)
+    if (opt->template_text && (rc = yima_template_check(opt->template_text, err)))
         return rc;
+    const char *sql = o.lot || o.subtree ? lk_export_filtered_sql : lk_export_all_sql;
     /* One read transaction: the document is one consistent snapshot even
      * while the line keeps importing. */
     if (!(rc = lk_exec(s, "BEGIN", err))) {
         if (load_store_id(&x) != YIMA_OK ||
-            sqlite3_prepare_v2(s->db, sql_events, -1, &x.ev, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(s->db, sql, -1, &x.ev, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(s->db, sql_codes, -1, &x.codes, NULL) != SQLITE_OK)
             rc = lk_db_error(s, "export", err);
-        else if (!(rc = yima_out_open(&x.out, opt->output, opt->force, 0, err)))
+        rc = rc ? rc : pick_template(&x, err);
+        rc = rc ? rc : last_seq(&x, &last);
+        if (!rc && !(rc = yima_out_open(&x.out, opt->output, opt->force, 0, err)))
             rc = run(&x);
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     }
@@ -516,7 +581,12 @@ int yima_link_export(yima_link *s, const yima_link_export_options *opt, uint64_t
     yima_buf_free(&x.line);
     free(x.prefix);
     free(x.suffix);
-    if (events)
-        *events = x.written;
+    last = last > o.after ? last : o.after;
+    if (!rc && opt->seq_output)
+        rc = write_seq(opt->seq_output, last, err);
+    if (sum) {
+        sum->events = x.written;
+        sum->last_seq = last;
+    }
     return rc;
 }

@@ -513,6 +513,7 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
         return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
     im.realtime = wants_realtime(opt, inputs, ninputs);
     int rc = setup(&im, err);
+    rc = rc ? rc : lk_template_bind(s, opt->template_text, err);
     yima_pipeline_ops ops = {next_job, work_job, write_job, worker_init, worker_free};
     /* Realtime: one thread, since the reader blocks for input with the
      * engine's lock held, and a later line must not hold back this one. */
@@ -581,6 +582,10 @@ int yima_link_apply(yima_link *s, const yima_link_import_options *opt, const cha
     if (rc || (rc = check_hand_id(id, err)) ||
         (rc = lk_parser_create(&p, opt->ring, opt->template_text, err)))
         return rc;
+    if ((rc = lk_template_bind(s, opt->template_text, err))) {
+        lk_parser_free(p);
+        return rc;
+    }
     parser_context(p, opt);
     if ((rc = lk_parse_fields(p, fields, nfields, &ev, &why))) {
         lk_parser_free(p);

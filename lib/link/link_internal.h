@@ -78,6 +78,17 @@ sqlite3_stmt *lk_stmt(yima_link *s, int q);
 int lk_begin(yima_link *s, yima_err *err);
 int lk_commit(yima_link *s, yima_err *err);
 void lk_rollback(yima_link *s);
+/* The payload template the store keeps (meta.template), into *out
+ * (malloc'd; NULL if it keeps none). */
+int lk_template_get(yima_link *s, char **out, yima_err *err);
+/* A writer given template_text (NULL: nothing to do): the store keeps it
+ * if it keeps none yet, else it must be the one kept (YIMA_E_USAGE naming
+ * both), so its exports' identifiers never change. */
+int lk_template_bind(yima_link *s, const char *template_text, yima_err *err);
+/* Two templates differ: YIMA_E_USAGE naming both. */
+int lk_template_conflict(yima_link *s, const char *kept, const char *given, yima_err *err);
+/* The export's statements (link_export.c), for tests of their plans. */
+extern const char lk_export_all_sql[], lk_export_filtered_sql[];
 /* "sync" is yima_link_sync. */
 int lk_set_sync(yima_link *s, int sync, yima_err *err);
 

@@ -192,6 +192,8 @@ int yima_link_plan(yima_link *s, const yima_link_import_options *opt, int commis
     if (s->mode != YIMA_LINK_WRITE)
         return yima_err_set(err, YIMA_E_USAGE, "store opened read-only");
     int rc = lk_parser_create(&pl.p, opt->ring, opt->template_text, err);
+    if (!rc && (rc = lk_template_bind(s, opt->template_text, err)))
+        lk_parser_free(pl.p);
     if (rc)
         return rc;
     const char *ctx[LK_CTX__COUNT] = {opt->user, opt->station, opt->read_point, opt->location};

@@ -242,6 +242,52 @@ int lk_set_sync(yima_link *s, int sync, yima_err *err)
                                                   : "PRAGMA synchronous=NORMAL", err);
 }
 
+int lk_template_get(yima_link *s, char **out, yima_err *err)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'template'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return lk_db_error(s, "reading the store's template", err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        *out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return lk_db_error(s, "reading the store's template", err);
+    return rc == SQLITE_ROW && !*out ? yima_err_set(err, YIMA_E_NOMEM, "out of memory") : YIMA_OK;
+}
+
+int lk_template_conflict(yima_link *s, const char *kept, const char *given, yima_err *err)
+{
+    return yima_err_set(err, YIMA_E_USAGE, "%s: the store keeps the payload template '%s'; "
+                        "'%s' differs (a store keeps its first template, so its identifiers "
+                        "never change)", s->path, kept, given);
+}
+
+int lk_template_bind(yima_link *s, const char *template_text, yima_err *err)
+{
+    sqlite3_stmt *st;
+    char *kept;
+    if (!template_text)
+        return YIMA_OK;
+    /* OR IGNORE: of two first writers, the one that commits first decides. */
+    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO meta VALUES('template', ?1)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return lk_db_error(s, "recording the store's template", err);
+    sqlite3_bind_text(st, 1, template_text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return lk_db_error(s, "recording the store's template", err);
+    if ((rc = lk_template_get(s, &kept, err)))
+        return rc;
+    if (kept && strcmp(kept, template_text))
+        rc = lk_template_conflict(s, kept, template_text, err);
+    free(kept);
+    return rc;
+}
+
 static int pragma_int(yima_link *s, const char *sql, int *value, yima_err *err)
 {
     sqlite3_stmt *st;
