@@ -23,7 +23,8 @@
     " CASE WHEN e.type IN (1, 4) THEN s.lot END,"                                           \
     " CASE WHEN e.type IN (1, 4) THEN s.expiry END, e.hash, e.chain"                        \
     " FROM events e LEFT JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other"
-enum { F_SEQ, F_ID, F_DIGEST, F_TYPE, F_TIME, F_TZ, F__CONTENT = 19, F_HASH = 19, F_CHAIN };
+enum { F_SEQ, F_ID, F_DIGEST, F_TYPE, F_TIME, F_TZ, F__CONTENT = LK_CHAIN_FIELDS, F_HASH = F__CONTENT,
+       F_CHAIN };
 /* Integer fields; the others are text (or NULL). */
 #define INT_FIELD(i) ((i) == F_SEQ || (i) == F_DIGEST || (i) == F_TYPE || (i) == F_TIME || \
                       (i) == F_TZ)
@@ -47,25 +48,43 @@ static void put_u32(crypto_generichash_state *h, uint32_t v)
 /* One field: its length (4 bytes, big-endian; 0xFFFFFFFF for NULL), then
  * its bytes: integers as 8 bytes big-endian two's complement, text as
  * stored (UTF-8). */
-static void put_field(crypto_generichash_state *h, sqlite3_stmt *st, int i, int integer)
+static void put_int(crypto_generichash_state *h, int64_t value)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+    uint64_t v = (uint64_t)value;
+    unsigned char b[8];
+    for (int k = 0; k < 8; k++)
+        b[k] = (unsigned char)(v >> (56 - 8 * k));
+    put_u32(h, 8);
+    crypto_generichash_update(h, b, 8);
+}
+
+static void put_text(crypto_generichash_state *h, const void *text, size_t len)
+{
+    if (!text) {
         put_u32(h, 0xFFFFFFFFu);
         return;
     }
-    if (integer) {
-        uint64_t v = (uint64_t)sqlite3_column_int64(st, i);
-        unsigned char b[8];
-        for (int k = 0; k < 8; k++)
-            b[k] = (unsigned char)(v >> (56 - 8 * k));
-        put_u32(h, 8);
-        crypto_generichash_update(h, b, 8);
-        return;
-    }
-    const unsigned char *t = sqlite3_column_text(st, i);
-    uint32_t n = (uint32_t)sqlite3_column_bytes(st, i);
-    put_u32(h, n);
-    crypto_generichash_update(h, t, n);
+    put_u32(h, (uint32_t)len);
+    crypto_generichash_update(h, text, len);
+}
+
+static void put_field(crypto_generichash_state *h, sqlite3_stmt *st, int i, int integer)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        put_text(h, NULL, 0);
+    else if (integer)
+        put_int(h, sqlite3_column_int64(st, i));
+    else
+        put_text(h, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+}
+
+static void content_start(crypto_generichash_state *h)
+{
+    const unsigned char version = ENCODING_VERSION;
+    crypto_generichash_init(h, NULL, 0, LK_HASH_BYTES);
+    crypto_generichash_update(h, (const unsigned char *)CONTENT_DOMAIN,
+                              sizeof CONTENT_DOMAIN - 1);
+    crypto_generichash_update(h, &version, 1);
 }
 
 /* The content hash of the event in row ev (EVENT_COLUMNS), its codes read
@@ -74,11 +93,7 @@ static int content_hash(yima_link *s, sqlite3_stmt *ev, sqlite3_stmt *codes,
                         unsigned char out[LK_HASH_BYTES], yima_err *err)
 {
     crypto_generichash_state h;
-    const unsigned char version = ENCODING_VERSION;
-    crypto_generichash_init(&h, NULL, 0, LK_HASH_BYTES);
-    crypto_generichash_update(&h, (const unsigned char *)CONTENT_DOMAIN,
-                              sizeof CONTENT_DOMAIN - 1);
-    crypto_generichash_update(&h, &version, 1);
+    content_start(&h);
     for (int i = 0; i < F__CONTENT; i++)
         put_field(&h, ev, i, INT_FIELD(i));
     sqlite3_reset(codes);
@@ -188,21 +203,12 @@ static int prev_chain(yima_link *s, int64_t seq, unsigned char prev[LK_HASH_BYTE
                                                  : lk_db_error(s, "reading the chain", err);
 }
 
-int lk_chain_append(yima_link *s, int64_t seq, yima_err *err)
+/* Chains content hash of event seq to the one before and stores both. */
+static int append_hash(yima_link *s, int64_t seq, const unsigned char hash[LK_HASH_BYTES],
+                       yima_err *err)
 {
-    unsigned char prev[LK_HASH_BYTES], hash[LK_HASH_BYTES], chain[LK_HASH_BYTES];
-    sqlite3_stmt *ev = lk_stmt(s, Q_CHAIN_EVENT);
-    sqlite3_bind_int64(ev, 1, seq);
+    unsigned char prev[LK_HASH_BYTES], chain[LK_HASH_BYTES];
     int rc = prev_chain(s, seq, prev, err);
-    if (rc)
-        return rc;
-    if (sqlite3_step(ev) != SQLITE_ROW) {
-        rc = lk_db_error(s, "reading an event back", err);
-        sqlite3_reset(ev);
-        return rc;
-    }
-    rc = content_hash(s, ev, s->q[Q_CHAIN_CODES], hash, err);
-    sqlite3_reset(ev);
     if (rc)
         return rc;
     lk_chain_link(prev, hash, chain);
@@ -213,6 +219,38 @@ int lk_chain_append(yima_link *s, int64_t seq, yima_err *err)
     s->chain.seq = seq;
     memcpy(s->chain.head, chain, LK_HASH_BYTES);
     return YIMA_OK;
+}
+
+int lk_chain_append(yima_link *s, int64_t seq, yima_err *err)
+{
+    unsigned char hash[LK_HASH_BYTES];
+    sqlite3_stmt *ev = lk_stmt(s, Q_CHAIN_EVENT);
+    sqlite3_bind_int64(ev, 1, seq);
+    if (sqlite3_step(ev) != SQLITE_ROW) {
+        int rc = lk_db_error(s, "reading an event back", err);
+        sqlite3_reset(ev);
+        return rc;
+    }
+    int rc = content_hash(s, ev, s->q[Q_CHAIN_CODES], hash, err);
+    sqlite3_reset(ev);
+    return rc ? rc : append_hash(s, seq, hash, err);
+}
+
+int lk_chain_append_fields(yima_link *s, int64_t seq, const lk_chain_field f[LK_CHAIN_FIELDS],
+                           yima_err *err)
+{
+    crypto_generichash_state h;
+    unsigned char hash[LK_HASH_BYTES];
+    content_start(&h);
+    for (int i = 0; i < LK_CHAIN_FIELDS; i++) {
+        if (INT_FIELD(i))
+            put_int(&h, f[i].value);
+        else
+            put_text(&h, f[i].text, f[i].len);
+    }
+    put_u32(&h, 0); /* no event_codes rows */
+    crypto_generichash_final(&h, hash, LK_HASH_BYTES);
+    return append_hash(s, seq, hash, err);
 }
 
 int lk_chain_commit(yima_link *s, yima_err *err)

@@ -47,6 +47,21 @@ extern const char lk_chain_event_sql[], lk_chain_codes_sql[], lk_chain_set_sql[]
 /* Hashes event seq (applied, with its codes) and chains it to the event
  * before it, inside the open transaction. */
 int lk_chain_append(yima_link *s, int64_t seq, yima_err *err);
+/* The content fields of an event as the writer holds them, in the order of
+ * yima-link(1), AUDIT TRAIL: seq, id, digest, type, time, tz, subject,
+ * other, info, read_point, location, user_name, station, party, ship_to,
+ * shipment, product, lot, expiry. Integers (seq, digest, type, time, tz) in
+ * value; text in text/len, text NULL for NULL. */
+#define LK_CHAIN_FIELDS 19
+typedef struct lk_chain_field {
+    const char *text;
+    size_t len;
+    int64_t value;
+} lk_chain_field;
+/* lk_chain_append from the writer's own copy of the fields, for an event
+ * that wrote no event_codes rows (COMMISSION): no read-back, the same hash. */
+int lk_chain_append_fields(yima_link *s, int64_t seq, const lk_chain_field f[LK_CHAIN_FIELDS],
+                           yima_err *err);
 /* Records the chain's head in meta if it moved; lk_commit calls it. */
 int lk_chain_commit(yima_link *s, yima_err *err);
 /* Hashes and chains every event (the upgrade to schema 6). */

@@ -155,4 +155,8 @@ expect 0 "$Y" link -s "$S2" export -f epcis -o "$T/mixed.jsonld"
 contains "remembered gcp" "$T/mixed.jsonld" "urn:epc:id:sgtin:9506000.013435.$(col 3 serial)"
 contains "unknown gcp" "$T/mixed.jsonld" "https://id.gs1.org/01/09506000134352/21/$(col 1 serial)"
 
+# The audit trail of GS1 events (commissioned from the codes' own ILMD).
+for db in "$T"/*.db; do
+    expect_error "audit: $(basename "$db")" 0 "the chain holds up to seq [1-9]" "$Y" link -s "$db" audit
+done
 finish gs1_link

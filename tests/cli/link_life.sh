@@ -260,4 +260,10 @@ head -n 1 "$T/gs1.jsonl" | sed 's/"case":"[^"]*",\{0,1\}//; s/,\{0,1\}"pallet":"
 expect_error "jsonl without containers" 3 "nocase.jsonl: no code is planned into a container: not the output of gen --pack" \
     "$Y" link -s "$T/gs1.db" -k "$T/brand.key" plan "$T/nocase.jsonl"
 
+# The audit trail holds through every kind of event above (section 3): the
+# writer's hashes are the ones audit recomputes.
+for db in "$S" "$T/gs1.db" "$T/plan.db"; do
+    expect_error "audit: $(basename "$db")" 0 "audit: .* events read; the chain holds up to seq [1-9]" \
+        "$Y" link -s "$db" audit
+done
 finish link_life
