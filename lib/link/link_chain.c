@@ -23,8 +23,8 @@
     " CASE WHEN e.type IN (1, 4) THEN s.lot END,"                                           \
     " CASE WHEN e.type IN (1, 4) THEN s.expiry END, e.hash, e.chain"                        \
     " FROM events e LEFT JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other"
-enum { F_SEQ, F_ID, F_DIGEST, F_TYPE, F_TIME, F_TZ, F__CONTENT = LK_CHAIN_FIELDS, F_HASH = F__CONTENT,
-       F_CHAIN };
+enum { F_SEQ, F_ID, F_DIGEST, F_TYPE, F_TIME, F_TZ, F__CONTENT = LK_CHAIN_FIELDS,
+       F_HASH = F__CONTENT, F_CHAIN };
 /* Integer fields; the others are text (or NULL). */
 #define INT_FIELD(i) ((i) == F_SEQ || (i) == F_DIGEST || (i) == F_TYPE || (i) == F_TIME || \
                       (i) == F_TZ)

@@ -120,7 +120,7 @@ static int parse_line(checkpoint *c, int lineno, const char *line, size_t len)
     case 6: return hex_field(v, vl, c->sig, 64);
     case 5: return vl > 0;
     default:
-        if (vl == 0 || vl >= sizeof num || v[0] == '-' || v[0] == '+')
+        if (vl == 0 || vl >= sizeof num || strspn(v, "0123456789") < vl)
             return 0;
         memcpy(num, v, vl);
         num[vl] = '\0';

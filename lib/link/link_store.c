@@ -125,8 +125,9 @@ static const char *const stmt_sql[Q__COUNT] = {
                       "WHERE id = ?1",
     [Q_EVENT_GET] = "SELECT seq, digest FROM events WHERE id = ?1",
     [Q_EVENT_ADD] = "INSERT INTO events(id, digest, type, time, tz, subject, other, info, "
-                    "read_point, location, user_name, station, party, ship_to, shipment, hash, chain) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, zeroblob(32), zeroblob(32))",
+                    "read_point, location, user_name, station, party, ship_to, shipment, hash, "
+                    "chain) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                    "?15, zeroblob(32), zeroblob(32))", /* the hashes: lk_chain_append */
     [Q_EVCODE_ADD] = "INSERT INTO event_codes(seq, code, prev_parent) VALUES(?1, ?2, ?3)",
     [Q_REJECT_GET] = "SELECT digest, reason FROM rejects WHERE id = ?1",
     [Q_REJECT_ADD] = "INSERT OR REPLACE INTO rejects(id, digest, reason) VALUES(?1, ?2, ?3)",

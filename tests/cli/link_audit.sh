@@ -59,6 +59,9 @@ expect_error "checkpoint under another key" 1 "broken (checkpoint) at seq 76: th
 sed 's/^seq 76$/seq 75/' "$T/head.ckpt" >"$T/forged.ckpt"
 expect_error "a checkpoint edited by hand" 1 "signature does not verify" \
     "$Y" link -s "$S" -p "$T/station.pub" audit --checkpoint "$T/forged.ckpt"
+sed 's/^seq 76$/seq +76/' "$T/head.ckpt" >"$T/plus.ckpt"
+expect_error "a checkpoint's seq not in digits" 3 "plus.ckpt:3: not a yima link checkpoint line" \
+    "$Y" link -s "$S" -p "$T/station.pub" audit --checkpoint "$T/plus.ckpt"
 head -n 3 "$T/head.ckpt" >"$T/short.ckpt"
 expect_error "a truncated checkpoint" 3 "short.ckpt:4: not a yima link checkpoint line" \
     "$Y" link -s "$S" -p "$T/station.pub" audit --checkpoint "$T/short.ckpt"
