@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <zlib.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <qrencode.h>
@@ -694,6 +695,62 @@ static int teardown(void **state)
     return 0;
 }
 
+/* ---- streams qpdf reads without a warning ------------------------------------ */
+
+/* A page's content that, deflated at the writer's level, ends a piece of
+ * qpdf's input just as its output buffer fills (found in a 1,000,000-label
+ * job: qpdf --check warned "input stream is complete but output may still
+ * be valid" on 3 of 25,000 pages). */
+static void read_boundary_page(yima_buf *page)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/render/qpdf-boundary-page.gz", getenv("YIMA_VECTORS"));
+    gzFile gz = gzopen(path, "rb");
+    assert_non_null(gz);
+    unsigned char chunk[65536];
+    int n;
+    while ((n = gzread(gz, chunk, sizeof chunk)) > 0)
+        assert_int_equal(yima_buf_append(page, chunk, (size_t)n), YIMA_OK);
+    gzclose(gz);
+    assert_int_equal(page->len, 159076);
+}
+
+static void test_qpdf_boundary(void **state)
+{
+    (void)state;
+    yima_buf page = {0}, obj = {0};
+    read_boundary_page(&page);
+    /* Plain deflate at level 3 lands on qpdf's boundary... */
+    uLong cap = compressBound((uLong)page.len);
+    unsigned char *plain = malloc(cap);
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 3, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = page.data;
+    z.avail_in = (uInt)page.len;
+    z.next_out = plain;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    assert_true(yr_qpdf_would_warn(plain, cap - z.avail_out));
+    deflateEnd(&z);
+    /* ...and the writer's stream does not, and still holds the page. */
+    assert_int_equal(yr_pdf_stream(&obj, 7, "", &page), YIMA_OK);
+    const char *start = strstr((const char *)obj.data, "stream\n") + 7;
+    size_t zlen = strtoul(strstr((const char *)obj.data, "/Length ") + 8, NULL, 10);
+    assert_false(yr_qpdf_would_warn((const unsigned char *)start, zlen));
+    uLongf got = (uLongf)page.len + 16;
+    unsigned char *back = malloc(got);
+    assert_int_equal(uncompress(back, &got, (const unsigned char *)start, zlen), Z_OK);
+    size_t lead = got - page.len;
+    assert_true(lead >= 1 && lead <= 4);
+    for (size_t i = 0; i < lead; i++)
+        assert_int_equal(back[i], '\n');
+    assert_memory_equal(back + lead, page.data, page.len);
+    free(back);
+    free(plain);
+    yima_buf_free(&obj);
+    yima_buf_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,7 +758,7 @@ int main(void)
         cmocka_unit_test(test_sheet),       cmocka_unit_test(test_roll),
         cmocka_unit_test(test_bad_date),    cmocka_unit_test(test_split),
         cmocka_unit_test(test_abort),       cmocka_unit_test(test_out_of_place),
-        cmocka_unit_test(test_constant_memory),
+        cmocka_unit_test(test_constant_memory), cmocka_unit_test(test_qpdf_boundary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

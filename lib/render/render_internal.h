@@ -305,6 +305,15 @@ int yr_pdf_page(const yima_render_options *opt, const yr_plan *plans, const yr_s
                 unsigned n, yr_font *font, uint64_t first_obj, yima_buf *out,
                 uint64_t offs[YR_PDF_OBJS_PER_PAGE], yima_buf *gids, yima_err *err);
 
+/* 1 if qpdf (11) would warn "input stream is complete but output may still
+ * be valid" on this zlib stream, though zlib reads it whole: a piece of its
+ * input ends just as zlib fills qpdf's output buffer. The PDF writer
+ * deflates such a stream again, shifted by a newline in front. */
+int yr_qpdf_would_warn(const unsigned char *zdata, size_t zlen);
+/* Appends object obj: a stream of data deflated (so that qpdf reads it
+ * without a warning), dict entries (" /Key value...") before its /Length. */
+int yr_pdf_stream(yima_buf *out, uint64_t obj, const char *dict, const yima_buf *data);
+
 /* The writer of one or more PDF files (opt->split_pages): pages arrive in
  * order; object offsets spill to a temporary file, so memory stays the
  * same for any page count. Files appear only when complete (temp file

@@ -430,26 +430,90 @@ static z_stream *zstream_get(void)
     return z;
 }
 
-/* Object obj: data deflated, dict entries (" /Key value...") before
- * its /Length. */
-static int flate_stream(yima_buf *out, uint64_t obj, const char *dict, const yima_buf *data)
+#define QPDF_IN_CHUNK 1024    /* qpdf 11 feeds a stream to zlib in pieces of this */
+#define QPDF_OUT_BUF 65536    /* and takes zlib's output in buffers of this */
+
+int yr_qpdf_would_warn(const unsigned char *zdata, size_t zlen)
+{
+    z_stream s = {0};
+    static __thread unsigned char out[QPDF_OUT_BUF];
+    int rc = Z_OK, hit = 0;
+    if (inflateInit(&s) != Z_OK)
+        return 0;
+    s.next_out = out;
+    s.avail_out = sizeof out;
+    for (size_t at = 0; at < zlen && rc == Z_OK && !hit; at += QPDF_IN_CHUNK) {
+        s.next_in = (unsigned char *)(uintptr_t)(zdata + at);
+        s.avail_in = (uInt)(zlen - at < QPDF_IN_CHUNK ? zlen - at : QPDF_IN_CHUNK);
+        while (s.avail_in && rc == Z_OK && !hit) {
+            rc = inflate(&s, Z_NO_FLUSH);
+            hit = rc == Z_OK && !s.avail_in && !s.avail_out;
+            if (!s.avail_out) {
+                s.next_out = out;
+                s.avail_out = sizeof out;
+            }
+        }
+    }
+    inflateEnd(&s);
+    return hit;
+}
+
+/* data deflated into out at `at` (room for bound bytes): its length, or 0. */
+static size_t deflate_into(unsigned char *at, uLong bound, const yima_buf *data)
+{
+    z_stream *z = zstream_get();
+    if (!z)
+        return 0;
+    z->next_in = data->data;
+    z->avail_in = (uInt)data->len;
+    z->next_out = at;
+    z->avail_out = (uInt)bound;
+    return deflate(z, Z_FINISH) == Z_STREAM_END ? bound - z->avail_out : 0;
+}
+
+/* Deflates data, and again with a newline in front while qpdf would warn:
+ * when a piece of input ends just as zlib fills qpdf's output buffer
+ * (about one page in 8,000 of labels), qpdf --check reports "input stream
+ * is complete but output may still be valid" for a stream every zlib
+ * reads whole. A leading newline changes nothing on the page. */
+static size_t deflate_for_qpdf(unsigned char *at, uLong bound, const yima_buf *data, int *rc)
+{
+    size_t zlen = deflate_into(at, bound, data);
+    yima_buf shifted = {0};
+    *rc = YIMA_OK;
+    for (size_t k = 1; zlen && data->len >= QPDF_OUT_BUF && k <= 4 &&
+                       yr_qpdf_would_warn(at, zlen);
+         k++) {
+        shifted.len = 0;
+        if (yima_buf_append(&shifted, "\n\n\n\n", k) ||
+            yima_buf_append(&shifted, data->data, data->len)) {
+            *rc = YIMA_E_NOMEM;
+            break;
+        }
+        zlen = deflate_into(at, bound, &shifted);
+    }
+    yima_buf_free(&shifted);
+    if (!*rc && !zlen)
+        *rc = YIMA_E_NOMEM;
+    return zlen;
+}
+
+int yr_pdf_stream(yima_buf *out, uint64_t obj, const char *dict, const yima_buf *data)
 {
     z_stream *z = zstream_get();
     char head[192];
     if (!z)
         return YIMA_E_NOMEM;
-    uLong bound = deflateBound(z, (uLong)data->len);
+    /* Room for a few newlines more, in case qpdf needs them. */
+    uLong bound = deflateBound(z, (uLong)data->len + 8);
     /* The dictionary goes in front once the length is known: leave room. */
     if (yima_buf_reserve(out, sizeof head + bound + 32))
         return YIMA_E_NOMEM;
     unsigned char *at = out->data + out->len + sizeof head;
-    z->next_in = data->data;
-    z->avail_in = (uInt)data->len;
-    z->next_out = at;
-    z->avail_out = (uInt)bound;
-    if (deflate(z, Z_FINISH) != Z_STREAM_END)
-        return YIMA_E_NOMEM;
-    size_t zlen = bound - z->avail_out;
+    int rc;
+    size_t zlen = deflate_for_qpdf(at, bound, data, &rc);
+    if (rc)
+        return rc;
     int n = snprintf(head, sizeof head,
                      "%" PRIu64 " 0 obj\n<<%s /Length %zu /Filter /FlateDecode>>\nstream\n",
                      obj, dict, zlen);
@@ -489,7 +553,7 @@ int yr_pdf_page(const yima_render_options *opt, const yr_plan *plans, const yr_s
     rc = rc ? rc : glyph_list(used, gids);
     free(used);
     offs[0] = 0;
-    rc = rc ? rc : flate_stream(out, first_obj, "", &cs);
+    rc = rc ? rc : yr_pdf_stream(out, first_obj, "", &cs);
     offs[1] = out->len - start;
     rc = rc ? rc : page_dict(&g, first_obj, out);
     yima_buf_free(&cs);
@@ -922,7 +986,7 @@ static int write_glyph(yr_pdfw *w, uint32_t gid, uint64_t obj, yima_buf *path, y
                                                  yr_font_family(w->font));
     snprintf(dict, sizeof dict, " /Type /XObject /Subtype /Form /BBox [%d %d %d %d]",
              (int)box[0], (int)box[1], (int)box[2], (int)box[3]);
-    return flate_stream(&w->chunk, obj, dict, path) ? nomem(err) : pdfw_flush(w, 0, err);
+    return yr_pdf_stream(&w->chunk, obj, dict, path) ? nomem(err) : pdfw_flush(w, 0, err);
 }
 
 /* The glyphs of the resources, numbered from first_glyph; a font of the
