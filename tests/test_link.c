@@ -94,6 +94,61 @@ static char *trace(yima_link *s, const char *code)
     return rc ? NULL : buf;
 }
 
+/* The rows sql returns on db, one a line, columns from `from` on, split by
+ * spaces (NULL as "NULL"). The caller frees the text. */
+static char *query_rows(sqlite3 *db, const char *sql, int from)
+{
+    char *buf;
+    size_t len;
+    sqlite3_stmt *st;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int i = from, n = sqlite3_column_count(st); i < n; i++) {
+            const unsigned char *v = sqlite3_column_text(st, i);
+            fprintf(m, "%s%s", v ? (const char *)v : "NULL", i + 1 < n ? " " : "\n");
+        }
+    sqlite3_finalize(st);
+    fclose(m);
+    return buf;
+}
+
+/* query_rows on a connection of its own to the store's file. */
+static char *store_rows(const char *store, const char *sql)
+{
+    char p[512];
+    sqlite3 *db;
+    path(p, store);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    char *rows = query_rows(db, sql, 0);
+    sqlite3_close(db);
+    return rows;
+}
+
+/* Runs sql on the store's file behind yima's back: to take it back to an
+ * older schema, or to lay out a database yima did not make. */
+static void store_exec(const char *store, const char *sql)
+{
+    char p[512];
+    sqlite3 *db;
+    path(p, store);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", store, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* The first column of the first row sql returns, a number; -1 for no row. */
+static int64_t count_rows(const char *store, const char *sql)
+{
+    char *rows = store_rows(store, sql);
+    int64_t n = *rows ? strtoll(rows, NULL, 10) : -1;
+    free(rows);
+    return n;
+}
+
 #define I(n) fx_code(&fx, YIMA_LEVEL_ITEM, n)
 #define C(n) fx_code(&fx, YIMA_LEVEL_CASE, n)
 #define P(n) fx_code(&fx, YIMA_LEVEL_PALLET, n)
@@ -115,8 +170,6 @@ static char *trace(yima_link *s, const char *code)
     "ALTER TABLE codes DROP COLUMN gcp; ALTER TABLE events DROP COLUMN read_point;"         \
     "ALTER TABLE events DROP COLUMN location; DROP TABLE meta;"
 
-static int64_t count_rows(const char *store, const char *sql);
-
 static void test_schema(void **state)
 {
     (void)state;
@@ -129,34 +182,23 @@ static void test_schema(void **state)
     yima_link_close(s);
     /* A schema 1 store (no events_other index): read needs the upgrade,
      * a writer makes it. */
-    sqlite3 *db;
-    sqlite3_stmt *st;
+    store_exec("schema.db", SCHEMA4_UNDO "DROP INDEX events_other; PRAGMA user_version=1");
     path(p, "schema.db");
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, SCHEMA4_UNDO "DROP INDEX events_other; "
-                                  "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
     yima_err err;
     assert_int_equal(yima_link_open(&s, p, YIMA_LINK_READ, &err), YIMA_E_STORE);
     assert_non_null(strstr(err.msg, "needs an upgrade"));
     s = open_store("schema.db", YIMA_LINK_WRITE);
     assert_int_equal(yima_link_schema_found(s), 1);
     yima_link_close(s);
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE name = "
-                                            "'events_other'", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    sqlite3_finalize(st);
+    assert_int_equal(count_rows("schema.db", "SELECT count(*) FROM sqlite_schema WHERE name = "
+                                             "'events_other'"), 1);
     /* A store from a newer yima is refused with both versions named. */
-    sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL);
-    sqlite3_close(db);
+    store_exec("schema.db", "PRAGMA user_version=99");
     assert_int_equal(yima_link_open(&s, p, YIMA_LINK_WRITE, &err), YIMA_E_STORE);
     assert_non_null(strstr(err.msg, "schema 99 is newer"));
     /* Some other SQLite database is not taken over. */
+    store_exec("other.db", "CREATE TABLE t(x)");
     path(p, "other.db");
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
-    sqlite3_close(db);
     assert_int_equal(yima_link_open(&s, p, YIMA_LINK_WRITE, &err), YIMA_E_STORE);
     assert_non_null(strstr(err.msg, "not a yima store"));
 }
@@ -166,17 +208,14 @@ static void test_schema(void **state)
 static void test_schema2_upgrade(void **state)
 {
     (void)state;
-    char p[512], text[1024];
+    char text[1024];
     yima_link_import_options o;
     yima_link *s = open_store("v2.db", YIMA_LINK_WRITE);
     options(&o);
     snprintf(text, sizeof text, "PACK\t%s\t%s\t%s\t%s\n", C(0), I(0), I(1), I(2));
     assert_int_equal(import_text(s, &o, text).applied, 1);
     yima_link_close(s);
-    sqlite3 *db;
-    path(p, "v2.db");
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, SCHEMA4_UNDO
+    store_exec("v2.db", SCHEMA4_UNDO
         "CREATE TABLE c2(id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
         " level INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
         " parent INTEGER REFERENCES codes(id), product TEXT, lot TEXT, expiry TEXT,"
@@ -186,8 +225,7 @@ static void test_schema2_upgrade(void **state)
         "DROP TABLE codes; ALTER TABLE c2 RENAME TO codes;"
         "CREATE INDEX codes_parent ON codes(parent) WHERE parent IS NOT NULL;"
         "CREATE INDEX codes_lot ON codes(lot) WHERE lot IS NOT NULL;"
-        "PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+        "PRAGMA user_version=2");
     s = open_store("v2.db", YIMA_LINK_WRITE);
     assert_int_equal(yima_link_schema_found(s), 2);
     char *t = trace(s, C(0));
@@ -197,18 +235,12 @@ static void test_schema2_upgrade(void **state)
     snprintf(text, sizeof text, "PACK\t%s\t%s\t%s\t%s\n", C(1), I(0), I(3), I(4));
     assert_int_equal(import_text(s, &o, text).rejected, 1);
     yima_link_close(s);
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), count(h), (SELECT count(*) FROM "
-                                            "sqlite_schema WHERE tbl_name = 'codes' AND name "
-                                            "LIKE 'sqlite_autoindex%') FROM codes", -1, &st,
-                                        NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 4);
-    assert_int_equal(sqlite3_column_int(st, 1), 4);
-    assert_int_equal(sqlite3_column_int(st, 2), 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    /* 4 codes, each with its hash, and no UNIQUE index left. */
+    char *rows = store_rows("v2.db", "SELECT count(*), count(h), (SELECT count(*) FROM "
+                                     "sqlite_schema WHERE tbl_name = 'codes' AND name LIKE "
+                                     "'sqlite_autoindex%') FROM codes");
+    assert_string_equal(rows, "4 4 0\n");
+    free(rows);
 }
 
 /* Every bad line is refused with its reason; the good ones around it apply. */
@@ -450,20 +482,13 @@ static void collect_reject(void *ctx, const yima_link_reject *r)
 /* The reason stored in the store's rejects table for one event id. */
 static char *stored_reason(const char *store, const char *id)
 {
-    static char out[1024];
-    char p[512];
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    path(p, store);
-    out[0] = '\0';
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT reason FROM rejects WHERE id = ?1", -1, &st,
-                                        NULL), SQLITE_OK);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    static char *out;
+    free(out);
+    char *sql = sqlite3_mprintf("SELECT reason FROM rejects WHERE id = %Q", id);
+    assert_non_null(sql);
+    out = store_rows(store, sql);
+    sqlite3_free(sql);
+    out[strcspn(out, "\n")] = '\0';
     return out;
 }
 
@@ -594,16 +619,13 @@ static void test_schema_error_message(void **state)
 {
     (void)state;
     char p[512], sql[128];
-    sqlite3 *db;
     yima_link *s;
     yima_err err;
-    path(p, "clash.db");
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
     /* Claims to be a yima store at schema 0, but a table is in the way. */
     snprintf(sql, sizeof sql, "PRAGMA application_id=%d; CREATE TABLE codes(x)",
              YIMA_LINK_APP_ID);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    store_exec("clash.db", sql);
+    path(p, "clash.db");
     assert_int_equal(yima_link_open(&s, p, YIMA_LINK_WRITE, &err), YIMA_E_STORE);
     assert_null(strstr(err.msg, "CREATE"));
     assert_non_null(strstr(err.msg, "table codes already exists"));
@@ -615,9 +637,7 @@ static void test_schema_error_message(void **state)
 static void test_schema3_upgrade(void **state)
 {
     (void)state;
-    char p[512], text[1024], out[512];
-    sqlite3 *db;
-    sqlite3_stmt *st;
+    char text[1024], out[512];
     yima_link_import_options o;
     yima_link_export_options e;
     yima_err err;
@@ -626,11 +646,7 @@ static void test_schema3_upgrade(void **state)
     snprintf(text, sizeof text, "PACK\t%s\t%s\t%s\t%s\n", C(0), I(0), I(1), I(2));
     assert_int_equal(import_text(s, &o, text).applied, 1);
     yima_link_close(s);
-    path(p, "v3.db");
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, SCHEMA4_UNDO "PRAGMA user_version=3", NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    store_exec("v3.db", SCHEMA4_UNDO "PRAGMA user_version=3");
     s = open_store("v3.db", YIMA_LINK_WRITE);
     assert_int_equal(yima_link_schema_found(s), 3);
     yima_link_export_options_init(&e);
@@ -640,14 +656,10 @@ static void test_schema3_upgrade(void **state)
     assert_int_equal(yima_link_export(s, &e, NULL, &err), YIMA_OK);
     yima_link_close(s);
     assert_non_null(strstr(read_file("v3.jsonld"), "\"eventID\":\"urn:uuid:"));
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT length(value), (SELECT count(gcp) FROM codes),"
-                                            " (SELECT count(read_point) FROM events) FROM meta "
-                                            "WHERE key = 'store_id'", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 16);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    /* The new columns are there (or the query fails); the store id is new. */
+    assert_int_equal(count_rows("v3.db", "SELECT length(value), (SELECT count(gcp) FROM codes), "
+                                         "(SELECT count(read_point) FROM events) FROM meta "
+                                         "WHERE key = 'store_id'"), 16);
 }
 
 /* Schema 4 to 5: a store from before the lifecycle events gains the who and
@@ -657,7 +669,6 @@ static void test_schema4_upgrade(void **state)
 {
     (void)state;
     char p[512], text[1024];
-    sqlite3 *db;
     yima_link_import_options o;
     yima_err err;
     yima_link *s = open_store("v4.db", YIMA_LINK_WRITE);
@@ -667,11 +678,8 @@ static void test_schema4_upgrade(void **state)
              C(1));
     assert_int_equal(import_text(s, &o, text).applied, 3);
     yima_link_close(s);
+    store_exec("v4.db", SCHEMA5_UNDO "PRAGMA user_version=4");
     path(p, "v4.db");
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, SCHEMA5_UNDO "PRAGMA user_version=4", NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
     assert_int_equal(yima_link_open(&s, p, YIMA_LINK_READ, &err), YIMA_E_STORE);
     assert_non_null(strstr(err.msg, "schema 4 needs an upgrade"));
     s = open_store("v4.db", YIMA_LINK_WRITE);
@@ -760,22 +768,6 @@ static int fixture_main(const char *out_dir, const char *cases)
     return fclose(f) ? 3 : 0;
 }
 
-static int64_t count_rows(const char *store, const char *sql)
-{
-    char p[512];
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int64_t n = -1;
-    path(p, store);
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 /* Imports three events, a line over the limit, then one more: the run stops
  * at the long line with YIMA_E_DATA. Returns the summary. */
 static yima_link_summary stopped_import(const char *store, uint64_t batch)
@@ -824,22 +816,7 @@ static void test_stopped_import_counts_what_stays(void **state)
 /* The chain hashes of a store, in order, hex: to compare two stores. */
 static char *chain_of(const char *store)
 {
-    char p[512];
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    size_t len;
-    char *buf;
-    FILE *m = open_memstream(&buf, &len);
-    path(p, store);
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT hex(hash), hex(chain) FROM events ORDER BY "
-                                            "seq", -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        fprintf(m, "%s %s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    fclose(m);
-    return buf;
+    return store_rows(store, "SELECT hex(hash), hex(chain) FROM events ORDER BY seq");
 }
 
 /* Schema 5 to 6 (the audit trail): the events already there are hashed and
@@ -848,8 +825,7 @@ static char *chain_of(const char *store)
 static void test_schema5_upgrade(void **state)
 {
     (void)state;
-    char p[512], text[1024];
-    sqlite3 *db;
+    char text[1024];
     yima_link_import_options o;
     yima_link_audit_report r;
     yima_err err;
@@ -864,11 +840,7 @@ static void test_schema5_upgrade(void **state)
     assert_int_equal(r.head_seq, 4);
     yima_link_close(s);
     char *want = chain_of("v5.db");
-    path(p, "v5.db");
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, SCHEMA6_UNDO "PRAGMA user_version=5", NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    store_exec("v5.db", SCHEMA6_UNDO "PRAGMA user_version=5");
     s = open_store("v5.db", YIMA_LINK_WRITE);
     assert_int_equal(yima_link_schema_found(s), 5);
     assert_int_equal(yima_link_audit(s, NULL, NULL, &r, &err), YIMA_OK);
@@ -925,18 +897,12 @@ static void test_chain_batches(void **state)
 /* The query plan of sql on the store's own connection, one step a line. */
 static char *query_plan(yima_link *s, const char *sql)
 {
-    char *text, *buf;
-    size_t len;
-    sqlite3_stmt *st;
-    FILE *m = open_memstream(&buf, &len);
+    char *text;
     assert_true(asprintf(&text, "EXPLAIN QUERY PLAN %s", sql) > 0);
-    assert_int_equal(sqlite3_prepare_v2(s->db, text, -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        fprintf(m, "%s\n", sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
+    /* Its columns: id, parent, notused, detail. */
+    char *plan = query_rows(s->db, text, 3);
     free(text);
-    fclose(m);
-    return buf;
+    return plan;
 }
 
 /* --lot and --subtree exports find their events through indexes: no step
