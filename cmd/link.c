@@ -34,6 +34,8 @@ static const char help_options[] =
     "      --realtime, --bulk   apply each line as it arrives, or in blocks\n"
     "                                                 [Default: realtime if stdin is a pipe]\n"
     "      --rejects FILE       append rejected events: LINE, reason, event [Default: stderr]\n"
+    "      --ack                import: print SOURCE:LINE and applied, skipped or rejected\n"
+    "                           once each event is committed            [Default: off]\n"
     "      --source NAME        event id prefix of lines without @id    [Default: file name]\n"
     "      --id ID              event id of a hand command              [Default: random]\n"
     "  -j, --threads N          threads verifying codes (0 = all cores) [Default: 0]\n"
@@ -66,7 +68,7 @@ static const char help_options[] =
 enum { O_PACK = 256, O_MAX, O_MOVE, O_REQ, O_SYNC, O_BATCH, O_RT, O_BULK, O_REJECTS, O_SOURCE,
        O_ID, O_JSON, O_FORCE, O_FROM, O_TO, O_LOT, O_SUBTREE, O_GCP, O_READ_POINT,
        O_LOCATION, O_TZ, O_REQ_PLAN, O_COMMISSION, O_USER, O_STATION, O_CHECKPOINT, O_AFTER,
-       O_LAST_SEQ };
+       O_LAST_SEQ, O_ACK };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"template", 1, 0, 't'},
@@ -80,7 +82,7 @@ static const struct option longopts[] = {
     {"read-point", 1, 0, O_READ_POINT}, {"location", 1, 0, O_LOCATION}, {"tz", 1, 0, O_TZ},
     {"require-plan", 0, 0, O_REQ_PLAN}, {"commission", 0, 0, O_COMMISSION},
     {"user", 1, 0, O_USER}, {"station", 1, 0, O_STATION}, {"checkpoint", 1, 0, O_CHECKPOINT},
-    {"after", 1, 0, O_AFTER}, {"last-seq", 1, 0, O_LAST_SEQ},
+    {"after", 1, 0, O_AFTER}, {"last-seq", 1, 0, O_LAST_SEQ}, {"ack", 0, 0, O_ACK},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
@@ -113,6 +115,14 @@ static int add_key(args *a, const char *path, int secret)
     }
     a->nkeys++;
     return 0;
+}
+
+/* --ack: a station reads, line by line, which of its events are kept. */
+static void print_ack(void *ctx, const char *source, uint64_t line, yima_link_outcome o)
+{
+    static const char *const word[] = {"applied", "skipped", "rejected"};
+    (void)ctx;
+    printf("%s:%llu\t%s\n", source, (unsigned long long)line, word[o]);
 }
 
 /* An export bound; --tz gives the offset of one that names none. */
@@ -160,6 +170,7 @@ static int parse_opt(void *ctx, int c, const char *v)
     case O_BATCH: return opt_u64("link", "--batch", v, 1, 100000000, &a->imp.batch);
     case O_RT: case O_BULK: a->imp.realtime = c == O_RT; return 0;
     case O_REJECTS: a->imp.rejects = v; return 0;
+    case O_ACK: a->imp.on_ack = print_ack; return 0;
     case O_SOURCE: a->imp.source = v; return 0;
     case O_ID: a->id = v; return 0;
     case O_CHECKPOINT: a->checkpoint = v; return 0;
@@ -238,6 +249,10 @@ static int do_import(yima_link *s, args *a, const link_command *c, char **files,
     a->imp.progress_ctx = &p;
     if (!a->imp.rejects)
         a->imp.on_reject = print_reject;
+    if (a->imp.on_ack && a->imp.rejects && !strcmp(a->imp.rejects, "-"))
+        return usage_error("link", "--ack and --rejects - would both write to stdout");
+    if (a->imp.on_ack) /* each acknowledgement reaches the station as it is made */
+        setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = yima_link_import(s, &a->imp, (const char *const *)files, n, &sum, &err);
     progress_end(&p);
     fprintf(stderr, "yima link: %llu events: %llu applied, %llu skipped (already in the store), "

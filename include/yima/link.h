@@ -85,6 +85,20 @@ typedef struct yima_link_reject {
  * whichever thread applies events). The pointers are valid during the call. */
 typedef void (*yima_link_reject_fn)(void *ctx, const yima_link_reject *reject);
 
+/* What became of an event line, as yima_link_import acknowledges it. */
+typedef enum yima_link_outcome {
+    YIMA_LINK_APPLIED = 0,  /* applied and committed */
+    YIMA_LINK_SKIPPED = 1,  /* its id was in the store already (a re-run) */
+    YIMA_LINK_REJECTED = 2  /* refused (on_reject had the reason) */
+} yima_link_outcome;
+
+/* Called for each event line once its outcome is committed to the store
+ * (so it survives a crash of this process), in input order, one call at a
+ * time; a station that waits for its acknowledgement knows its event is
+ * kept. source as in yima_link_reject. */
+typedef void (*yima_link_ack_fn)(void *ctx, const char *source, uint64_t line,
+                                 yima_link_outcome outcome);
+
 typedef struct yima_link_import_options {
     const yima_keyring *ring;  /* keys that authenticate codes (borrowed) */
     const char *template_text; /* payload template with {code}, or NULL to guess; the
@@ -102,8 +116,13 @@ typedef struct yima_link_import_options {
                                 * never prints: the caller reports them) */
     void *reject_ctx;
     int force;                 /* start the rejects file afresh instead of appending */
+    yima_link_ack_fn on_ack;   /* each event line once committed, or NULL */
+    void *ack_ctx;
     int realtime;              /* -1 auto (stdin pipe or terminal), 0 bulk, 1 line by line */
-    uint64_t batch;            /* events per commit in bulk mode [100000] */
+    uint64_t batch;            /* events per commit in bulk mode [100000]; a bulk import
+                                * commits sooner when another writer waits for the
+                                * store (and lets it in), or when it has caught up
+                                * with its input, so it never keeps others waiting */
     int threads;               /* >= 1 */
     yima_progress_fn progress; /* lines done, from the writer thread; may be NULL */
     void *progress_ctx;

@@ -15,6 +15,9 @@
 
 #define BLOCK_BYTES (256 * 1024)
 #define STAT_INPUT 7 /* job->stat slot: which input the job came from */
+/* A bulk import that commits because another writer waits stands back this
+ * long at most while the waiters take their turns. */
+#define LET_PASS_MS 50
 
 /* What a line became in the work stage; blank and comment lines leave no record. */
 enum {
@@ -47,6 +50,13 @@ typedef struct code_rec {
     int32_t gs1, gcp;
 } code_rec;
 
+/* An event line whose outcome waits for the commit to be acknowledged. */
+typedef struct pending_ack {
+    const char *src;
+    uint64_t line;
+    yima_link_outcome outcome;
+} pending_ack;
+
 typedef struct importer {
     yima_link *s;
     const yima_link_import_options *opt;
@@ -63,6 +73,8 @@ typedef struct importer {
     lk_event ev;          /* writer's decoded event */
     lk_code *codes;
     int codes_cap;
+    pending_ack *acks;    /* outcomes of the open transaction, for on_ack */
+    size_t nacks, acks_cap;
 } importer;
 
 static const char *base_name(const char *path)
@@ -279,6 +291,24 @@ static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
     return YIMA_OK;
 }
 
+/* Holds an outcome until its commit (on_ack only). */
+static int note_outcome(importer *im, const char *src, uint64_t line, yima_link_outcome o,
+                        yima_err *err)
+{
+    if (!im->opt->on_ack)
+        return YIMA_OK;
+    if (im->nacks == im->acks_cap) {
+        size_t cap = im->acks_cap ? 2 * im->acks_cap : 256;
+        pending_ack *a = realloc(im->acks, cap * sizeof *a);
+        if (!a)
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+        im->acks = a;
+        im->acks_cap = cap;
+    }
+    im->acks[im->nacks++] = (pending_ack){src, line, o};
+    return YIMA_OK;
+}
+
 /* A refused event goes to the caller's callback and the rejects file: the
  * library itself never prints. */
 static int report_reject(importer *im, const char *src, uint64_t line, const char *reason,
@@ -289,12 +319,13 @@ static int report_reject(importer *im, const char *src, uint64_t line, const cha
         yima_link_reject r = {src, line, reason, raw, raw_len};
         im->opt->on_reject(im->opt->reject_ctx, &r);
     }
-    return im->rejects ? lk_rejects_write(im->rejects, src, line, reason, raw, raw_len, err)
-                       : YIMA_OK;
+    int rc = note_outcome(im, src, line, YIMA_LINK_REJECTED, err);
+    return rc || !im->rejects ? rc : lk_rejects_write(im->rejects, src, line, reason, raw,
+                                                      raw_len, err);
 }
 
-/* Commits the open batch: only now do its events count as applied, since
- * an error before this rolls them back. */
+/* Commits the open batch: only now do its events count as applied, and are
+ * they acknowledged, since an error before this rolls them back. */
 static int commit(importer *im, yima_err *err)
 {
     int rc = lk_commit(im->s, err);
@@ -302,6 +333,24 @@ static int commit(importer *im, yima_err *err)
     if (!rc)
         im->sum->applied += im->applied;
     im->applied = 0;
+    for (size_t i = 0; !rc && i < im->nacks; i++)
+        im->opt->on_ack(im->opt->ack_ctx, im->acks[i].src, im->acks[i].line,
+                        im->acks[i].outcome);
+    im->nacks = 0;
+    return rc;
+}
+
+/* Ends the batch when it is full, or at once when another writer waits
+ * for the store: then it stands back until that writer is through, so no
+ * station waits for a bulk import's whole batch. */
+static int end_batch_if_due(importer *im, yima_err *err)
+{
+    if (im->opt->sync == YIMA_LINK_SYNC_FULL || ++im->in_batch >= im->opt->batch)
+        return commit(im, err);
+    if (!lk_gate_wanted(im->s))
+        return YIMA_OK;
+    int rc = commit(im, err);
+    lk_gate_let_pass(im->s, LET_PASS_MS);
     return rc;
 }
 
@@ -331,15 +380,13 @@ static int apply_record(importer *im, const rec *r, const char *src, const char 
         rc = report_reject(im, src, r->line, why.msg, raw, r->raw_len, err);
     else if (rc)
         return yima_err_set(err, rc, "%s", why.msg);
-    else if (skipped)
-        im->sum->skipped++;
-    else
-        im->applied++;
-    if (rc)
-        return rc;
-    if (im->opt->sync == YIMA_LINK_SYNC_FULL || ++im->in_batch >= im->opt->batch)
-        return commit(im, err);
-    return YIMA_OK;
+    else {
+        im->sum->skipped += skipped;
+        im->applied += !skipped;
+        rc = note_outcome(im, src, r->line, skipped ? YIMA_LINK_SKIPPED : YIMA_LINK_APPLIED,
+                          err);
+    }
+    return rc ? rc : end_batch_if_due(im, err);
 }
 
 static int write_job(void *ctx, yima_job *job, yima_err *err)
@@ -361,7 +408,7 @@ static int write_job(void *ctx, yima_job *job, yima_err *err)
     }
     im->sum->lines += job->count;
     /* A station waits for its event: commit once the input has gone quiet. */
-    if (im->realtime && im->in_batch) {
+    if (im->realtime && (im->in_batch || im->nacks)) {
         int rc = commit(im, err);
         if (rc)
             return rc;
@@ -369,6 +416,15 @@ static int write_job(void *ctx, yima_job *job, yima_err *err)
     if (im->opt->progress)
         im->opt->progress(im->opt->progress_ctx, im->sum->lines);
     return YIMA_OK;
+}
+
+/* The workers have not finished the next block: commit rather than keep
+ * the store locked while they verify (signed codes), so the lock is held
+ * for the time events take to apply, not the time they take to arrive. */
+static int idle_job(void *ctx, yima_err *err)
+{
+    importer *im = ctx;
+    return im->in_batch || im->nacks ? commit(im, err) : YIMA_OK;
 }
 
 /* The offset of event times that name none: the station's, or none. */
@@ -493,6 +549,7 @@ static void teardown(importer *im)
         free(im->names[i]);
     free(im->names);
     free(im->codes);
+    free(im->acks);
     lk_rejects_close(im->rejects, NULL);
 }
 
@@ -514,7 +571,8 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     im.realtime = wants_realtime(opt, inputs, ninputs);
     int rc = setup(&im, err);
     rc = rc ? rc : lk_template_bind(s, opt->template_text, err);
-    yima_pipeline_ops ops = {next_job, work_job, write_job, worker_init, worker_free};
+    yima_pipeline_ops ops = {next_job, work_job, write_job, worker_init, worker_free,
+                             idle_job};
     /* Realtime: one thread, since the reader blocks for input with the
      * engine's lock held, and a later line must not hold back this one. */
     if (!rc)

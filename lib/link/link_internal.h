@@ -33,6 +33,9 @@ struct yima_link {
     yima_link_mode mode;
     int schema_found;
     int in_txn;
+    int gate_fd;         /* the writers' gate (link_gate.c), or -1 */
+    int gate_held;       /* this handle has the writers' turn */
+    int wal_frames;      /* the WAL's size after this handle's last commit */
     struct {
         int known;       /* head valid: this handle holds the write lock */
         int dirty;       /* head moved since the last commit: record it */
@@ -90,6 +93,17 @@ int lk_exec(yima_link *s, const char *sql, yima_err *err);
 int lk_exec_as(yima_link *s, const char *sql, const char *what, yima_err *err);
 /* Statement q, reset and with bindings cleared. */
 sqlite3_stmt *lk_stmt(yima_link *s, int q);
+/* The writers' gate (link_gate.c): yima writers take turns at the store
+ * in the order they asked, and a writer holding its turn can see that
+ * another waits. lk_begin enters and lk_commit/lk_rollback leave. */
+int lk_gate_open(yima_link *s, yima_err *err);
+void lk_gate_close(yima_link *s);
+int lk_gate_enter(yima_link *s, yima_err *err);
+void lk_gate_leave(yima_link *s);
+int lk_gate_wanted(yima_link *s);
+void lk_gate_let_pass(yima_link *s, int max_ms);
+
+/* A write transaction: the writers' turn, then SQLite's write lock. */
 int lk_begin(yima_link *s, yima_err *err);
 int lk_commit(yima_link *s, yima_err *err);
 void lk_rollback(yima_link *s);

@@ -7,8 +7,11 @@
 #include <sodium.h>
 #include "link_internal.h"
 
-/* How long a process waits for another one's lock on the store. */
+/* How long opening waits for another process's lock to switch to WAL. */
 #define BUSY_MS 10000
+/* WAL frames after which a writer copies them back into the store (as
+ * SQLite's own autocheckpoint would), once out of its turn. */
+#define CHECKPOINT_FRAMES 1000
 
 /* The codes table and its indexes, shared by the schema and its upgrade.
  * h is lk_code_hash(code): codes are found by it (then the text compared)
@@ -204,18 +207,43 @@ int lk_run(yima_link *s, int q, const char *what, yima_err *err)
     return out;
 }
 
+/* BEGIN IMMEDIATE, again while SQLite finds the lock busy without asking
+ * the busy handler (it does so where waiting could deadlock, or while
+ * another connection recovers the WAL): a writer waits, it never fails. */
+static int begin_immediate(yima_link *s, yima_err *err)
+{
+    while (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY)
+            return lk_db_error(s, "BEGIN IMMEDIATE", err);
+        sqlite3_sleep(1);
+    }
+    return YIMA_OK;
+}
+
 int lk_begin(yima_link *s, yima_err *err)
 {
     if (s->in_txn)
         return YIMA_OK;
-    /* IMMEDIATE takes the write lock now, so a second writer waits (busy
-     * timeout) rather than failing halfway through a batch. */
-    int rc = lk_exec(s, "BEGIN IMMEDIATE", err);
+    int rc = lk_gate_enter(s, err);
+    /* IMMEDIATE takes SQLite's write lock now, so a writer outside the gate
+     * (another program) is waited for before, not halfway through, a batch. */
+    rc = rc ? rc : begin_immediate(s, err);
     if (!rc)
         s->in_txn = 1;
+    else
+        lk_gate_leave(s);
     /* Another process may have appended since: read the head afresh. */
     s->chain.known = s->chain.dirty = 0;
     return rc;
+}
+
+/* Copies the WAL back into the store once it has grown, after the turn is
+ * given up: a checkpoint runs beside the next writer, not in its way. */
+static void checkpoint_wal(yima_link *s)
+{
+    if (s->wal_frames >= CHECKPOINT_FRAMES)
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    s->wal_frames = 0;
 }
 
 int lk_commit(yima_link *s, yima_err *err)
@@ -226,7 +254,12 @@ int lk_commit(yima_link *s, yima_err *err)
     if (rc)
         return rc; /* still in the transaction: the caller rolls it back */
     s->in_txn = 0;
-    return lk_exec(s, "COMMIT", err);
+    rc = lk_exec(s, "COMMIT", err);
+    if (rc)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    lk_gate_leave(s);
+    checkpoint_wal(s);
+    return rc;
 }
 
 void lk_rollback(yima_link *s)
@@ -235,6 +268,7 @@ void lk_rollback(yima_link *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
     s->chain.known = s->chain.dirty = 0;
+    lk_gate_leave(s);
 }
 
 int lk_set_sync(yima_link *s, int sync, yima_err *err)
@@ -376,6 +410,26 @@ static int prepare_all(yima_link *s, yima_err *err)
     return YIMA_OK;
 }
 
+/* Every writer waits for its turn rather than fail: yima writers queue at
+ * the gate, so SQLite's lock is busy only while another program writes (or
+ * a reader recovers the WAL). Polled at 1 ms, then 10 ms. */
+static int wait_busy(void *ctx, int tries)
+{
+    (void)ctx;
+    sqlite3_sleep(tries < 50 ? 1 : 10);
+    return 1;
+}
+
+/* Records the WAL's size after each commit, in place of SQLite's
+ * autocheckpoint (see checkpoint_wal). */
+static int note_wal(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    ((yima_link *)ctx)->wal_frames = frames;
+    return SQLITE_OK;
+}
+
 /* A new file's switch to WAL needs an exclusive lock, and SQLite fails at
  * once rather than call the busy handler when another process holds the
  * file (two stations creating one store): retry for as long as the busy
@@ -398,6 +452,7 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
     if (!s)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     s->mode = mode;
+    s->gate_fd = -1;
     if (!(s->path = strdup(path))) {
         free(s);
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
@@ -410,7 +465,7 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
                           s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, BUSY_MS);
+    sqlite3_busy_handler(s->db, wait_busy, NULL);
     sqlite3_create_function(s->db, "yima_code_hash", 1,
                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                             sql_code_hash, NULL, NULL);
@@ -420,10 +475,12 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
     if ((rc = lk_exec(s, "PRAGMA mmap_size=1073741824", err)))
         goto fail;
     if (mode == YIMA_LINK_WRITE &&
-        ((rc = set_wal(s, err)) ||
+        ((rc = lk_gate_open(s, err)) || (rc = set_wal(s, err)) ||
          (rc = lk_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
                           "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF", err))))
         goto fail;
+    if (mode == YIMA_LINK_WRITE)
+        sqlite3_wal_hook(s->db, note_wal, s);
     if ((rc = migrate(s, err)) || (rc = prepare_all(s, err)))
         goto fail;
     *out = s;
@@ -443,6 +500,7 @@ void yima_link_close(yima_link *s)
     for (int i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
+    lk_gate_close(s);
     free(s->path);
     free(s);
 }

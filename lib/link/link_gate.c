@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The writers' gate: a fair turn at the store among yima writers.
+ *
+ * SQLite lets one writer in at a time and makes the others poll; a bulk
+ * import that commits and begins again at once wins every race, so a
+ * station could wait for the whole import. The gate is a lock file beside
+ * the store ("STORE-lock") with two bytes, locked with open file
+ * description locks (per handle, released by the kernel when a process
+ * dies, so a killed writer never leaves the gate shut):
+ *   TURN  write-locked by the writer in a transaction; the others block on
+ *         it in the kernel, and are woken the moment it is released.
+ *   WANT  read-locked by every writer waiting for its turn, so the one in a
+ *         transaction can see that someone waits: a bulk import then
+ *         commits at once and stands back until the waiters are through.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "link_internal.h"
+
+enum { TURN = 0, WANT = 1 };
+
+/* One byte at `at`: lock it as type (F_WRLCK, F_RDLCK, F_UNLCK). */
+static int lock_byte(int fd, int cmd, int type, int at)
+{
+    struct flock fl = {.l_type = (short)type, .l_whence = SEEK_SET, .l_start = at, .l_len = 1};
+    int rc;
+    while ((rc = fcntl(fd, cmd, &fl)) < 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
+static int gate_error(yima_link *s, const char *what, yima_err *err)
+{
+    return yima_err_set(err, YIMA_E_IO, "%s-lock: %s: %s", s->path, what, strerror(errno));
+}
+
+int lk_gate_open(yima_link *s, yima_err *err)
+{
+    if (strcmp(s->path, ":memory:") == 0)
+        return YIMA_OK; /* no file, no other writer */
+    size_t n = strlen(s->path) + sizeof "-lock";
+    char *name = malloc(n);
+    if (!name)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    snprintf(name, n, "%s-lock", s->path);
+    s->gate_fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    free(name);
+    return s->gate_fd < 0 ? gate_error(s, "cannot open the writers' lock file", err) : YIMA_OK;
+}
+
+void lk_gate_close(yima_link *s)
+{
+    if (s->gate_fd >= 0)
+        close(s->gate_fd);
+    s->gate_fd = -1;
+}
+
+int lk_gate_enter(yima_link *s, yima_err *err)
+{
+    if (s->gate_fd < 0 || s->gate_held)
+        return YIMA_OK;
+    if (lock_byte(s->gate_fd, F_OFD_SETLK, F_RDLCK, WANT) < 0)
+        return gate_error(s, "cannot signal a waiting writer", err);
+    int rc = lock_byte(s->gate_fd, F_OFD_SETLKW, F_WRLCK, TURN);
+    int saved = errno;
+    lock_byte(s->gate_fd, F_OFD_SETLK, F_UNLCK, WANT);
+    errno = saved;
+    if (rc < 0)
+        return gate_error(s, "cannot take the writers' turn", err);
+    s->gate_held = 1;
+    return YIMA_OK;
+}
+
+void lk_gate_leave(yima_link *s)
+{
+    if (s->gate_held)
+        lock_byte(s->gate_fd, F_OFD_SETLK, F_UNLCK, TURN);
+    s->gate_held = 0;
+}
+
+int lk_gate_wanted(yima_link *s)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = WANT, .l_len = 1};
+    if (s->gate_fd < 0 || fcntl(s->gate_fd, F_OFD_GETLK, &fl) < 0)
+        return 0;
+    return fl.l_type != F_UNLCK;
+}
+
+/* Waits, out of turn, until no writer waits, or for at most max_ms: the
+ * waiters woken by our leaving take their turns before we ask for ours. */
+void lk_gate_let_pass(yima_link *s, int max_ms)
+{
+    const struct timespec step = {0, 200 * 1000};
+    for (int i = 0; i < max_ms * 5 && lk_gate_wanted(s); i++)
+        nanosleep(&step, NULL);
+}

