@@ -9,6 +9,8 @@
  *   bench_link_station [-i MS] EVENTS.tsv CMD [ARG...]
  *
  * -i MS: pause between an acknowledgement and the next event [0].
+ * SIGTERM or SIGINT: send no more events, then finish as at the end of the
+ * file (so a benchmark times only the events sent during a bulk import).
  * Prints one line:
  *   station events=N applied=A skipped=S rejected=R p50_ms=.. p99_ms=.. max_ms=.. exit=E
  * and exits 0 when CMD exited 0 and acknowledged every event in order.
@@ -22,6 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench_link_util.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
 
 typedef struct station {
     FILE *to, *from;
@@ -85,7 +95,7 @@ static int send_all(station *st, FILE *events, int pause_ms)
     ssize_t len;
     int rc = 0;
     const struct timespec pause = {pause_ms / 1000, (long)(pause_ms % 1000) * 1000000};
-    while (!rc && (len = getline(&line, &cap, events)) > 0) {
+    while (!rc && !stop && (len = getline(&line, &cap, events)) > 0) {
         if (st->events == st->cap) {
             st->cap = st->cap ? 2 * st->cap : 1024;
             st->ms = realloc(st->ms, st->cap * sizeof *st->ms);
@@ -97,7 +107,7 @@ static int send_all(station *st, FILE *events, int pause_ms)
         fflush(st->to);
         rc = read_ack(st, ++st->events);
         st->ms[st->events - 1] = now_ms() - t0;
-        if (pause_ms)
+        if (pause_ms && !stop)
             nanosleep(&pause, NULL);
     }
     free(line);
@@ -117,6 +127,8 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_stop);
+    signal(SIGINT, on_stop);
     FILE *events = fopen(argv[arg], "r");
     if (!events || start(&st, argv + arg + 1)) {
         perror("bench_link_station");

@@ -2,6 +2,21 @@
 # Sourced by the bench/*.sh scripts: a scratch directory $W, removed at
 # exit, and timing in one place; each timed run starts with an empty $W/out.
 
+# bench_args ARGS...: B, the build directory (absolute) [build], and QUICK
+# (1 with --quick), from a script's usual [BUILD_DIR] [--quick].
+bench_args() {
+    B=build
+    QUICK=0
+    local a
+    for a in "$@"; do
+        case $a in
+        --quick) QUICK=1 ;;
+        *) B=$a ;;
+        esac
+    done
+    B=$(cd "$B" && pwd)
+}
+
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 

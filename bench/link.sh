@@ -12,15 +12,8 @@
 # Usage: bash bench/link.sh [BUILD_DIR] [--quick]   (default build/; full:
 # 10,000,008 links; --quick: 240,000). Needs sqlite3 and awk.
 set -euo pipefail
-B=build
-QUICK=0
-for a in "$@"; do
-    case $a in
-    --quick) QUICK=1 ;;
-    *) B=$a ;;
-    esac
-done
-B=$(cd "$B" && pwd)
+source "$(dirname "$0")/lib.bash"
+bench_args "$@"
 Y=$B/yima
 for p in "$Y" "$B/bench/bench_link_latency" "$B/bench/bench_link_trace"; do
     [ -x "$p" ] || { echo "link.sh: $p missing; build with the bench programs" >&2; exit 2; }
@@ -28,7 +21,6 @@ done
 command -v sqlite3 >/dev/null || { echo "link.sh: sqlite3 (the CLI) is needed" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then CASES=10000 SIGCASES=1000 LAT=500; else CASES=416667 SIGCASES=10000 LAT=2000; fi
 T=$(nproc)
-source "$(dirname "$0")/lib.bash"
 cd "$W"
 log() { echo "link.sh: $*" >&2; }
 

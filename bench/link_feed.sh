@@ -13,15 +13,8 @@
 # full: 1,000,000 and 10,000,000 events, some minutes and a few GB of scratch
 # space; --quick: 100,000 and 1,000,000). Scratch in $TMPDIR. Needs awk.
 set -euo pipefail
-B=build
-QUICK=0
-for a in "$@"; do
-    case $a in
-    --quick) QUICK=1 ;;
-    *) B=$a ;;
-    esac
-done
-B=$(cd "$B" && pwd)
+source "$(dirname "$0")/lib.bash"
+bench_args "$@"
 Y=$B/yima
 [ -x "$Y" ] || { echo "link_feed.sh: $Y missing; build the yima target" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then N_LOT=${N_LOT:-100000} N_AUDIT=${N_AUDIT:-1000000}; else
@@ -30,7 +23,6 @@ REPS=${REPS:-3}
 FORMAT=${FORMAT:-epcis}
 CASES=$((N_LOT / 25)) EVENTS=$((N_LOT / 25 * 25))
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-source "$(dirname "$0")/lib.bash"
 cd "$W"
 log() { echo "link_feed.sh: $*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }

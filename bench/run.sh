@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The core benchmark suite in one command:  bash bench/run.sh [--quick]
-# Every suite (core, render, labels, link) in one run:  bash bench/run.sh all [--quick]
+# Every suite (core, render, labels, link, link_lines, link_feed) in one run:  bash bench/run.sh all [--quick]
 #
 # Measures yima gen/verify against their peers side by side in this one run
 # on this one machine, alternating the runs (A, B, A, B, ...) and keeping the
@@ -38,6 +38,10 @@ if [[ "${1:-}" == all ]]; then
   else bash "$root/bench/labels.sh" "$build"; fi
   echo "## link"
   bash "$root/bench/link.sh" "$build" "$@"
+  echo "## link: many writers"
+  bash "$root/bench/link_lines.sh" "$build" "$@"
+  echo "## link: feed and audit"
+  bash "$root/bench/link_feed.sh" "$build" "$@"
   exit 0
 fi
 

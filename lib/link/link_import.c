@@ -165,15 +165,15 @@ static int put(yima_buf *b, const void *p, size_t n)
     return yima_buf_append(b, p, n);
 }
 
+/* The fields a record and an event share by name, copied either way. */
+#define SCALARS(COPY) COPY(type) COPY(has_time) COPY(tz) COPY(ncodes) COPY(time_ms) COPY(digest)
+#define TO_REC(f) r->f = ev->f;
+#define TO_EVENT(f) ev->f = r->f;
+
 /* The record of an event: YIMA_OK or YIMA_E_NOMEM. */
 static int put_event(yima_buf *out, rec *r, const lk_event *ev)
 {
-    r->type = ev->type;
-    r->has_time = ev->has_time;
-    r->tz = ev->tz;
-    r->ncodes = ev->ncodes;
-    r->time_ms = ev->time_ms;
-    r->digest = ev->digest;
+    SCALARS(TO_REC)
     r->id_len = (uint32_t)ev->id_len;
     for (int i = 0; i < 3; i++) {
         r->arg_len[i] = (uint32_t)ev->arg_len[i];
@@ -253,12 +253,7 @@ static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
 {
     const char *p = (const char *)(r + 1);
     memset(ev, 0, sizeof *ev);
-    ev->type = r->type;
-    ev->has_time = r->has_time;
-    ev->tz = r->tz;
-    ev->time_ms = r->time_ms;
-    ev->digest = r->digest;
-    ev->ncodes = r->ncodes;
+    SCALARS(TO_EVENT)
     ev->id = r->id_len ? p : NULL;
     ev->id_len = r->id_len;
     p += r->id_len;
