@@ -17,6 +17,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* "yima gen: error 500: message" on stderr; returns the exit status. */
 int report_error(const char *cmd, const yima_err *err);

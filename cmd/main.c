@@ -15,6 +15,7 @@ static const struct {
     {"verify", cmd_verify, "verify codes and manifests"},
     {"render", cmd_render, "render codes as QR images"},
     {"link", cmd_link, "record and trace aggregation"},
+    {"serve", cmd_serve, "serve a link store over HTTP"},
 };
 
 static int main_usage(FILE *to)

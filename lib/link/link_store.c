@@ -66,7 +66,19 @@
     "ALTER TABLE events ADD COLUMN hash BLOB;"  /* BLAKE2b-256 of the event's content */   \
     "ALTER TABLE events ADD COLUMN chain BLOB;" /* BLAKE2b-256 of the previous chain + hash */
 
-/* The current schema (6): schema 3 plus UPGRADE_4 to UPGRADE_6. Documented in
+/* Schema 6 to 7 (yima serve): the bearer tokens of the HTTP interface, by
+ * name, kept only as their BLAKE2b-256 hashes (lib/serve/serve_token.c;
+ * yima-serve(1), TOKENS). IF NOT EXISTS: a store whose version was set back
+ * by hand (as tests make older stores) may keep the table. */
+#define UPGRADE_7                                                                           \
+    "CREATE TABLE IF NOT EXISTS tokens("                                                    \
+    " name TEXT PRIMARY KEY,"                                                               \
+    " role TEXT NOT NULL,"             /* capture, query or admin */                        \
+    " hash BLOB NOT NULL UNIQUE,"      /* BLAKE2b-256 of the token; never the token */      \
+    " created INTEGER NOT NULL,"       /* ms since 1970 UTC */                              \
+    " revoked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+
+/* The current schema (7): schema 3 plus UPGRADE_4 to UPGRADE_7. Documented in
  * yima-link(1), SCHEMA; keep the two in step. */
 static const char schema_now[] =
     CODES_TABLE("codes") CODES_INDEXES
@@ -92,7 +104,7 @@ static const char schema_now[] =
     "CREATE INDEX event_codes_code ON event_codes(code);"
     "CREATE TABLE rejects("            /* refused event ids, so a re-run skips them */
     " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;"
-    UPGRADE_4 UPGRADE_5 UPGRADE_6;
+    UPGRADE_4 UPGRADE_5 UPGRADE_6 UPGRADE_7;
 
 /* Upgrade steps; upgrade[v] takes a store from schema v to v + 1. */
 static const char *const upgrade[] = {
@@ -108,6 +120,7 @@ static const char *const upgrade[] = {
     [3] = UPGRADE_4,
     [4] = UPGRADE_5,
     [5] = UPGRADE_6,
+    [6] = UPGRADE_7,
 };
 
 static const char *const stmt_sql[Q__COUNT] = {

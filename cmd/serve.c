@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* yima serve: a link store over HTTP, and its bearer tokens. Parses options
+ * and calls yima_serve_* and yima_link_token_*. */
+#include <getopt.h>
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+#include "common.h"
+#include "yima/serve.h"
+
+static const char help_text[] =
+    "Usage: yima serve -s STORE [OPTIONS] [token COMMAND [ARGS]]\n"
+    "Serves a link store over HTTP to holders of bearer tokens; see yima-serve(1).\n"
+    "\n"
+    "Token commands:\n"
+    "  token add --role ROLE NAME   make a token (capture, query or admin); print it once\n"
+    "  token list                   names, roles, when made, revoked\n"
+    "  token revoke NAME            refuse the token from now on\n"
+    "\n"
+    "Options:\n"
+    "  -s, --store FILE         the store (SQLite)                      [Default: none]\n"
+    "      --role ROLE          token add: capture, query or admin      [Default: none]\n"
+    "  -h, --help               this help\n";
+
+enum { O_ROLE = 256 };
+
+static const struct option longopts[] = {
+    {"store", 1, 0, 's'}, {"role", 1, 0, O_ROLE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+
+typedef struct args {
+    const char *store;
+    int role; /* token add; -1 none given */
+} args;
+
+static int parse_opt(void *ctx, int c, const char *v)
+{
+    args *a = ctx;
+    switch (c) {
+    case 's': a->store = v; return 0;
+    case O_ROLE:
+        if ((a->role = yima_token_role_parse(v)) < 0)
+            return usage_error("serve", "--role: '%s' is not capture, query or admin", v);
+        return 0;
+    default: return usage_error("serve", "unknown option");
+    }
+}
+
+/* A token subcommand: writes (opens the store for writing), argument count. */
+typedef struct token_command {
+    const char *name;
+    int (*fn)(yima_link *s, const args *a, char **argv);
+    int writes, nargs;
+} token_command;
+
+static int token_add(yima_link *s, const args *a, char **argv)
+{
+    char token[YIMA_TOKEN_TEXT];
+    yima_err err;
+    if (a->role < 0)
+        return usage_error("serve", "token add needs --role capture, query or admin");
+    int rc = yima_link_token_add(s, argv[0], a->role, token, &err);
+    if (rc == YIMA_E_EXISTS || rc == YIMA_E_USAGE)
+        return usage_error("serve", "token add: %s", err.msg);
+    if (rc)
+        return report_error("serve", &err);
+    /* The only time the token is shown: the store keeps its hash. */
+    printf("%s\n", token);
+    sodium_memzero(token, sizeof token);
+    fprintf(stderr, "yima serve: token '%s' (%s) made; it is shown this once\n", argv[0],
+            yima_token_role_name(a->role));
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
+}
+
+static void print_token(void *ctx, const yima_link_token *t)
+{
+    char when[32];
+    time_t sec = (time_t)(t->created_ms / 1000);
+    struct tm tm;
+    (void)ctx;
+    gmtime_r(&sec, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("%s\t%s\t%s\t%s\n", t->name, yima_token_role_name(t->role), when,
+           t->revoked ? "revoked" : "live");
+}
+
+static int token_list(yima_link *s, const args *a, char **argv)
+{
+    yima_err err;
+    (void)a, (void)argv;
+    printf("name\trole\tcreated\tstatus\n");
+    return yima_link_token_list(s, print_token, NULL, &err) ? report_error("serve", &err)
+                                                             : EXIT_OK;
+}
+
+static int token_revoke(yima_link *s, const args *a, char **argv)
+{
+    yima_err err;
+    (void)a;
+    int rc = yima_link_token_revoke(s, argv[0], &err);
+    if (rc == YIMA_E_USAGE)
+        return usage_error("serve", "token revoke: %s", err.msg);
+    if (rc)
+        return report_error("serve", &err);
+    fprintf(stderr, "yima serve: token '%s' revoked\n", argv[0]);
+    return EXIT_OK;
+}
+
+static const token_command token_commands[] = {
+    {"add", token_add, 1, 1},
+    {"list", token_list, 0, 0},
+    {"revoke", token_revoke, 1, 1},
+};
+
+/* yima serve -s STORE token COMMAND [ARGS]: argv[0] is "token". */
+static int run_token(const args *a, int argc, char **argv)
+{
+    const token_command *c = NULL;
+    yima_link *s;
+    yima_err err;
+    for (size_t i = 0; argc > 1 && i < sizeof token_commands / sizeof *token_commands; i++)
+        if (!strcmp(argv[1], token_commands[i].name))
+            c = &token_commands[i];
+    if (!c)
+        return usage_error("serve", argc > 1 ? "unknown token command '%s'"
+                                             : "token needs a command: add, list or revoke%s",
+                           argc > 1 ? argv[1] : "");
+    if (argc - 2 != c->nargs)
+        return usage_error("serve", "token %s takes %s", c->name, c->nargs ? "NAME" : "no "
+                           "arguments");
+    if (yima_link_open(&s, a->store, c->writes ? YIMA_LINK_WRITE : YIMA_LINK_READ, &err))
+        return report_error("serve", &err);
+    int rc = c->fn(s, a, argv + 2);
+    yima_link_close(s);
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    args a = {.role = -1};
+    int rc = parse_options("serve", argc, argv, "s:h", longopts, help_text, parse_opt, &a);
+    if (rc >= 0)
+        return rc;
+    if (!a.store)
+        return usage_error("serve", "no store given (-s FILE)");
+    if (optind < argc && !strcmp(argv[optind], "token"))
+        return run_token(&a, argc - optind, argv + optind);
+    if (optind < argc)
+        return usage_error("serve", "unknown command '%s'", argv[optind]);
+    return usage_error("serve", "serving HTTP is not built yet; only token commands are");
+}
