@@ -193,7 +193,7 @@ static int ledger_ranges(const yima_gen_options *opt, yima_ledger_range r[3])
 static int gen_stream(gen_run *g, int header, yima_gen_result *res, yima_err *err)
 {
     const yima_gen_options *opt = g->opt;
-    yima_pipeline_ops ops = {gen_read, gen_work, gen_write, NULL, NULL, NULL};
+    yima_pipeline_ops ops = {gen_read, gen_work, gen_write, NULL, NULL};
     int rc = YIMA_OK;
     if (header) {
         yima_buf hb = {0}, gz = {0};

@@ -77,12 +77,11 @@ static void job_reset(yima_job *job, uint64_t seq)
     memset(job->stat, 0, sizeof job->stat);
 }
 
-/* Writes every consecutive finished job; called with the lock held.
- * Returns how many it wrote. */
-static int write_ready(run *r)
+/* Flushes every consecutive finished job; called with the lock held. */
+static void drain_in_order(run *r)
 {
     yima_err e = {0};
-    int wrote = 0;
+    r->writing = 1;
     while (!r->failed && r->next_write < r->next_read) {
         slot *s = &r->ring[r->next_write % r->nslots];
         if (!s->ready)
@@ -96,24 +95,7 @@ static int write_ready(run *r)
         }
         s->ready = 0;
         r->next_write++;
-        wrote++;
         pthread_cond_broadcast(&r->cv);
-    }
-    return wrote;
-}
-
-/* Flushes in order, then tells the writer it has caught up; jobs finished
- * meanwhile are flushed by this same writer. Called with the lock held. */
-static void drain_in_order(run *r)
-{
-    yima_err e = {0};
-    r->writing = 1;
-    while (write_ready(r) && !r->failed && r->ops->idle) {
-        pthread_mutex_unlock(&r->mu);
-        int rc = r->ops->idle(r->ctx, &e);
-        pthread_mutex_lock(&r->mu);
-        if (rc)
-            run_fail(r, rc, &e);
     }
     r->writing = 0;
 }

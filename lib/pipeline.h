@@ -43,10 +43,6 @@ typedef struct yima_pipeline_ops {
     /* Optional per-thread state. */
     void *(*worker_init)(void *ctx);
     void (*worker_free)(void *ctx, void *worker);
-    /* Optional: called, like write(), when write() has caught up with the
-     * workers and is about to wait for the next job (a store commits what it
-     * holds rather than keep its lock through the wait). */
-    int (*idle)(void *ctx, yima_err *err);
 } yima_pipeline_ops;
 
 /* Runs the pipeline on threads threads (>= 1). Stops at the first error,

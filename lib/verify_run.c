@@ -500,7 +500,7 @@ static int run_setup(verify_run *v, int threads, yima_err *err)
 
 static int run_pipeline(verify_run *v, int threads, yima_err *err)
 {
-    yima_pipeline_ops ops = {verify_read, verify_work, verify_write, worker_init, worker_free, NULL};
+    yima_pipeline_ops ops = {verify_read, verify_work, verify_write, worker_init, worker_free};
     int rc = yima_pipeline_run(&ops, v, threads, err);
     if (!rc && v->opt->json) { /* machine readers find the summary as the last line */
         v->text.len = 0;

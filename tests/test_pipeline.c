@@ -49,7 +49,7 @@ static int order_write(void *ctx, yima_job *job, yima_err *err)
     return yima_buf_append(&o->out, job->out.data, job->out.len);
 }
 
-static const yima_pipeline_ops order_ops = {order_read, order_work, order_write, NULL, NULL, NULL};
+static const yima_pipeline_ops order_ops = {order_read, order_work, order_write, NULL, NULL};
 
 static void test_order_for_any_thread_count(void **state)
 {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "link_internal.h"
+#include "link_watch.h"
 #include "io.h"
 
 #define BLOCK_BYTES (256 * 1024)
@@ -75,6 +76,7 @@ typedef struct importer {
     int codes_cap;
     pending_ack *acks;    /* outcomes of the open transaction, for on_ack */
     size_t nacks, acks_cap;
+    lk_watch watch;       /* bulk: commits for a waiting writer while we are idle */
 } importer;
 
 static const char *base_name(const char *path)
@@ -335,18 +337,23 @@ static int commit(importer *im, yima_err *err)
     return rc;
 }
 
+/* Commits what the batch holds and stands back until the writers waiting
+ * for the store are through. */
+static int yield_store(void *ctx, yima_err *err)
+{
+    importer *im = ctx;
+    int rc = im->in_batch || im->nacks ? commit(im, err) : YIMA_OK;
+    lk_gate_let_pass(im->s, LET_PASS_MS);
+    return rc;
+}
+
 /* Ends the batch when it is full, or at once when another writer waits
- * for the store: then it stands back until that writer is through, so no
- * station waits for a bulk import's whole batch. */
+ * for the store, so no station waits for a bulk import's whole batch. */
 static int end_batch_if_due(importer *im, yima_err *err)
 {
     if (im->opt->sync == YIMA_LINK_SYNC_FULL || ++im->in_batch >= im->opt->batch)
         return commit(im, err);
-    if (!lk_gate_wanted(im->s))
-        return YIMA_OK;
-    int rc = commit(im, err);
-    lk_gate_let_pass(im->s, LET_PASS_MS);
-    return rc;
+    return lk_gate_wanted(im->s) ? yield_store(im, err) : YIMA_OK;
 }
 
 static int apply_record(importer *im, const rec *r, const char *src, const char *raw,
@@ -384,9 +391,8 @@ static int apply_record(importer *im, const rec *r, const char *src, const char 
     return rc ? rc : end_batch_if_due(im, err);
 }
 
-static int write_job(void *ctx, yima_job *job, yima_err *err)
+static int write_events(importer *im, yima_job *job, yima_err *err)
 {
-    importer *im = ctx;
     const char *src = im->names[job->stat[STAT_INPUT]];
     const char *input = im->inputs[job->stat[STAT_INPUT]];
     for (size_t at = 0; at < job->out.len;) {
@@ -413,13 +419,15 @@ static int write_job(void *ctx, yima_job *job, yima_err *err)
     return YIMA_OK;
 }
 
-/* The workers have not finished the next block: commit rather than keep
- * the store locked while they verify (signed codes), so the lock is held
- * for the time events take to apply, not the time they take to arrive. */
-static int idle_job(void *ctx, yima_err *err)
+/* Applies a block's events with the store taken from the watch, which
+ * meanwhile may have committed for a waiting writer. */
+static int write_job(void *ctx, yima_job *job, yima_err *err)
 {
     importer *im = ctx;
-    return im->in_batch || im->nacks ? commit(im, err) : YIMA_OK;
+    int rc = lk_watch_take(&im->watch, err);
+    rc = rc ? rc : write_events(im, job, err);
+    lk_watch_give(&im->watch);
+    return rc;
 }
 
 /* The offset of event times that name none: the station's, or none. */
@@ -566,12 +574,15 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     im.realtime = wants_realtime(opt, inputs, ninputs);
     int rc = setup(&im, err);
     rc = rc ? rc : lk_template_bind(s, opt->template_text, err);
-    yima_pipeline_ops ops = {next_job, work_job, write_job, worker_init, worker_free,
-                             idle_job};
+    yima_pipeline_ops ops = {next_job, work_job, write_job, worker_init, worker_free};
     /* Realtime: one thread, since the reader blocks for input with the
      * engine's lock held, and a later line must not hold back this one. */
+    /* Bulk: the writer waits for its threads with a batch open. */
+    if (!rc && !im.realtime)
+        rc = lk_watch_start(&im.watch, s, yield_store, &im, err);
     if (!rc)
         rc = yima_pipeline_run(&ops, &im, im.realtime ? 1 : opt->threads, err);
+    lk_watch_stop(&im.watch);
     if (!rc)
         rc = commit(&im, err);
     if (rc)

@@ -363,7 +363,7 @@ int yima_render_run(const yima_render_options *opt, const char *const *inputs, s
                     yima_render_result *result, yima_err *err)
 {
     static const char *const stdin_only[] = {"-"};
-    static const yima_pipeline_ops ops = {next_job, yr_work, wr, yr_worker_init, yr_worker_free, NULL};
+    static const yima_pipeline_ops ops = {next_job, yr_work, wr, yr_worker_init, yr_worker_free};
     run r = {.opt = *opt, .inputs = ninputs ? inputs : stdin_only, .ninputs = ninputs ? ninputs : 1};
     int rc = yima_render_check(opt, err);
     if (opt->sheet && !opt->label) /* each label is the pitch, all of it safe */
