@@ -120,9 +120,9 @@ typedef struct yima_link_import_options {
     void *ack_ctx;
     int realtime;              /* -1 auto (stdin pipe or terminal), 0 bulk, 1 line by line */
     uint64_t batch;            /* events per commit in bulk mode [100000]; a bulk import
-                                * commits sooner when another writer waits for the
-                                * store (and lets it in), or when it has caught up
-                                * with its input, so it never keeps others waiting */
+                                * commits sooner, and lets the writer in, as soon as
+                                * another writer waits for the store, even while it
+                                * waits for its threads, so it never keeps one waiting */
     int threads;               /* >= 1 */
     yima_progress_fn progress; /* lines done, from the writer thread; may be NULL */
     void *progress_ctx;
