@@ -21,6 +21,14 @@ same "rows read back" \
 # YIMA_PG_URL alone, without the PG* variables, reaches the same database.
 same "YIMA_PG_URL" "$(env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE \
   "${PSQL[@]}" "$YIMA_PG_URL" -c "SELECT count(*) FROM t")" "1000"
+# pg_db: a second, empty database of its own, refused when it exists.
+pg_db U2 second
+same "pg_db: its own database" "$("${PSQL[@]}" "$U2" -c \
+  "SELECT current_database(), count(*) FROM pg_tables WHERE tablename = 't'")" "second|0"
+got=0
+(pg_db U3 second) 2>"$T/dup.err" || got=$? # a subshell: its bad() is not ours
+same "pg_db: an existing name fails" "$got" 3
+contains "pg_db: says why" "$T/dup.err" 'FAIL: pg_db second: createdb: error'
 same "socket dir" "$("${PSQL[@]}" -c "SHOW unix_socket_directories")" "$PG_DIR"
 
 # No TCP: nothing to connect to on loopback, no listener on the port.

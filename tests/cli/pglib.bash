@@ -5,6 +5,7 @@
 # no TCP listener, one database. It exports PGHOST, PGPORT, PGUSER,
 # PGDATABASE and YIMA_PG_URL (a libpq URI), and stops the server and removes
 # the dir at exit, before testlib.bash's own EXIT trap, which it keeps.
+# pg_db VAR DB adds an empty database (one per store a test needs).
 # A cluster that cannot start is a failed test, never a skipped one.
 #
 # Overrides: YIMA_PG_BINDIR (where initdb, pg_ctl and postgres are; default
@@ -117,5 +118,20 @@ pg_start() {
   export PGHOST=$PG_DIR PGUSER=yima PGDATABASE=yima_test
   "$PG_BINDIR/createdb" "$PGDATABASE" 2>"$PG_DIR/createdb.log" ||
     pg_fail "createdb $PGDATABASE failed"
-  export YIMA_PG_URL="postgresql:///$PGDATABASE?host=$PG_DIR&port=$PGPORT&user=$PGUSER"
+  export YIMA_PG_URL
+  YIMA_PG_URL=$(pg_url "$PGDATABASE")
+}
+
+# pg_url DB: the libpq URI of database DB in the cluster (socket dir as host).
+pg_url() { echo "postgresql:///$1?host=$PG_DIR&port=$PGPORT&user=$PGUSER"; }
+
+# pg_db VAR DB: a fresh, empty database DB (a test that needs several
+# stores makes one each), its URI into VAR. Not in $(...): a failure there
+# would be counted in a subshell and lost. Fails the test, returns non-zero.
+pg_db() {
+  if ! "$PG_BINDIR/createdb" "$2" 2>"$T/pg_db.err"; then
+    bad "pg_db $2: $(head -n 1 "$T/pg_db.err")"
+    return 3
+  fi
+  printf -v "$1" '%s' "$(pg_url "$2")"
 }
