@@ -2,6 +2,8 @@
 /* yima serve: a link store over HTTP, and its bearer tokens. Parses options
  * and calls yima_serve_* and yima_link_token_*. */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
@@ -19,24 +21,42 @@ static const char help_text[] =
     "\n"
     "Options:\n"
     "  -s, --store FILE         the store (SQLite)                      [Default: none]\n"
+    "      --listen HOST:PORT   where to serve plain HTTP (port 0: any free one)\n"
+    "                                                           [Default: 127.0.0.1:8080]\n"
+    "      --insecure           allow a non-loopback --listen address (no TLS!)\n"
+    "                                                                   [Default: off]\n"
+    "  -j, --threads N          worker threads (0 = all cores)          [Default: 0]\n"
+    "      --max-body BYTES     largest request body; larger gets 413   [Default: 1048576]\n"
+    "  -t, --template TEXT      payload template with {code}            [Default: the store's]\n"
     "      --role ROLE          token add: capture, query or admin      [Default: none]\n"
     "  -h, --help               this help\n";
 
-enum { O_ROLE = 256 };
+/* How long a stop waits for the requests in flight. */
+#define DRAIN_MS 30000
+
+enum { O_ROLE = 256, O_LISTEN, O_INSECURE, O_MAX_BODY };
 
 static const struct option longopts[] = {
-    {"store", 1, 0, 's'}, {"role", 1, 0, O_ROLE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"store", 1, 0, 's'}, {"listen", 1, 0, O_LISTEN}, {"insecure", 0, 0, O_INSECURE},
+    {"threads", 1, 0, 'j'}, {"max-body", 1, 0, O_MAX_BODY}, {"template", 1, 0, 't'},
+    {"role", 1, 0, O_ROLE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
     const char *store;
     int role; /* token add; -1 none given */
+    yima_serve_options srv;
 } args;
 
 static int parse_opt(void *ctx, int c, const char *v)
 {
     args *a = ctx;
     switch (c) {
-    case 's': a->store = v; return 0;
+    case 's': a->store = a->srv.store = v; return 0;
+    case O_LISTEN: a->srv.listen = v; return 0;
+    case O_INSECURE: a->srv.allow_remote = 1; return 0;
+    case 'j': return opt_threads("serve", v, &a->srv.threads);
+    case O_MAX_BODY: return opt_u64("serve", "--max-body", v, 1, 1u << 30, &a->srv.max_body);
+    case 't': a->srv.import.template_text = v; return 0;
     case O_ROLE:
         if ((a->role = yima_token_role_parse(v)) < 0)
             return usage_error("serve", "--role: '%s' is not capture, query or admin", v);
@@ -134,10 +154,78 @@ static int run_token(const args *a, int argc, char **argv)
     return rc;
 }
 
+/* Path bytes a log line cannot hold as they are (spaces, quotes, controls,
+ * '%' itself) as %XX, so one request stays one line of key=value fields. */
+static void log_escaped(FILE *to, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= ' ' || c >= 0x7f || c == '%' || c == '"' || c == '\\')
+            fprintf(to, "%%%02X", c);
+        else
+            fputc(c, to);
+    }
+}
+
+/* One access log line (logfmt), written whole: flockfile keeps the
+ * workers' lines apart. */
+static void print_access(void *ctx, const yima_serve_access *x)
+{
+    char when[40];
+    time_t sec = (time_t)(x->time_ms / 1000);
+    struct tm tm;
+    (void)ctx;
+    gmtime_r(&sec, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    flockfile(stderr);
+    fprintf(stderr, "time=%s.%03dZ peer=%s method=", when, (int)(x->time_ms % 1000), x->peer);
+    log_escaped(stderr, x->method);
+    fprintf(stderr, " path=");
+    log_escaped(stderr, x->path);
+    fprintf(stderr, " status=%d bytes=%llu ms=%.3f token=%s\n", x->status,
+            (unsigned long long)x->bytes, x->ms, x->token ? x->token : "-");
+    funlockfile(stderr);
+}
+
+/* Serves until SIGTERM or SIGINT, then drains and exits 0. */
+static int run_server(args *a)
+{
+    yima_serve *srv;
+    yima_err err;
+    sigset_t stop;
+    int sig;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    /* Blocked before the workers start, so they inherit the mask and the
+     * signal waits for sigwait here. */
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    a->srv.on_access = print_access;
+    int rc = yima_serve_start(&srv, &a->srv, &err);
+    if (rc == YIMA_E_USAGE && strstr(err.msg, "not a loopback"))
+        return usage_error("serve", "--listen: %s; --insecure allows it", err.msg);
+    if (rc == YIMA_E_USAGE)
+        return usage_error("serve", "--listen: %s", err.msg);
+    if (rc)
+        return report_error("serve", &err);
+    /* The host as given, the port as bound (--listen HOST:0 picks one). */
+    fprintf(stderr, "yima serve: listening on http://%.*s:%d/ with %d threads (plain HTTP)\n",
+            (int)(strrchr(a->srv.listen, ':') - a->srv.listen), a->srv.listen,
+            yima_serve_port(srv), a->srv.threads);
+    sigwait(&stop, &sig);
+    fprintf(stderr, "yima serve: %s: finishing the requests in flight\n",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    yima_serve_stop(srv, DRAIN_MS);
+    fprintf(stderr, "yima serve: stopped\n");
+    return EXIT_OK;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     args a = {.role = -1};
-    int rc = parse_options("serve", argc, argv, "s:h", longopts, help_text, parse_opt, &a);
+    yima_serve_options_init(&a.srv);
+    a.srv.threads = yima_cpu_count();
+    int rc = parse_options("serve", argc, argv, "s:j:t:h", longopts, help_text, parse_opt, &a);
     if (rc >= 0)
         return rc;
     if (!a.store)
@@ -146,5 +234,5 @@ int cmd_serve(int argc, char **argv)
         return run_token(&a, argc - optind, argv + optind);
     if (optind < argc)
         return usage_error("serve", "unknown command '%s'", argv[optind]);
-    return usage_error("serve", "serving HTTP is not built yet; only token commands are");
+    return run_server(&a);
 }

@@ -88,6 +88,64 @@ YIMA_API int yima_link_token_check(yima_link *store, const char *token, size_t l
                                    yima_link_token *who, yima_err *err)
     __attribute__((warn_unused_result));
 
+/* One answered request, as the server reports it to on_access. Strings
+ * are valid during the call. */
+typedef struct yima_serve_access {
+    int64_t time_ms;     /* when the request arrived, ms since 1970 UTC */
+    const char *peer;    /* the client's address and port, "127.0.0.1:53412" */
+    const char *method;  /* "GET" */
+    const char *path;    /* as decoded, without the query; untrusted bytes */
+    int status;          /* HTTP status sent, 0 if the client went away first */
+    uint64_t bytes;      /* response body bytes */
+    double ms;           /* from the request's headers to the end of the response */
+    const char *token;   /* the name of the token that was accepted, or NULL (none,
+                          * or refused); never the token */
+} yima_serve_access;
+
+/* Called once per request when it is done, from the server's worker
+ * threads, possibly several at once: the callee serialises its output. */
+typedef void (*yima_serve_access_fn)(void *ctx, const yima_serve_access *access);
+
+typedef struct yima_serve_options {
+    const char *store;   /* the store's path; opened for writing (created or
+                          * upgraded) by yima_serve_start */
+    const char *listen;  /* "HOST:PORT": an IPv4 address, [IPv6] or a host name;
+                          * port 0 takes any free one [127.0.0.1:8080] */
+    int allow_remote;    /* 0: the address must be a loopback one, since the server
+                          * speaks plain HTTP (no TLS) [0] */
+    int threads;         /* worker threads, each with its own store handle [1] */
+    uint64_t max_body;   /* the largest request body taken, bytes; a longer one
+                          * is answered 413 [1 MiB] */
+    /* Capture: the keys (ring; NULL: capture is answered 503), payload
+     * template and rules of an import; the template also serves trace. */
+    yima_link_import_options import;
+    yima_serve_access_fn on_access; /* each request, or NULL */
+    void *access_ctx;
+} yima_serve_options;
+
+/* Fills the defaults shown in brackets above. */
+YIMA_API void yima_serve_options_init(yima_serve_options *opt);
+
+typedef struct yima_serve yima_serve;
+
+/*
+ * Opens the store and starts serving it on opt->listen with opt->threads
+ * worker threads (libmicrohttpd's thread pool); returns once the socket
+ * listens. opt and the strings and ring it points to are borrowed until
+ * yima_serve_stop. Errors: YIMA_E_USAGE (a malformed address; one that is
+ * not loopback without allow_remote), YIMA_E_IO (cannot listen there),
+ * and yima_link_open's. *out is set only on success.
+ */
+YIMA_API int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *err);
+
+/* The port the server listens on (the one picked when opt->listen named 0). */
+YIMA_API int yima_serve_port(const yima_serve *srv);
+
+/* Stops accepting connections, lets the requests in flight finish (for up
+ * to drain_ms), then stops the workers, closes their store handles and
+ * frees srv. NULL is accepted. */
+YIMA_API void yima_serve_stop(yima_serve *srv, int drain_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/testlib.bash"
 MAN=$TESTS/../man
 render() { MANWIDTH=250 man -E ascii -l "$1" 2>/dev/null | col -b; }
-for cmd in keygen gen verify render link; do
+for cmd in keygen gen verify render link serve; do
   page=$MAN/yima-$cmd.1
   check "$cmd has a man page" test -f "$page" || continue
   usage=$($Y "$cmd" --help | sed -n '1s/^Usage: //p')

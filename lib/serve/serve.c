@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTTP server of yima serve on libmicrohttpd: listening, the thread
+ * pool, one store handle per worker thread, bearer tokens, body limits,
+ * the access report, and a drain on stop. The routes are in
+ * serve_routes.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sodium.h>
+#include "serve_internal.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_MAX_BODY (1u << 20)
+/* A client that sends nothing for this long is dropped. */
+#define IDLE_SECONDS 60
+
+/* One connection's request, from its headers to its completion. */
+typedef struct conn {
+    int64_t start_ms;        /* wall clock, for the log */
+    struct timespec t0;      /* monotonic, for its duration */
+    char peer[64];
+    const char *method;      /* MHD's, valid until completion */
+    char *path;              /* a copy: MHD's url may not outlive the handler */
+    const sv_route *route;
+    int status;              /* decided before the body: a refusal; 0 none */
+    char refusal[160];
+    yima_link_token who;
+    int authed;
+    yima_buf body;
+    uint64_t bytes;          /* response body sent */
+    int sent_status;
+} conn;
+
+void yima_serve_options_init(yima_serve_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->listen = DEFAULT_LISTEN;
+    opt->threads = 1;
+    opt->max_body = DEFAULT_MAX_BODY;
+    yima_link_import_options_init(&opt->import);
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(a) ||
+           (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into *ss. */
+static int parse_listen(const char *listen, int allow_remote, struct sockaddr_storage *ss,
+                        socklen_t *len, yima_err *err)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':'), *h = listen;
+    size_t hl = colon ? (size_t)(colon - listen) : 0;
+    if (hl && listen[0] == '[' && listen[hl - 1] == ']')
+        h++, hl -= 2;
+    if (!colon || hl == 0 || hl >= sizeof host || !colon[1] ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1) || atol(colon + 1) > 65535)
+        return yima_err_set(err, YIMA_E_USAGE, "listen address '%.80s' is not HOST:PORT",
+                            listen);
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+    int gai = getaddrinfo(host, colon + 1, &hints, &res);
+    if (gai)
+        return yima_err_set(err, YIMA_E_USAGE, "listen address '%.80s': %s", listen,
+                            gai_strerror(gai));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (!allow_remote && !is_loopback((struct sockaddr *)ss))
+        return yima_err_set(err, YIMA_E_USAGE, "listen address '%.80s' is not a loopback "
+                            "address, and the server speaks plain HTTP (no TLS)", listen);
+    return YIMA_OK;
+}
+
+yima_link *sv_store(yima_serve *srv, yima_err *err)
+{
+    sv_worker *w = pthread_getspecific(srv->key);
+    if (w)
+        return w->store;
+    if (!(w = calloc(1, sizeof *w))) {
+        yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (yima_link_open(&w->store, srv->opt.store, YIMA_LINK_WRITE, err)) {
+        free(w);
+        return NULL;
+    }
+    pthread_mutex_lock(&srv->lock);
+    w->next = srv->workers;
+    srv->workers = w;
+    pthread_mutex_unlock(&srv->lock);
+    pthread_setspecific(srv->key, w);
+    return w->store;
+}
+
+void sv_json(sv_reply *out, int status, void *json_object)
+{
+    json_t *o = json_object;
+    out->status = status;
+    out->body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    out->len = out->body ? strlen(out->body) : 0;
+    out->type = "application/json";
+    json_decref(o);
+    if (!out->body) {
+        out->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        out->len = 0;
+    }
+}
+
+void sv_error(sv_reply *out, int status, const char *msg)
+{
+    sv_json(out, status, json_pack("{s:s}", "error", msg));
+}
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void peer_name(struct MHD_Connection *c, char out[64])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
+        port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
+        port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    }
+    snprintf(out, 64, sa && sa->sa_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
+}
+
+static const sv_route *find_route(const char *method, const char *path, int *known_path)
+{
+    *known_path = 0;
+    for (const sv_route *r = sv_routes; r->method; r++) {
+        size_t n = strlen(r->path);
+        int match = r->path[n - 1] == '/' ? !strncmp(path, r->path, n) : !strcmp(path, r->path);
+        *known_path |= match;
+        if (match && !strcmp(method, r->method))
+            return r;
+    }
+    return NULL;
+}
+
+static void refuse(conn *cn, int status, const char *msg)
+{
+    cn->status = status;
+    snprintf(cn->refusal, sizeof cn->refusal, "%s", msg);
+}
+
+/* The bearer token of the request, checked against the store and the
+ * route's roles: a refusal (401, 403, 503) in cn, or cn->authed. */
+static void authenticate(yima_serve *srv, struct MHD_Connection *c, conn *cn)
+{
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_AUTHORIZATION);
+    yima_err err;
+    if (!auth || strncasecmp(auth, "Bearer ", 7)) {
+        refuse(cn, MHD_HTTP_UNAUTHORIZED, "this needs an Authorization: Bearer token");
+        return;
+    }
+    yima_link *store = sv_store(srv, &err);
+    if (!store) {
+        refuse(cn, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
+        return;
+    }
+    int rc = yima_link_token_check(store, auth + 7, strlen(auth + 7), &cn->who, &err);
+    if (rc == YIMA_E_DATA)
+        refuse(cn, MHD_HTTP_UNAUTHORIZED, "the token is unknown or revoked");
+    else if (rc)
+        refuse(cn, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot check tokens");
+    else if (!(cn->route->roles & SV_ROLE(cn->who.role)))
+        refuse(cn, MHD_HTTP_FORBIDDEN, "this token's role may not do this");
+    cn->authed = rc == YIMA_OK;
+}
+
+/* The first call for a request: route, token, declared body size. */
+static conn *begin(yima_serve *srv, struct MHD_Connection *c, const char *url,
+                   const char *method)
+{
+    conn *cn = calloc(1, sizeof *cn);
+    if (!cn || !(cn->path = strdup(url))) {
+        free(cn);
+        return NULL;
+    }
+    atomic_fetch_add(&srv->in_flight, 1);
+    cn->start_ms = wall_ms();
+    clock_gettime(CLOCK_MONOTONIC, &cn->t0);
+    cn->method = method;
+    peer_name(c, cn->peer);
+    int known_path;
+    cn->route = find_route(method, url, &known_path);
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cn->route)
+        refuse(cn, known_path ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
+               known_path ? "method not allowed here" : "no such endpoint");
+    else if (cn->route->roles)
+        authenticate(srv, c, cn);
+    /* Refused before a byte of it is read. */
+    if (!cn->status && length && strtoull(length, NULL, 10) > srv->opt.max_body)
+        refuse(cn, MHD_HTTP_CONTENT_TOO_LARGE, "the request body is over the server's limit");
+    return cn;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, conn *cn, sv_reply *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(r->body);
+        return MHD_NO;
+    }
+    if (r->type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
+    if (r->status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    cn->bytes = r->len;
+    cn->sent_status = r->status;
+    return ok;
+}
+
+/* Takes a piece of the body; over the limit, the rest is dropped and the
+ * request refused (a body sent without a Content-Length). */
+static void take_body(yima_serve *srv, conn *cn, const char *data, size_t n)
+{
+    if (cn->status)
+        return;
+    if (cn->body.len + n > srv->opt.max_body) {
+        refuse(cn, MHD_HTTP_CONTENT_TOO_LARGE, "the request body is over the server's limit");
+        yima_buf_free(&cn->body);
+    } else if (yima_buf_append(&cn->body, data, n)) {
+        refuse(cn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **state)
+{
+    yima_serve *srv = cls;
+    conn *cn = *state;
+    sv_reply r = {0};
+    (void)version;
+    if (!cn) {
+        if (!(*state = cn = begin(srv, c, url, method)))
+            return MHD_NO;
+        if (!cn->status)
+            return MHD_YES; /* the body, if any, comes in the next calls */
+        sv_error(&r, cn->status, cn->refusal);
+        return send_reply(c, cn, &r);
+    }
+    if (*upload_size) {
+        take_body(srv, cn, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (cn->sent_status)
+        return MHD_YES; /* refused on the first call; MHD drops the rest */
+    if (cn->status) {
+        sv_error(&r, cn->status, cn->refusal);
+    } else {
+        sv_request rq = {srv, cn->path + strlen(cn->route->path), (const char *)cn->body.data,
+                         cn->body.len, cn->authed ? &cn->who : NULL};
+        cn->route->fn(&rq, &r);
+    }
+    return send_reply(c, cn, &r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode how)
+{
+    yima_serve *srv = cls;
+    conn *cn = *state;
+    struct timespec t1;
+    (void)c;
+    if (!cn)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    yima_serve_access a = {
+        cn->start_ms, cn->peer, cn->method, cn->path,
+        how == MHD_REQUEST_TERMINATED_COMPLETED_OK ? cn->sent_status : 0, cn->bytes,
+        (double)(t1.tv_sec - cn->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - cn->t0.tv_nsec) / 1e6,
+        cn->authed ? cn->who.name : NULL};
+    if (srv->opt.on_access)
+        srv->opt.on_access(srv->opt.access_ctx, &a);
+    yima_buf_free(&cn->body);
+    free(cn->path);
+    free(cn);
+    *state = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+/* The port actually bound (port 0 picks one). */
+static int bound_port(struct MHD_Daemon *d)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (!di || getsockname(di->listen_fd, (struct sockaddr *)&ss, &len))
+        return 0;
+    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static int start_daemon(yima_serve *srv, const struct sockaddr_storage *ss, yima_err *err)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
+    if (ss->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(srv->opt.threads > 1 ? srv->opt.threads : 1),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)IDLE_SECONDS, MHD_OPTION_END);
+    if (!srv->daemon)
+        return yima_err_set(err, YIMA_E_IO, "cannot listen on %s: %s", srv->opt.listen,
+                            errno ? strerror(errno) : "the HTTP server did not start");
+    srv->port = bound_port(srv->daemon);
+    return YIMA_OK;
+}
+
+int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    yima_link *first;
+    int rc = parse_listen(opt->listen ? opt->listen : DEFAULT_LISTEN, opt->allow_remote, &ss,
+                          &len, err);
+    /* Opened (and created or upgraded) once here, so a bad store stops the
+     * start rather than every request. */
+    if (rc || (rc = yima_link_open(&first, opt->store, YIMA_LINK_WRITE, err)))
+        return rc;
+    yima_link_close(first);
+    yima_serve *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    srv->opt = *opt;
+    if (!srv->opt.listen)
+        srv->opt.listen = DEFAULT_LISTEN;
+    atomic_init(&srv->in_flight, 0);
+    pthread_mutex_init(&srv->lock, NULL);
+    if (pthread_key_create(&srv->key, NULL)) {
+        pthread_mutex_destroy(&srv->lock);
+        free(srv);
+        return yima_err_set(err, YIMA_E_NOMEM, "out of thread keys");
+    }
+    errno = 0;
+    if ((rc = start_daemon(srv, &ss, err))) {
+        yima_serve_stop(srv, 0);
+        return rc;
+    }
+    *out = srv;
+    return YIMA_OK;
+}
+
+int yima_serve_port(const yima_serve *srv)
+{
+    return srv->port;
+}
+
+void yima_serve_stop(yima_serve *srv, int drain_ms)
+{
+    if (!srv)
+        return;
+    if (srv->daemon) {
+        /* No new connections; the requests under way get their answers. */
+        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+        for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < drain_ms;
+             waited += 10)
+            usleep(10 * 1000);
+        MHD_stop_daemon(srv->daemon);
+    }
+    while (srv->workers) {
+        sv_worker *w = srv->workers;
+        srv->workers = w->next;
+        yima_link_close(w->store);
+        free(w);
+    }
+    pthread_key_delete(srv->key);
+    pthread_mutex_destroy(&srv->lock);
+    free(srv);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Private declarations shared by the lib/serve sources. */
+#ifndef YIMA_SERVE_INTERNAL_H
+#define YIMA_SERVE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <pthread.h>
+#include "yima/serve.h"
+
+/* Who may call a route: a mask of role bits; 0 needs no token. */
+#define SV_ROLE(r) (1u << (r))
+#define SV_READERS (SV_ROLE(YIMA_TOKEN_QUERY) | SV_ROLE(YIMA_TOKEN_ADMIN))
+#define SV_WRITERS (SV_ROLE(YIMA_TOKEN_CAPTURE) | SV_ROLE(YIMA_TOKEN_ADMIN))
+
+/* A worker thread's own store handle (SQLite handles are not shared). */
+typedef struct sv_worker {
+    yima_link *store;
+    struct sv_worker *next;
+} sv_worker;
+
+struct yima_serve {
+    yima_serve_options opt;
+    struct MHD_Daemon *daemon;
+    int port;
+    pthread_key_t key;       /* the calling thread's sv_worker */
+    pthread_mutex_t lock;    /* guards workers */
+    sv_worker *workers;
+    atomic_int in_flight;    /* requests begun and not yet completed */
+};
+
+/* What a route answers: status, a malloc'd body and its type. */
+typedef struct sv_reply {
+    int status;
+    char *body;
+    size_t len;
+    const char *type;
+} sv_reply;
+
+/* A request as the routes see it. */
+typedef struct sv_request {
+    yima_serve *srv;
+    const char *rest;            /* the path after the route's prefix */
+    const char *body;            /* the request body (not NUL-terminated) */
+    size_t body_len;
+    const yima_link_token *who;  /* the accepted token; NULL on a route without one */
+} sv_request;
+
+/* A route: method, path (prefix when it ends in '/'), roles, handler. */
+typedef struct sv_route {
+    const char *method, *path;
+    unsigned roles;
+    void (*fn)(const sv_request *rq, sv_reply *out);
+} sv_route;
+
+/* The routes (serve_routes.c), ending with a NULL method. */
+extern const sv_route sv_routes[];
+
+/* The calling worker's store handle, opened on its first request. */
+yima_link *sv_store(yima_serve *srv, yima_err *err);
+
+/* out = {"error": msg} with status. */
+void sv_error(sv_reply *out, int status, const char *msg);
+/* out = the JSON text of the object (which it takes) with status. */
+void sv_json(sv_reply *out, int status, void *json_object);
+
+#endif
