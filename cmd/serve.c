@@ -28,24 +28,55 @@ static const char help_text[] =
     "  -j, --threads N          worker threads (0 = all cores)          [Default: 0]\n"
     "      --max-body BYTES     largest request body; larger gets 413   [Default: 1048576]\n"
     "  -t, --template TEXT      payload template with {code}            [Default: the store's]\n"
+    "  -p, --public FILE        capture: public key verifying sig codes; repeatable\n"
+    "                                                    [Default: none, capture refused]\n"
+    "  -k, --key FILE           capture: secret key, verifies mac and none codes too\n"
+    "                                                                   [Default: none]\n"
+    "      --pack N,M           capture: items per case, cases per pallet [Default: any]\n"
+    "      --max                capture: --pack counts are maxima       [Default: exact]\n"
+    "      --move               capture: PACK may take a child from another parent\n"
+    "                                                                   [Default: off]\n"
+    "      --require-commissioned  capture: children must be commissioned first\n"
+    "                                                                   [Default: off]\n"
     "      --role ROLE          token add: capture, query or admin      [Default: none]\n"
     "  -h, --help               this help\n";
 
 /* How long a stop waits for the requests in flight. */
 #define DRAIN_MS 30000
 
-enum { O_ROLE = 256, O_LISTEN, O_INSECURE, O_MAX_BODY };
+enum { O_ROLE = 256, O_LISTEN, O_INSECURE, O_MAX_BODY, O_PACK, O_MAX, O_MOVE, O_REQ };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"listen", 1, 0, O_LISTEN}, {"insecure", 0, 0, O_INSECURE},
     {"threads", 1, 0, 'j'}, {"max-body", 1, 0, O_MAX_BODY}, {"template", 1, 0, 't'},
+    {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"pack", 1, 0, O_PACK}, {"max", 0, 0, O_MAX},
+    {"move", 0, 0, O_MOVE}, {"require-commissioned", 0, 0, O_REQ},
     {"role", 1, 0, O_ROLE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
     const char *store;
     int role; /* token add; -1 none given */
     yima_serve_options srv;
+    yima_keyring *ring;     /* capture's keys */
+    int nkeys;
 } args;
+
+static int add_key(args *a, const char *path, int secret)
+{
+    yima_key *key;
+    yima_err err;
+    int rc = secret ? yima_key_load_secret(&key, path, &err)
+                    : yima_key_load_public(&key, path, &err);
+    if (rc)
+        return report_error("serve", &err);
+    /* The ring owns the key once added; when adding fails, we still do. */
+    if ((rc = yima_keyring_add(a->ring, key, &err))) {
+        yima_key_free(key);
+        return report_error("serve", &err);
+    }
+    a->nkeys++;
+    return 0;
+}
 
 static int parse_opt(void *ctx, int c, const char *v)
 {
@@ -57,6 +88,18 @@ static int parse_opt(void *ctx, int c, const char *v)
     case 'j': return opt_threads("serve", v, &a->srv.threads);
     case O_MAX_BODY: return opt_u64("serve", "--max-body", v, 1, 1u << 30, &a->srv.max_body);
     case 't': a->srv.import.template_text = v; return 0;
+    case 'p': case 'k': return add_key(a, v, c == 'k');
+    case O_PACK: {
+        uint64_t n, m;
+        if (opt_pair("serve", "--pack", v, ',', UINT32_MAX, &n, &m))
+            return EXIT_USAGE;
+        a->srv.import.rules.pack_case = n;
+        a->srv.import.rules.pack_pallet = m;
+        return 0;
+    }
+    case O_MAX: a->srv.import.rules.capacity_max = 1; return 0;
+    case O_MOVE: a->srv.import.rules.move = 1; return 0;
+    case O_REQ: a->srv.import.rules.require_commissioned = 1; return 0;
     case O_ROLE:
         if ((a->role = yima_token_role_parse(v)) < 0)
             return usage_error("serve", "--role: '%s' is not capture, query or admin", v);
@@ -225,14 +268,19 @@ int cmd_serve(int argc, char **argv)
     args a = {.role = -1};
     yima_serve_options_init(&a.srv);
     a.srv.threads = yima_cpu_count();
-    int rc = parse_options("serve", argc, argv, "s:j:t:h", longopts, help_text, parse_opt, &a);
-    if (rc >= 0)
-        return rc;
-    if (!a.store)
-        return usage_error("serve", "no store given (-s FILE)");
-    if (optind < argc && !strcmp(argv[optind], "token"))
-        return run_token(&a, argc - optind, argv + optind);
-    if (optind < argc)
-        return usage_error("serve", "unknown command '%s'", argv[optind]);
-    return run_server(&a);
+    a.ring = yima_keyring_create();
+    int rc = parse_options("serve", argc, argv, "s:j:t:p:k:h", longopts, help_text, parse_opt,
+                           &a);
+    if (rc < 0 && !a.store)
+        rc = usage_error("serve", "no store given (-s FILE)");
+    else if (rc < 0 && optind < argc && !strcmp(argv[optind], "token"))
+        rc = run_token(&a, argc - optind, argv + optind);
+    else if (rc < 0 && optind < argc)
+        rc = usage_error("serve", "unknown command '%s'", argv[optind]);
+    else if (rc < 0) {
+        a.srv.import.ring = a.nkeys ? a.ring : NULL; /* no keys: capture answers 503 */
+        rc = run_server(&a);
+    }
+    yima_keyring_free(a.ring);
+    return rc;
 }

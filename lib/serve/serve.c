@@ -30,7 +30,7 @@ typedef struct conn {
     int64_t start_ms;        /* wall clock, for the log */
     struct timespec t0;      /* monotonic, for its duration */
     char peer[64];
-    const char *method;      /* MHD's, valid until completion */
+    char method[16];         /* a copy, for the log at completion */
     char *path;              /* a copy: MHD's url may not outlive the handler */
     const sv_route *route;
     int status;              /* decided before the body: a refusal; 0 none */
@@ -210,7 +210,7 @@ static conn *begin(yima_serve *srv, struct MHD_Connection *c, const char *url,
     atomic_fetch_add(&srv->in_flight, 1);
     cn->start_ms = wall_ms();
     clock_gettime(CLOCK_MONOTONIC, &cn->t0);
-    cn->method = method;
+    snprintf(cn->method, sizeof cn->method, "%s", method);
     peer_name(c, cn->peer);
     int known_path;
     cn->route = find_route(method, url, &known_path);

@@ -7,51 +7,13 @@
 # SIGTERM that lets the request in flight finish and exits 0. A server that
 # does not start is a failure, never a skip.
 source "$(dirname "$0")/testlib.bash"
-SERVERS=()
-stop_servers() { for pid in "${SERVERS[@]}"; do kill -9 "$pid" 2>/dev/null; done; }
-trap 'stop_servers; if [[ -n ${YIMA_KEEP:-} && $FAILED -gt 0 ]]; then echo "kept $T" >&2; else rm -rf "$T"; fi' EXIT
-command -v curl >/dev/null || { bad "curl is not installed"; finish serve; exit 1; }
-
-# start_server LOG ARGS...: yima serve in the background on a free port
-# (of $LISTEN_HOST, 127.0.0.1 unless set); sets SRV (its pid) and URL, or
-# fails the test and exits.
-start_server() {
-    local log=$1 port=""
-    shift
-    "$Y" serve "$@" --listen "${LISTEN_HOST:-127.0.0.1}:0" 2>"$log" &
-    SRV=$!
-    SERVERS+=("$SRV")
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^yima serve: listening on http:\/\/[^/]*:\([0-9]*\)\/.*/\1/p' "$log")
-        [ -n "$port" ] && break
-        kill -0 "$SRV" 2>/dev/null || break
-        sleep 0.1
-    done
-    URL=http://127.0.0.1:$port
-    if [ -z "$port" ] || ! curl -sf --retry 20 --retry-connrefused --retry-delay 0 \
-        -o /dev/null "$URL/health"; then
-        bad "the server did not start: $(cat "$log")"
-        finish serve
-        exit 1
-    fi
-}
-# http NAME STATUS CURL-ARGS...: the response's status must be STATUS; the
-# body is left in $T/body.
-http() {
-    local name=$1 want=$2 got
-    shift 2
-    got=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
-    if [ "$got" = "$want" ]; then ok; else bad "$name: HTTP $got, want $want: $(head -c 300 "$T/body")"; fi
-}
+source "$(dirname "$0")/servelib.bash"
 
 # A store with one packed case of 24 items.
 fixed_key "$T/brand" 12
 S="$T/s.db"
 "$Y" gen -k "$T/brand.key" -b 1 -n 48 -a sig --pack 24,2 -f tsv --no-ledger -q -o "$T/codes.tsv"
-awk -F'\t' '$2 == "item" { print "COMMISSION\t" $4 "\tP1\tL1" }' "$T/codes.tsv" >"$T/ev.tsv"
-awk 'BEGIN { FS = OFS = "\t" } $2 == "item" && $6 != cur {
-        if (line != "") print line; cur = $6; line = "PACK\t" $6 }
-     $2 == "item" { line = line "\t" $4 } END { if (line != "") print line }' "$T/codes.tsv" >>"$T/ev.tsv"
+events "$T/codes.tsv" >"$T/ev.tsv"
 expect_status "a store" 0 "$Y" link -s "$S" -k "$T/brand.key" -q import "$T/ev.tsv"
 CASE=$(awk -F'\t' '$2 == "case" { print $4; exit }' "$T/codes.tsv")
 QUERY=$("$Y" serve -s "$S" token add --role query erp 2>/dev/null)
@@ -59,7 +21,6 @@ CAPTURE=$("$Y" serve -s "$S" token add --role capture line-1 2>/dev/null)
 ADMIN=$("$Y" serve -s "$S" token add --role admin ops 2>/dev/null)
 GONE=$("$Y" serve -s "$S" token add --role query gone 2>/dev/null)
 "$Y" serve -s "$S" token revoke gone 2>/dev/null
-auth() { echo "Authorization: Bearer $1"; }
 
 # --- refused before it starts ------------------------------------------------
 expect_error "a non-loopback address needs --insecure: exit 2" 2 "not a loopback address" \
