@@ -171,3 +171,16 @@ int parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
     }
     return -1;
 }
+
+int load_key(const char *cmd, yima_keyring *ring, const char *path, int secret, int *key_id)
+{
+    yima_key *key = NULL;
+    yima_err err;
+    int rc = secret ? yima_key_load_secret(&key, path, &err)
+                    : yima_key_load_public(&key, path, &err);
+    if (!rc && key_id)
+        *key_id = yima_key_id(key);
+    if (!rc && (rc = yima_keyring_add(ring, key, &err)))
+        yima_key_free(key); /* a failed add leaves the key with us */
+    return rc ? report_error(cmd, &err) : 0;
+}

@@ -62,6 +62,10 @@ typedef int (*option_fn)(void *ctx, int c, const char *arg);
 int parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
                   const struct option *longopts, const char *help, option_fn fn, void *ctx);
 
+/* -p/-k: loads a public or secret key into ring, which owns it once added;
+ * its id to *key_id if given. Returns 0, or the exit status after reporting. */
+int load_key(const char *cmd, yima_keyring *ring, const char *path, int secret, int *key_id);
+
 /* Prints help text to stdout (asked for) and returns 0. */
 int print_help(const char *text);
 

@@ -100,21 +100,9 @@ typedef struct args {
 
 static int add_key(args *a, const char *path, int secret)
 {
-    yima_key *key;
-    yima_err err;
-    int rc = secret ? yima_key_load_secret(&key, path, &err)
-                    : yima_key_load_public(&key, path, &err);
-    if (rc)
-        return report_error("link", &err);
-    if (secret)
-        a->sign_id = yima_key_id(key);
-    /* The ring owns the key once added; when adding fails, we still do. */
-    if ((rc = yima_keyring_add(a->ring, key, &err))) {
-        yima_key_free(key);
-        return report_error("link", &err);
-    }
-    a->nkeys++;
-    return 0;
+    int rc = load_key("link", a->ring, path, secret, secret ? &a->sign_id : NULL);
+    a->nkeys += !rc;
+    return rc;
 }
 
 /* --ack: a station reads, line by line, which of its events are kept. */

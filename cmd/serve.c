@@ -63,19 +63,9 @@ typedef struct args {
 
 static int add_key(args *a, const char *path, int secret)
 {
-    yima_key *key;
-    yima_err err;
-    int rc = secret ? yima_key_load_secret(&key, path, &err)
-                    : yima_key_load_public(&key, path, &err);
-    if (rc)
-        return report_error("serve", &err);
-    /* The ring owns the key once added; when adding fails, we still do. */
-    if ((rc = yima_keyring_add(a->ring, key, &err))) {
-        yima_key_free(key);
-        return report_error("serve", &err);
-    }
-    a->nkeys++;
-    return 0;
+    int rc = load_key("serve", a->ring, path, secret, NULL);
+    a->nkeys += !rc;
+    return rc;
 }
 
 static int parse_opt(void *ctx, int c, const char *v)
@@ -134,15 +124,21 @@ static int token_add(yima_link *s, const args *a, char **argv)
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
 }
 
+/* ms since 1970 as UTC text, to the second: "2026-12-07T00:45:58". */
+static void utc_seconds(int64_t ms, char out[32])
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
 static void print_token(void *ctx, const yima_link_token *t)
 {
     char when[32];
-    time_t sec = (time_t)(t->created_ms / 1000);
-    struct tm tm;
     (void)ctx;
-    gmtime_r(&sec, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    printf("%s\t%s\t%s\t%s\n", t->name, yima_token_role_name(t->role), when,
+    utc_seconds(t->created_ms, when);
+    printf("%s\t%s\t%sZ\t%s\n", t->name, yima_token_role_name(t->role), when,
            t->revoked ? "revoked" : "live");
 }
 
@@ -214,12 +210,9 @@ static void log_escaped(FILE *to, const char *s)
  * workers' lines apart. */
 static void print_access(void *ctx, const yima_serve_access *x)
 {
-    char when[40];
-    time_t sec = (time_t)(x->time_ms / 1000);
-    struct tm tm;
+    char when[32];
     (void)ctx;
-    gmtime_r(&sec, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_seconds(x->time_ms, when);
     flockfile(stderr);
     fprintf(stderr, "time=%s.%03dZ peer=%s method=", when, (int)(x->time_ms % 1000), x->peer);
     log_escaped(stderr, x->method);

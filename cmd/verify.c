@@ -54,15 +54,11 @@ typedef struct verify_cli {
 
 static int add_key(verify_cli *v, const char *path, int secret)
 {
-    yima_key *key = NULL;
     if (v->nkeys == MAX_KEYS)
         return usage_error("verify", "more than %d keys", MAX_KEYS);
-    int rc = secret ? yima_key_load_secret(&key, path, &v->err)
-                    : yima_key_load_public(&key, path, &v->err);
-    if (!rc && (rc = yima_keyring_add(v->ring, key, &v->err)))
-        yima_key_free(key); /* a failed add leaves the key with us */
+    int rc = load_key("verify", v->ring, path, secret, NULL);
     if (rc)
-        return report_error("verify", &v->err);
+        return rc;
     v->key_paths[v->nkeys++] = path;
     v->secrets += secret;
     return 0;
