@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include "test_link_fixture.h"
 #include "link/link_internal.h"
+#include "link/link_db_sqlite.h"
 
 static fixture fx;
 static char dir[] = "/tmp/yima-link-test-XXXXXX";
@@ -900,7 +901,7 @@ static char *query_plan(yima_link *s, const char *sql)
     char *text;
     assert_true(asprintf(&text, "EXPLAIN QUERY PLAN %s", sql) > 0);
     /* Its columns: id, parent, notused, detail. */
-    char *plan = query_rows(s->db, text, 3);
+    char *plan = query_rows(lk_sqlite_handle(s->db), text, 3);
     free(text);
     return plan;
 }

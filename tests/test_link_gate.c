@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "link/link_internal.h"
+#include "link/link_db_sqlite.h"
 
 static char dir[] = "/tmp/yima-gate.XXXXXX";
 static char path[64];
@@ -148,7 +149,7 @@ static void test_reader_outside(void **state)
     yima_link *w = open_store(), *r = NULL;
     yima_err err;
     assert_int_equal(yima_link_open(&r, path, YIMA_LINK_READ, &err), YIMA_OK);
-    assert_int_equal(r->gate_fd, -1);
+    assert_int_equal(lk_sqlite_gate_fd(r->db), -1);
     assert_int_equal(lk_begin(w, &err), YIMA_OK);
     assert_false(lk_gate_wanted(w));
     assert_int_equal(lk_commit(w, &err), YIMA_OK);

@@ -35,30 +35,30 @@ static int db_fail(applier *a, const char *what)
     return lk_db_error(a->s, what, a->err);
 }
 
-static int step_done(applier *a, sqlite3_stmt *st, const char *what)
+static int step_done(applier *a, lk_st *st, const char *what)
 {
-    return sqlite3_step(st) == SQLITE_DONE ? YIMA_OK : db_fail(a, what);
+    return lk_step(st) == LK_DONE ? YIMA_OK : db_fail(a, what);
 }
 
 static int lookup(applier *a, const lk_code *c, known *k)
 {
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_GET);
+    lk_st *st = lk_stmt(a->s, Q_CODE_GET);
     int64_t h = lk_code_hash(c->text, c->len);
-    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, h);
-    int rc = sqlite3_step(st);
+    lk_bind_text(st, 1, c->text, (int)c->len);
+    lk_bind_int64(st, 2, h);
+    int rc = lk_step(st);
     memset(k, 0, sizeof *k);
     k->level = c->level;
     k->h = h;
-    if (rc == SQLITE_ROW) {
-        k->id = sqlite3_column_int64(st, 0);
-        k->level = sqlite3_column_int(st, 1);
-        k->state = sqlite3_column_int(st, 2);
-        k->parent = sqlite3_column_int64(st, 3);
-        k->shipped = sqlite3_column_int64(st, 4);
+    if (rc == LK_ROW) {
+        k->id = lk_column_int64(st, 0);
+        k->level = lk_column_int(st, 1);
+        k->state = lk_column_int(st, 2);
+        k->parent = lk_column_int64(st, 3);
+        k->shipped = lk_column_int64(st, 4);
         return YIMA_OK;
     }
-    return rc == SQLITE_DONE ? YIMA_OK : db_fail(a, "looking up a code");
+    return rc == LK_DONE ? YIMA_OK : db_fail(a, "looking up a code");
 }
 
 /* A GS1 code's company prefix length, learnt after the code was first seen. */
@@ -66,9 +66,9 @@ static int learn_gcp(applier *a, const lk_code *c, const known *k)
 {
     if (!c->gcp)
         return YIMA_OK;
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_GCP);
-    sqlite3_bind_int64(st, 1, k->id);
-    sqlite3_bind_int(st, 2, c->gcp);
+    lk_st *st = lk_stmt(a->s, Q_CODE_GCP);
+    lk_bind_int64(st, 1, k->id);
+    lk_bind_int64(st, 2, c->gcp);
     return step_done(a, st, "recording a company prefix length");
 }
 
@@ -76,50 +76,50 @@ static int learn_gcp(applier *a, const lk_code *c, const known *k)
  * company prefix length seen first now. */
 static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     if (k->id) {
         int rc = learn_gcp(a, c, k);
         if (rc || !c->payload)
             return rc;
         st = lk_stmt(a->s, Q_PAYLOAD);
-        sqlite3_bind_int64(st, 1, k->id);
-        sqlite3_bind_text(st, 2, c->payload, (int)c->payload_len, SQLITE_STATIC);
+        lk_bind_int64(st, 1, k->id);
+        lk_bind_text(st, 2, c->payload, (int)c->payload_len);
         return step_done(a, st, "recording a payload");
     }
     st = lk_stmt(a->s, Q_CODE_ADD);
-    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, c->level);
-    sqlite3_bind_int64(st, 5, k->h);
+    lk_bind_text(st, 1, c->text, (int)c->len);
+    lk_bind_int64(st, 2, c->level);
+    lk_bind_int64(st, 5, k->h);
     if (parent)
-        sqlite3_bind_int64(st, 3, parent);
+        lk_bind_int64(st, 3, parent);
     if (c->payload)
-        sqlite3_bind_text(st, 4, c->payload, (int)c->payload_len, SQLITE_STATIC);
+        lk_bind_text(st, 4, c->payload, (int)c->payload_len);
     if (c->gcp)
-        sqlite3_bind_int(st, 6, c->gcp);
+        lk_bind_int64(st, 6, c->gcp);
     int rc = step_done(a, st, "adding a code");
     if (rc)
         return rc;
-    k->id = sqlite3_last_insert_rowid(a->s->db);
+    k->id = lk_last_id(a->s);
     k->parent = parent;
     return YIMA_OK;
 }
 
 static int set_parent(applier *a, int64_t id, int64_t parent)
 {
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_PARENT);
-    sqlite3_bind_int64(st, 1, id);
+    lk_st *st = lk_stmt(a->s, Q_CODE_PARENT);
+    lk_bind_int64(st, 1, id);
     if (parent)
-        sqlite3_bind_int64(st, 2, parent);
+        lk_bind_int64(st, 2, parent);
     return step_done(a, st, "setting a parent");
 }
 
 static int child_count(applier *a, int64_t parent, int64_t *n)
 {
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CHILD_COUNT);
-    sqlite3_bind_int64(st, 1, parent);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    lk_st *st = lk_stmt(a->s, Q_CHILD_COUNT);
+    lk_bind_int64(st, 1, parent);
+    if (lk_step(st) != LK_ROW)
         return db_fail(a, "counting children");
-    *n = sqlite3_column_int64(st, 0);
+    *n = lk_column_int64(st, 0);
     return YIMA_OK;
 }
 
@@ -131,14 +131,14 @@ static const char *code_text(applier *a, int i)
 /* Text of a code by row id, for messages. */
 static void text_of(applier *a, int64_t id, char *out, size_t size)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     snprintf(out, size, "#%lld", (long long)id);
-    if (sqlite3_prepare_v2(a->s->db, "SELECT code FROM codes WHERE id = ?1", -1, &st, NULL))
+    if (lk_prepare(a->s, "SELECT code FROM codes WHERE id = ?1", &st))
         return;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    lk_bind_int64(st, 1, id);
+    if (lk_step(st) == LK_ROW)
+        snprintf(out, size, "%s", lk_column_text(st, 0));
+    lk_finalize(st);
 }
 
 /* Adds the event row; *seq is its number. */
@@ -158,38 +158,38 @@ static int add_event(applier *a, int64_t subject, int64_t other, const char *id,
     }
     a->ms = ms;
     a->tz = tz;
-    sqlite3_stmt *st = lk_stmt(a->s, Q_EVENT_ADD);
-    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)ev->digest);
-    sqlite3_bind_int(st, 3, ev->type);
-    sqlite3_bind_int64(st, 4, ms);
-    sqlite3_bind_int(st, 5, tz);
-    sqlite3_bind_int64(st, 6, subject);
+    lk_st *st = lk_stmt(a->s, Q_EVENT_ADD);
+    lk_bind_text(st, 1, id, (int)id_len);
+    lk_bind_int64(st, 2, (int64_t)ev->digest);
+    lk_bind_int64(st, 3, ev->type);
+    lk_bind_int64(st, 4, ms);
+    lk_bind_int64(st, 5, tz);
+    lk_bind_int64(st, 6, subject);
     if (other)
-        sqlite3_bind_int64(st, 7, other);
+        lk_bind_int64(st, 7, other);
     if (ev->type == LK_DECOMMISSION && ev->arg[0])
-        sqlite3_bind_text(st, 8, ev->arg[0], (int)ev->arg_len[0], SQLITE_STATIC);
+        lk_bind_text(st, 8, ev->arg[0], (int)ev->arg_len[0]);
     /* read_point, location, user_name, station: columns 9 to 12 */
     static const int ctx_col[LK_CTX__COUNT] = {11, 12, 9, 10};
     for (int i = 0; i < LK_CTX__COUNT; i++)
         if (ev->ctx[i])
-            sqlite3_bind_text(st, ctx_col[i], ev->ctx[i], (int)ev->ctx_len[i], SQLITE_STATIC);
+            lk_bind_text(st, ctx_col[i], ev->ctx[i], (int)ev->ctx_len[i]);
     for (int i = 0; ev->type == LK_SHIP && i < 3; i++) /* party, ship_to, shipment */
-        sqlite3_bind_text(st, 13 + i, ev->arg[i], (int)ev->arg_len[i], SQLITE_STATIC);
+        lk_bind_text(st, 13 + i, ev->arg[i], (int)ev->arg_len[i]);
     int rc = step_done(a, st, "adding an event");
     if (!rc)
-        *seq = a->seq = sqlite3_last_insert_rowid(a->s->db);
+        *seq = a->seq = lk_last_id(a->s);
     return rc;
 }
 
 /* Runs statement q on (x, y, z), z 0 meaning NULL. */
 static int run_ids(applier *a, int q, int64_t x, int64_t y, int64_t z, const char *what)
 {
-    sqlite3_stmt *st = lk_stmt(a->s, q);
-    sqlite3_bind_int64(st, 1, x);
-    sqlite3_bind_int64(st, 2, y);
+    lk_st *st = lk_stmt(a->s, q);
+    lk_bind_int64(st, 1, x);
+    lk_bind_int64(st, 2, y);
     if (z)
-        sqlite3_bind_int64(st, 3, z);
+        lk_bind_int64(st, 3, z);
     return step_done(a, st, what);
 }
 
@@ -213,13 +213,13 @@ static int sealed_by(applier *a, int i, int64_t *by)
     int64_t id = a->k[i].parent;
     *by = a->k[i].shipped ? a->k[i].id : 0;
     for (int depth = 0; !*by && id && depth < 8; depth++) {
-        sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_UP);
-        sqlite3_bind_int64(st, 1, id);
-        if (sqlite3_step(st) != SQLITE_ROW)
+        lk_st *st = lk_stmt(a->s, Q_CODE_UP);
+        lk_bind_int64(st, 1, id);
+        if (lk_step(st) != LK_ROW)
             return db_fail(a, "looking up a container");
-        if (sqlite3_column_int64(st, 1))
+        if (lk_column_int64(st, 1))
             *by = id;
-        id = sqlite3_column_int64(st, 0);
+        id = lk_column_int64(st, 0);
     }
     return YIMA_OK;
 }
@@ -246,14 +246,14 @@ static int check_unsealed(applier *a, int i, const char *role)
 static int check_plan(applier *a, int i)
 {
     const lk_code *c = &a->ev->codes[i], *parent = &a->ev->codes[0];
-    sqlite3_stmt *st = lk_stmt(a->s, Q_PLAN_GET);
-    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
+    lk_st *st = lk_stmt(a->s, Q_PLAN_GET);
+    lk_bind_text(st, 1, c->text, (int)c->len);
+    int rc = lk_step(st);
+    if (rc == LK_DONE)
         return REFUSE(a, "child %d '%s' is not in the plan", i, c->text);
-    if (rc != SQLITE_ROW)
+    if (rc != LK_ROW)
         return db_fail(a, "looking up the plan");
-    const char *planned = (const char *)sqlite3_column_text(st, 0);
+    const char *planned = lk_column_text(st, 0);
     if (strcmp(planned, parent->text) == 0)
         return YIMA_OK;
     return REFUSE(a, "child %d '%s' belongs in %s '%s' by the plan, not in '%s'", i, c->text,
@@ -326,14 +326,14 @@ static int apply_pack(applier *a, const char *id, size_t id_len)
 
 static int unpack_all(applier *a, int64_t seq, int64_t parent)
 {
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CHILDREN);
-    sqlite3_bind_int64(st, 1, parent);
+    lk_st *st = lk_stmt(a->s, Q_CHILDREN);
+    lk_bind_int64(st, 1, parent);
     int rc;
     /* Collect first: updating rows under an open scan of the same index
      * is not something to rely on. */
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = lk_step(st)) == LK_ROW) {
         if (n == cap) {
             int64_t *q = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids);
             if (!q) {
@@ -342,9 +342,9 @@ static int unpack_all(applier *a, int64_t seq, int64_t parent)
             }
             ids = q;
         }
-        ids[n++] = sqlite3_column_int64(st, 0);
+        ids[n++] = lk_column_int64(st, 0);
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != LK_DONE) {
         free(ids);
         return db_fail(a, "listing children");
     }
@@ -391,11 +391,11 @@ static int apply_commission(applier *a, const char *id, size_t id_len)
         return REFUSE(a, "code '%s' is already commissioned", code_text(a, 0));
     if ((rc = ensure(a, &ev->codes[0], &a->k[0], 0)))
         return rc;
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_COMMISSION);
-    sqlite3_bind_int64(st, 1, a->k[0].id);
+    lk_st *st = lk_stmt(a->s, Q_CODE_COMMISSION);
+    lk_bind_int64(st, 1, a->k[0].id);
     for (int i = 0; i < 3; i++)
         if (ev->arg[i])
-            sqlite3_bind_text(st, 2 + i, ev->arg[i], (int)ev->arg_len[i], SQLITE_STATIC);
+            lk_bind_text(st, 2 + i, ev->arg[i], (int)ev->arg_len[i]);
     rc = step_done(a, st, "commissioning");
     return rc ? rc : add_event(a, a->k[0].id, 0, id, id_len, &seq);
 }
@@ -439,12 +439,12 @@ static int check_carried(applier *a)
 {
     static const char *const what[] = {"product (GTIN)", "lot", "expiry"};
     const lk_event *ev = a->ev;
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_ILMD);
-    sqlite3_bind_int64(st, 1, a->k[0].id);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    lk_st *st = lk_stmt(a->s, Q_CODE_ILMD);
+    lk_bind_int64(st, 1, a->k[0].id);
+    if (lk_step(st) != LK_ROW)
         return db_fail(a, "reading the old label");
     for (int i = 0; i < 3; i++) {
-        const char *had = (const char *)sqlite3_column_text(st, i);
+        const char *had = lk_column_text(st, i);
         if (!ev->arg[i] || !had ||
             (strlen(had) == ev->arg_len[i] && !memcmp(had, ev->arg[i], ev->arg_len[i])))
             continue;
@@ -504,8 +504,8 @@ static int apply_unseal(applier *a, const char *id, size_t id_len)
     if (!a->k[0].shipped)
         return REFUSE(a, "code '%s' is not shipped", code_text(a, 0));
     int rc = add_event(a, a->k[0].id, 0, id, id_len, &seq);
-    sqlite3_stmt *st = lk_stmt(a->s, Q_CODE_SHIPPED);
-    sqlite3_bind_int64(st, 1, a->k[0].id);
+    lk_st *st = lk_stmt(a->s, Q_CODE_SHIPPED);
+    lk_bind_int64(st, 1, a->k[0].id);
     return rc ? rc : step_done(a, st, "unsealing a shipment");
 }
 
@@ -538,18 +538,18 @@ enum { ID_NEW, ID_SAME, ID_TAKEN, ID_REFUSED };
  * refusal of this event its recorded reason goes to err. */
 static int find_in(applier *a, int q, int digest_col, const char *id, size_t id_len, int *found)
 {
-    sqlite3_stmt *st = lk_stmt(a->s, q);
-    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
+    lk_st *st = lk_stmt(a->s, q);
+    lk_bind_text(st, 1, id, (int)id_len);
+    int rc = lk_step(st);
+    if (rc == LK_DONE)
         return YIMA_OK;
-    if (rc != SQLITE_ROW)
+    if (rc != LK_ROW)
         return db_fail(a, "looking up an event id");
-    int same = (uint64_t)sqlite3_column_int64(st, digest_col) == a->ev->digest;
+    int same = (uint64_t)lk_column_int64(st, digest_col) == a->ev->digest;
     *found = !same ? ID_TAKEN : q == Q_EVENT_GET ? ID_SAME : ID_REFUSED;
     /* The reason as recorded: a re-run decides as the first run did. */
     if (*found == ID_REFUSED)
-        yima_err_set(a->err, YIMA_E_DATA, "%s", (const char *)sqlite3_column_text(st, 1));
+        yima_err_set(a->err, YIMA_E_DATA, "%s", lk_column_text(st, 1));
     return YIMA_OK;
 }
 
@@ -581,12 +581,12 @@ static int dispatch(applier *a, const char *id, size_t id_len)
 /* Records a refused event id, so that a re-run skips it too. */
 static int record_refusal(applier *a, const char *id, size_t id_len)
 {
-    sqlite3_stmt *st = lk_stmt(a->s, Q_REJECT_ADD);
-    sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)a->ev->digest);
+    lk_st *st = lk_stmt(a->s, Q_REJECT_ADD);
+    lk_bind_text(st, 1, id, (int)id_len);
+    lk_bind_int64(st, 2, (int64_t)a->ev->digest);
     /* A copy: the reason in err gives way to a store error. */
-    sqlite3_bind_text(st, 3, a->err->msg, -1, SQLITE_TRANSIENT);
-    return sqlite3_step(st) == SQLITE_DONE ? YIMA_E_DATA : db_fail(a, "recording a reject");
+    lk_bind_text_copy(st, 3, a->err->msg, -1);
+    return lk_step(st) == LK_DONE ? YIMA_E_DATA : db_fail(a, "recording a reject");
 }
 
 /* A new event id: the event, all or nothing, or its recorded refusal. */

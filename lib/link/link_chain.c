@@ -68,14 +68,14 @@ static void put_text(crypto_generichash_state *h, const void *text, size_t len)
     crypto_generichash_update(h, text, len);
 }
 
-static void put_field(crypto_generichash_state *h, sqlite3_stmt *st, int i, int integer)
+static void put_field(crypto_generichash_state *h, lk_st *st, int i, int integer)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (lk_column_null(st, i))
         put_text(h, NULL, 0);
     else if (integer)
-        put_int(h, sqlite3_column_int64(st, i));
+        put_int(h, lk_column_int64(st, i));
     else
-        put_text(h, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+        put_text(h, lk_column_text(st, i), (size_t)lk_column_bytes(st, i));
 }
 
 static void content_start(crypto_generichash_state *h)
@@ -89,25 +89,25 @@ static void content_start(crypto_generichash_state *h)
 
 /* The content hash of the event in row ev (EVENT_COLUMNS), its codes read
  * with codes (lk_chain_codes_sql). */
-static int content_hash(yima_link *s, sqlite3_stmt *ev, sqlite3_stmt *codes,
+static int content_hash(yima_link *s, lk_st *ev, lk_st *codes,
                         unsigned char out[LK_HASH_BYTES], yima_err *err)
 {
     crypto_generichash_state h;
     content_start(&h);
     for (int i = 0; i < F__CONTENT; i++)
         put_field(&h, ev, i, INT_FIELD(i));
-    sqlite3_reset(codes);
-    sqlite3_bind_int64(codes, 1, sqlite3_column_int64(ev, F_SEQ));
+    lk_reset(codes);
+    lk_bind_int64(codes, 1, lk_column_int64(ev, F_SEQ));
     /* The count last: the rows stream, so it is known only at the end. */
     uint32_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(codes)) == SQLITE_ROW) {
+    while ((rc = lk_step(codes)) == LK_ROW) {
         put_field(&h, codes, 0, 0);
         put_field(&h, codes, 1, 0);
         n++;
     }
-    sqlite3_reset(codes);
-    if (rc != SQLITE_DONE)
+    lk_reset(codes);
+    if (rc != LK_DONE)
         return lk_db_error(s, "reading an event's codes", err);
     put_u32(&h, n);
     crypto_generichash_final(&h, out, LK_HASH_BYTES);
@@ -127,16 +127,16 @@ void lk_chain_link(const unsigned char prev[LK_HASH_BYTES],
     crypto_generichash_final(&h, out, LK_HASH_BYTES);
 }
 
-static int set_hashes(yima_link *s, sqlite3_stmt *set, int64_t seq, const unsigned char *hash,
+static int set_hashes(yima_link *s, lk_st *set, int64_t seq, const unsigned char *hash,
                       const unsigned char *chain, yima_err *err)
 {
-    sqlite3_reset(set);
-    sqlite3_bind_int64(set, 1, seq);
-    sqlite3_bind_blob(set, 2, hash, LK_HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_blob(set, 3, chain, LK_HASH_BYTES, SQLITE_STATIC);
-    int rc = sqlite3_step(set);
-    int out = rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "recording an event's hash", err);
-    sqlite3_reset(set);
+    lk_reset(set);
+    lk_bind_int64(set, 1, seq);
+    lk_bind_blob(set, 2, hash, LK_HASH_BYTES);
+    lk_bind_blob(set, 3, chain, LK_HASH_BYTES);
+    int rc = lk_step(set);
+    int out = rc == LK_DONE ? YIMA_OK : lk_db_error(s, "recording an event's hash", err);
+    lk_reset(set);
     return out;
 }
 
@@ -144,43 +144,43 @@ static int set_hashes(yima_link *s, sqlite3_stmt *set, int64_t seq, const unsign
 static int head_read(yima_link *s, int64_t *seq, unsigned char head[LK_HASH_BYTES],
                      int *found, yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     *seq = 0;
     *found = 0;
     memset(head, 0, LK_HASH_BYTES);
-    if (sqlite3_prepare_v2(s->db, head_get_sql, -1, &st, NULL) != SQLITE_OK)
+    if (lk_prepare(s, head_get_sql, &st) != LK_OK)
         return lk_db_error(s, "reading the chain head", err);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 8 + LK_HASH_BYTES) {
-        const unsigned char *b = sqlite3_column_blob(st, 0);
+    int rc = lk_step(st);
+    if (rc == LK_ROW && lk_column_bytes(st, 0) == 8 + LK_HASH_BYTES) {
+        const unsigned char *b = lk_column_blob(st, 0);
         uint64_t v = 0;
         for (int k = 0; k < 8; k++)
             v = v << 8 | b[k];
         *seq = (int64_t)v;
         memcpy(head, b + 8, LK_HASH_BYTES);
         *found = 1;
-    } else if (rc == SQLITE_ROW) {
+    } else if (rc == LK_ROW) {
         *found = -1; /* there, but not 40 bytes: altered */
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK
-                                                 : lk_db_error(s, "reading the chain head", err);
+    lk_finalize(st);
+    return rc == LK_ROW || rc == LK_DONE ? YIMA_OK
+                                         : lk_db_error(s, "reading the chain head", err);
 }
 
 static int head_write(yima_link *s, int64_t seq, const unsigned char head[LK_HASH_BYTES],
                       yima_err *err)
 {
     unsigned char b[8 + LK_HASH_BYTES];
-    sqlite3_stmt *st;
+    lk_st *st;
     for (int k = 0; k < 8; k++)
         b[k] = (unsigned char)((uint64_t)seq >> (56 - 8 * k));
     memcpy(b + 8, head, LK_HASH_BYTES);
-    if (sqlite3_prepare_v2(s->db, head_set_sql, -1, &st, NULL) != SQLITE_OK)
+    if (lk_prepare(s, head_set_sql, &st) != LK_OK)
         return lk_db_error(s, "recording the chain head", err);
-    sqlite3_bind_blob(st, 1, b, sizeof b, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "recording the chain head", err);
+    lk_bind_blob(st, 1, b, sizeof b);
+    int rc = lk_step(st);
+    lk_finalize(st);
+    return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "recording the chain head", err);
 }
 
 /* The chain hash of the event before seq, from the handle while it holds
@@ -192,15 +192,15 @@ static int prev_chain(yima_link *s, int64_t seq, unsigned char prev[LK_HASH_BYTE
         memcpy(prev, s->chain.head, LK_HASH_BYTES);
         return YIMA_OK;
     }
-    sqlite3_stmt *st = lk_stmt(s, Q_CHAIN_PREV);
-    sqlite3_bind_int64(st, 1, seq);
-    int rc = sqlite3_step(st);
+    lk_st *st = lk_stmt(s, Q_CHAIN_PREV);
+    lk_bind_int64(st, 1, seq);
+    int rc = lk_step(st);
     memset(prev, 0, LK_HASH_BYTES);
-    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == LK_HASH_BYTES)
-        memcpy(prev, sqlite3_column_blob(st, 0), LK_HASH_BYTES);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK
-                                                 : lk_db_error(s, "reading the chain", err);
+    if (rc == LK_ROW && lk_column_bytes(st, 0) == LK_HASH_BYTES)
+        memcpy(prev, lk_column_blob(st, 0), LK_HASH_BYTES);
+    lk_reset(st);
+    return rc == LK_ROW || rc == LK_DONE ? YIMA_OK
+                                         : lk_db_error(s, "reading the chain", err);
 }
 
 /* Chains content hash of event seq to the one before and stores both. */
@@ -224,15 +224,15 @@ static int append_hash(yima_link *s, int64_t seq, const unsigned char hash[LK_HA
 int lk_chain_append(yima_link *s, int64_t seq, yima_err *err)
 {
     unsigned char hash[LK_HASH_BYTES];
-    sqlite3_stmt *ev = lk_stmt(s, Q_CHAIN_EVENT);
-    sqlite3_bind_int64(ev, 1, seq);
-    if (sqlite3_step(ev) != SQLITE_ROW) {
+    lk_st *ev = lk_stmt(s, Q_CHAIN_EVENT);
+    lk_bind_int64(ev, 1, seq);
+    if (lk_step(ev) != LK_ROW) {
         int rc = lk_db_error(s, "reading an event back", err);
-        sqlite3_reset(ev);
+        lk_reset(ev);
         return rc;
     }
     int rc = content_hash(s, ev, s->q[Q_CHAIN_CODES], hash, err);
-    sqlite3_reset(ev);
+    lk_reset(ev);
     return rc ? rc : append_hash(s, seq, hash, err);
 }
 
@@ -264,7 +264,7 @@ int lk_chain_commit(yima_link *s, yima_err *err)
 /* A walk over every event in order, for the upgrade and the audit. */
 typedef struct walk {
     yima_link *s;
-    sqlite3_stmt *ev, *codes, *set;
+    lk_st *ev, *codes, *set;
     unsigned char prev[LK_HASH_BYTES];
 } walk;
 
@@ -272,18 +272,18 @@ static int walk_open(walk *w, yima_link *s, int writes, yima_err *err)
 {
     memset(w, 0, sizeof *w);
     w->s = s;
-    if (sqlite3_prepare_v2(s->db, all_events_sql, -1, &w->ev, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, lk_chain_codes_sql, -1, &w->codes, NULL) != SQLITE_OK ||
-        (writes && sqlite3_prepare_v2(s->db, lk_chain_set_sql, -1, &w->set, NULL) != SQLITE_OK))
+    if (lk_prepare(s, all_events_sql, &w->ev) != LK_OK ||
+        lk_prepare(s, lk_chain_codes_sql, &w->codes) != LK_OK ||
+        (writes && lk_prepare(s, lk_chain_set_sql, &w->set) != LK_OK))
         return lk_db_error(s, "reading the chain", err);
     return YIMA_OK;
 }
 
 static void walk_close(walk *w)
 {
-    sqlite3_finalize(w->ev);
-    sqlite3_finalize(w->codes);
-    sqlite3_finalize(w->set);
+    lk_finalize(w->ev);
+    lk_finalize(w->codes);
+    lk_finalize(w->set);
 }
 
 int lk_chain_rebuild(yima_link *s, yima_err *err)
@@ -294,15 +294,15 @@ int lk_chain_rebuild(yima_link *s, yima_err *err)
     int rc = walk_open(&w, s, 1, err), step;
     /* The rows are updated under the open scan: only hash and chain change,
      * which the scan (by rowid) does not read from an index. */
-    while (!rc && (step = sqlite3_step(w.ev)) == SQLITE_ROW) {
-        seq = sqlite3_column_int64(w.ev, F_SEQ);
+    while (!rc && (step = lk_step(w.ev)) == LK_ROW) {
+        seq = lk_column_int64(w.ev, F_SEQ);
         rc = content_hash(s, w.ev, w.codes, hash, err);
         if (!rc) {
             lk_chain_link(w.prev, hash, w.prev);
             rc = set_hashes(s, w.set, seq, hash, w.prev, err);
         }
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != LK_DONE)
         rc = lk_db_error(s, "reading the events", err);
     rc = rc ? rc : head_write(s, seq, w.prev, err);
     walk_close(&w);
@@ -315,13 +315,13 @@ static void hex(const unsigned char *b, size_t n, char *out)
 }
 
 /* Records the first break: seq, id and what differs. */
-static void broken(yima_link_audit_report *r, int kind, sqlite3_stmt *ev, const char *fmt,
+static void broken(yima_link_audit_report *r, int kind, lk_st *ev, const char *fmt,
                    const unsigned char *stored, const unsigned char *want)
 {
     char a[2 * LK_HASH_BYTES + 1] = "none", b[2 * LK_HASH_BYTES + 1];
-    const char *id = ev ? (const char *)sqlite3_column_text(ev, F_ID) : NULL;
+    const char *id = ev ? lk_column_text(ev, F_ID) : NULL;
     r->status = kind;
-    r->seq = ev ? sqlite3_column_int64(ev, F_SEQ) : r->head_seq;
+    r->seq = ev ? lk_column_int64(ev, F_SEQ) : r->head_seq;
     snprintf(r->id, sizeof r->id, "%s", id ? id : "");
     if (stored)
         hex(stored, LK_HASH_BYTES, a);
@@ -330,9 +330,9 @@ static void broken(yima_link_audit_report *r, int kind, sqlite3_stmt *ev, const 
 }
 
 /* The stored hash column i of ev, or NULL if it is not 32 bytes. */
-static const unsigned char *stored(sqlite3_stmt *ev, int i)
+static const unsigned char *stored(lk_st *ev, int i)
 {
-    return sqlite3_column_bytes(ev, i) == LK_HASH_BYTES ? sqlite3_column_blob(ev, i) : NULL;
+    return lk_column_bytes(ev, i) == LK_HASH_BYTES ? lk_column_blob(ev, i) : NULL;
 }
 
 /* Checks one event against the chain so far; 1 if it breaks it. */
@@ -355,7 +355,7 @@ static int audit_event(walk *w, yima_link_audit_report *r, yima_err *err, int *r
         return 1;
     }
     memcpy(w->prev, c, LK_HASH_BYTES);
-    r->head_seq = sqlite3_column_int64(w->ev, F_SEQ);
+    r->head_seq = lk_column_int64(w->ev, F_SEQ);
     return 0;
 }
 
@@ -388,13 +388,13 @@ int lk_chain_audit(yima_link *s, yima_link_audit_report *r, unsigned char head[L
                    yima_err *err)
 {
     walk w;
-    int rc = walk_open(&w, s, 0, err), step = SQLITE_DONE;
+    int rc = walk_open(&w, s, 0, err), step = LK_DONE;
     while (!rc && r->status == YIMA_LINK_AUDIT_INTACT &&
-           (step = sqlite3_step(w.ev)) == SQLITE_ROW) {
+           (step = lk_step(w.ev)) == LK_ROW) {
         r->events++;
         audit_event(&w, r, err, &rc);
     }
-    if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+    if (!rc && step != LK_DONE && step != LK_ROW)
         rc = lk_db_error(s, "reading the events", err);
     if (!rc && r->status == YIMA_LINK_AUDIT_INTACT)
         rc = audit_head(s, &w, r, err);
@@ -406,22 +406,22 @@ int lk_chain_audit(yima_link *s, yima_link_audit_report *r, unsigned char head[L
 int lk_chain_at(yima_link *s, int64_t seq, unsigned char chain[LK_HASH_BYTES], int *found,
                 yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     *found = 0;
     if (seq == 0) { /* the empty chain */
         memset(chain, 0, LK_HASH_BYTES);
         *found = 1;
         return YIMA_OK;
     }
-    if (sqlite3_prepare_v2(s->db, "SELECT chain FROM events WHERE seq = ?1", -1, &st, NULL))
+    if (lk_prepare(s, "SELECT chain FROM events WHERE seq = ?1", &st))
         return lk_db_error(s, "reading the chain", err);
-    sqlite3_bind_int64(st, 1, seq);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == LK_HASH_BYTES) {
-        memcpy(chain, sqlite3_column_blob(st, 0), LK_HASH_BYTES);
+    lk_bind_int64(st, 1, seq);
+    int rc = lk_step(st);
+    if (rc == LK_ROW && lk_column_bytes(st, 0) == LK_HASH_BYTES) {
+        memcpy(chain, lk_column_blob(st, 0), LK_HASH_BYTES);
         *found = 1;
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK
-                                                 : lk_db_error(s, "reading the chain", err);
+    lk_finalize(st);
+    return rc == LK_ROW || rc == LK_DONE ? YIMA_OK
+                                         : lk_db_error(s, "reading the chain", err);
 }

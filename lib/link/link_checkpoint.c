@@ -18,16 +18,15 @@
 
 static int read_store_id(yima_link *s, unsigned char id[16], yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     int rc = YIMA_E_STORE;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (lk_prepare(s, "SELECT value FROM meta WHERE key = 'store_id'", &st) != LK_OK)
         return lk_db_error(s, "reading the store id", err);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
-        memcpy(id, sqlite3_column_blob(st, 0), 16);
+    if (lk_step(st) == LK_ROW && lk_column_bytes(st, 0) == 16) {
+        memcpy(id, lk_column_blob(st, 0), 16);
         rc = YIMA_OK;
     }
-    sqlite3_finalize(st);
+    lk_finalize(st);
     return rc ? yima_err_set(err, rc, "%s: the store has no id (meta.store_id)", s->path) : rc;
 }
 
@@ -49,11 +48,11 @@ static int signed_text(char *out, size_t size, const unsigned char store_id[16],
 static int audit_snapshot(yima_link *s, yima_link_audit_report *r, yima_err *err)
 {
     memset(r, 0, sizeof *r);
-    int rc = lk_exec(s, "BEGIN", err);
+    int rc = lk_snapshot_begin(s, err);
     if (rc)
         return rc;
     rc = lk_chain_audit(s, r, r->head, err);
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    lk_snapshot_end(s);
     return rc;
 }
 
@@ -223,11 +222,11 @@ int yima_link_audit(yima_link *s, const char *checkpoint_path, const yima_keyrin
     rc = rc || !checkpoint_path ? rc : parse_checkpoint(checkpoint_path, text, len, &c, err);
     if (rc)
         return rc;
-    if ((rc = lk_exec(s, "BEGIN", err)))
+    if ((rc = lk_snapshot_begin(s, err)))
         return rc;
     rc = lk_chain_audit(s, r, r->head, err);
     if (!rc && checkpoint_path && r->status == YIMA_LINK_AUDIT_INTACT)
         rc = check_head(s, &c, text, ring, r, err);
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    lk_snapshot_end(s);
     return rc;
 }

@@ -59,7 +59,7 @@ typedef struct exporter {
     yima_link *s;
     const yima_link_export_options *opt;
     yima_out *out;
-    sqlite3_stmt *ev, *codes;
+    lk_st *ev, *codes;
     uint64_t written; /* store events */
     uint64_t items;   /* JSON events, for the separators */
     char *prefix, *suffix; /* template around {code} */
@@ -69,13 +69,13 @@ typedef struct exporter {
     yima_err *err;
 } exporter;
 
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(lk_st *st, int i)
 {
-    return (const char *)sqlite3_column_text(st, i);
+    return lk_column_text(st, i);
 }
 
 /* A company prefix length column (NULL: 0, unknown). */
-#define GCP(st, i) sqlite3_column_int(st, i)
+#define GCP(st, i) lk_column_int(st, i)
 
 static int emit(exporter *x, const void *p, size_t n)
 {
@@ -92,7 +92,7 @@ static int field(yima_buf *b, const char *s)
 }
 
 /* The who-and-where fields ("user=NAME") an event recorded, before its type. */
-static int tsv_context(yima_buf *b, sqlite3_stmt *e)
+static int tsv_context(yima_buf *b, lk_st *e)
 {
     static const int cols[LK_CTX__COUNT] = {E_USER, E_STATION, E_READ_POINT, E_LOCATION};
     int oom = 0;
@@ -108,12 +108,12 @@ static int tsv_context(yima_buf *b, sqlite3_stmt *e)
 
 static int tsv_event(exporter *x)
 {
-    sqlite3_stmt *e = x->ev, *c = x->codes;
-    int type = sqlite3_column_int(e, E_TYPE), oom;
+    lk_st *e = x->ev, *c = x->codes;
+    int type = lk_column_int(e, E_TYPE), oom;
     char when[96];
     yima_buf *b = &x->line;
     b->len = 0;
-    lk_format_time(sqlite3_column_int64(e, E_TIME), sqlite3_column_int(e, E_TZ), when);
+    lk_format_time(lk_column_int64(e, E_TIME), lk_column_int(e, E_TZ), when);
     oom = yima_buf_append(b, "@", 1) || yima_buf_append(b, col(e, E_ID), strlen(col(e, E_ID))) ||
           field(b, when) || tsv_context(b, e) || field(b, lk_type_name(type)) ||
           field(b, col(e, E_CODE));
@@ -128,7 +128,7 @@ static int tsv_event(exporter *x)
     else if (type == LK_DECOMMISSION)
         oom = oom || field(b, col(e, E_INFO));
     else if (type == LK_PACK || type == LK_UNPACK)
-        while (!oom && sqlite3_step(c) == SQLITE_ROW)
+        while (!oom && lk_step(c) == LK_ROW)
             oom = field(b, col(c, C_CODE)) != YIMA_OK;
     if (oom || yima_buf_append(b, "\n", 1))
         return yima_err_set(x->err, YIMA_E_NOMEM, "out of memory");
@@ -181,7 +181,7 @@ static json_t *event_id(exporter *x)
 {
     static const char domain[] = "yima-epcis-event";
     unsigned char in[sizeof domain - 1 + 16 + 8 + 4], h[16];
-    uint64_t seq = (uint64_t)sqlite3_column_int64(x->ev, E_SEQ);
+    uint64_t seq = (uint64_t)lk_column_int64(x->ev, E_SEQ);
     uint32_t sub = x->sub++;
     size_t n = sizeof domain - 1;
     memcpy(in, domain, n);
@@ -202,10 +202,10 @@ static json_t *event_id(exporter *x)
 static json_t *base_event(exporter *x, const char *type, const char *action,
                           const char *biz_step, const char *disposition)
 {
-    sqlite3_stmt *e = x->ev;
+    lk_st *e = x->ev;
     char when[96], tz[8];
-    lk_format_time(sqlite3_column_int64(e, E_TIME), sqlite3_column_int(e, E_TZ), when);
-    lk_format_tz(sqlite3_column_int(e, E_TZ), tz);
+    lk_format_time(lk_column_int64(e, E_TIME), lk_column_int(e, E_TZ), when);
+    lk_format_tz(lk_column_int(e, E_TZ), tz);
     json_t *ev = json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "type", type, "eventID",
                            event_id(x), "eventTime", when, "eventTimeZoneOffset", tz, "action",
                            action, "bizStep", biz_step, "disposition", disposition,
@@ -254,7 +254,7 @@ static int put_event(exporter *x, json_t *ev)
 
 /* The subject's lot, expiry and product as ILMD: a commissioned code's, or
  * the old label's that a replacement carries on. */
-static void add_ilmd(json_t *ev, sqlite3_stmt *e)
+static void add_ilmd(json_t *ev, lk_st *e)
 {
     json_t *ilmd = json_object();
     /* A GS1 case or pallet (SSCC) may be commissioned without lot or product. */
@@ -272,7 +272,7 @@ static void add_ilmd(json_t *ev, sqlite3_stmt *e)
 
 static json_t *commission(exporter *x)
 {
-    sqlite3_stmt *e = x->ev;
+    lk_st *e = x->ev;
     json_t *ev = object_event(x, "ADD", "commissioning", "active", col(e, E_CODE),
                               col(e, E_PAYLOAD), GCP(e, E_GCP));
     add_ilmd(ev, e);
@@ -285,7 +285,7 @@ static json_t *commission(exporter *x)
  * events. */
 static json_t *shipping(exporter *x, int type)
 {
-    sqlite3_stmt *e = x->ev;
+    lk_st *e = x->ev;
     const char *step = type == LK_SHIP ? "shipping" : "receiving";
     const char *disp = type == LK_SHIP ? "in_transit" : type == LK_RECEIVE ? "in_progress"
                                                                              : "returned";
@@ -314,9 +314,9 @@ static int flush_group(exporter *x, json_t **group)
  * the aggregation side of REPLACE and DECOMMISSION follow the same shape. */
 static int aggregation_events(exporter *x, int type)
 {
-    sqlite3_stmt *e = x->ev, *c = x->codes;
+    lk_st *e = x->ev, *c = x->codes;
     const char *parent = col(e, E_CODE), *parent_payload = col(e, E_PAYLOAD);
-    int64_t subject = sqlite3_column_int64(e, E_SUBJECT);
+    int64_t subject = lk_column_int64(e, E_SUBJECT);
     int pgcp = GCP(e, E_GCP);
     json_t *add = NULL, *del = NULL, *old_del = NULL, *new_add = NULL;
     int rc = YIMA_OK;
@@ -324,9 +324,9 @@ static int aggregation_events(exporter *x, int type)
         add = aggregation(x, "ADD", "packing", parent, parent_payload, pgcp);
     else if (type == LK_UNPACK)
         del = aggregation(x, "DELETE", "unpacking", parent, parent_payload, pgcp);
-    while (!rc && sqlite3_step(c) == SQLITE_ROW) {
+    while (!rc && lk_step(c) == LK_ROW) {
         json_t *child = uri(x, col(c, C_CODE), col(c, C_PAYLOAD), GCP(c, C_GCP));
-        int is_subject = sqlite3_column_int64(c, C_ID) == subject;
+        int is_subject = lk_column_int64(c, C_ID) == subject;
         if (type == LK_PACK && col(c, C_PREV)) {
             /* One DELETE per child is simple and still valid EPCIS. */
             json_t *d = aggregation(x, "DELETE", "unpacking", col(c, C_PREV),
@@ -378,8 +378,8 @@ static int aggregation_events(exporter *x, int type)
 
 static int epcis_event(exporter *x)
 {
-    sqlite3_stmt *e = x->ev;
-    int type = sqlite3_column_int(e, E_TYPE);
+    lk_st *e = x->ev;
+    int type = lk_column_int(e, E_TYPE);
     int rc = YIMA_OK;
     if (type == LK_COMMISSION)
         return put_event(x, commission(x));
@@ -426,23 +426,23 @@ static int run(exporter *x)
     const yima_link_export_options *o = x->opt;
     int epcis = o->format == YIMA_LINK_EXPORT_EPCIS, rc = YIMA_OK, step;
     uint64_t events = 0;
-    sqlite3_bind_int64(x->ev, 1, o->time_from);
-    sqlite3_bind_int64(x->ev, 2, o->time_to);
-    sqlite3_bind_int64(x->ev, 5, o->after);
+    lk_bind_int64(x->ev, 1, o->time_from);
+    lk_bind_int64(x->ev, 2, o->time_to);
+    lk_bind_int64(x->ev, 5, o->after);
     if (o->lot)
-        sqlite3_bind_text(x->ev, 3, o->lot, -1, SQLITE_STATIC);
+        lk_bind_text(x->ev, 3, o->lot, -1);
     if (o->subtree)
-        sqlite3_bind_text(x->ev, 4, o->subtree, -1, SQLITE_STATIC);
+        lk_bind_text(x->ev, 4, o->subtree, -1);
     if (epcis)
         rc = epcis_head(x);
-    while (!rc && (step = sqlite3_step(x->ev)) == SQLITE_ROW) {
-        sqlite3_reset(x->codes);
-        sqlite3_bind_int64(x->codes, 1, sqlite3_column_int64(x->ev, E_SEQ));
+    while (!rc && (step = lk_step(x->ev)) == LK_ROW) {
+        lk_reset(x->codes);
+        lk_bind_int64(x->codes, 1, lk_column_int64(x->ev, E_SEQ));
         x->sub = 0;
         rc = epcis ? epcis_event(x) : tsv_event(x);
         events++;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != LK_DONE)
         rc = lk_db_error(x->s, "export", x->err);
     if (!rc && epcis)
         rc = emit(x, "\n]}}\n", 5);
@@ -476,16 +476,15 @@ static int subtree_code(const yima_link_export_options *opt, char *out, size_t s
 
 static int load_store_id(exporter *x)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     int rc = YIMA_E_STORE;
-    if (sqlite3_prepare_v2(x->s->db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (lk_prepare(x->s, "SELECT value FROM meta WHERE key = 'store_id'", &st) != LK_OK)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
-        memcpy(x->store_id, sqlite3_column_blob(st, 0), 16);
+    if (lk_step(st) == LK_ROW && lk_column_bytes(st, 0) == 16) {
+        memcpy(x->store_id, lk_column_blob(st, 0), 16);
         rc = YIMA_OK;
     }
-    sqlite3_finalize(st);
+    lk_finalize(st);
     return rc;
 }
 
@@ -532,13 +531,13 @@ static int write_seq(const char *path, int64_t seq, yima_err *err)
 /* The last event in the snapshot: everything up to it was considered. */
 static int last_seq(exporter *x, int64_t *seq)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     *seq = 0;
-    if (sqlite3_prepare_v2(x->s->db, "SELECT max(seq) FROM events", -1, &st, NULL) != SQLITE_OK)
+    if (lk_prepare(x->s, "SELECT max(seq) FROM events", &st) != LK_OK)
         return lk_db_error(x->s, "export", x->err);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *seq = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (lk_step(st) == LK_ROW)
+        *seq = lk_column_int64(st, 0);
+    lk_finalize(st);
     return YIMA_OK;
 }
 
@@ -560,24 +559,24 @@ int yima_link_export(yima_link *s, const yima_link_export_options *opt,
     const char *sql = o.lot || o.subtree ? lk_export_filtered_sql : lk_export_all_sql;
     /* One read transaction: the document is one consistent snapshot even
      * while the line keeps importing. */
-    if (!(rc = lk_exec(s, "BEGIN", err))) {
+    if (!(rc = lk_snapshot_begin(s, err))) {
         if (load_store_id(&x) != YIMA_OK ||
-            sqlite3_prepare_v2(s->db, sql, -1, &x.ev, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(s->db, sql_codes, -1, &x.codes, NULL) != SQLITE_OK)
+            lk_prepare(s, sql, &x.ev) != LK_OK ||
+            lk_prepare(s, sql_codes, &x.codes) != LK_OK)
             rc = lk_db_error(s, "export", err);
         rc = rc ? rc : pick_template(&x, err);
         rc = rc ? rc : last_seq(&x, &last);
         if (!rc && !(rc = yima_out_open(&x.out, opt->output, opt->force, 0, err)))
             rc = run(&x);
-        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        lk_snapshot_end(s);
     }
     if (!rc) {
         rc = yima_out_commit(x.out, NULL, err);
         x.out = NULL;
     }
     yima_out_abort(x.out);
-    sqlite3_finalize(x.ev);
-    sqlite3_finalize(x.codes);
+    lk_finalize(x.ev);
+    lk_finalize(x.codes);
     yima_buf_free(&x.line);
     free(x.prefix);
     free(x.suffix);

@@ -19,9 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include "link_internal.h"
+#include "link_gate.h"
 
 enum { TURN = 0, WANT = 1 };
 
@@ -35,68 +34,61 @@ static int lock_byte(int fd, int cmd, int type, int at)
     return rc;
 }
 
-static int gate_error(yima_link *s, const char *what, yima_err *err)
+static int gate_error(const char *path, const char *what, yima_err *err)
 {
-    return yima_err_set(err, YIMA_E_IO, "%s-lock: %s: %s", s->path, what, strerror(errno));
+    return yima_err_set(err, YIMA_E_IO, "%s-lock: %s: %s", path, what, strerror(errno));
 }
 
-int lk_gate_open(yima_link *s, yima_err *err)
+int lk_gate_open(lk_gate *g, const char *path, yima_err *err)
 {
-    if (strcmp(s->path, ":memory:") == 0)
+    g->fd = -1;
+    g->held = 0;
+    if (strcmp(path, ":memory:") == 0)
         return YIMA_OK; /* no file, no other writer */
-    size_t n = strlen(s->path) + sizeof "-lock";
+    size_t n = strlen(path) + sizeof "-lock";
     char *name = malloc(n);
     if (!name)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-    snprintf(name, n, "%s-lock", s->path);
-    s->gate_fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    snprintf(name, n, "%s-lock", path);
+    g->fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     free(name);
-    return s->gate_fd < 0 ? gate_error(s, "cannot open the writers' lock file", err) : YIMA_OK;
+    return g->fd < 0 ? gate_error(path, "cannot open the writers' lock file", err) : YIMA_OK;
 }
 
-void lk_gate_close(yima_link *s)
+void lk_gate_close(lk_gate *g)
 {
-    if (s->gate_fd >= 0)
-        close(s->gate_fd);
-    s->gate_fd = -1;
+    if (g->fd >= 0)
+        close(g->fd);
+    g->fd = -1;
 }
 
-int lk_gate_enter(yima_link *s, yima_err *err)
+int lk_gate_enter(lk_gate *g, const char *path, yima_err *err)
 {
-    if (s->gate_fd < 0 || s->gate_held)
+    if (g->fd < 0 || g->held)
         return YIMA_OK;
-    if (lock_byte(s->gate_fd, F_OFD_SETLK, F_RDLCK, WANT) < 0)
-        return gate_error(s, "cannot signal a waiting writer", err);
-    int rc = lock_byte(s->gate_fd, F_OFD_SETLKW, F_WRLCK, TURN);
+    if (lock_byte(g->fd, F_OFD_SETLK, F_RDLCK, WANT) < 0)
+        return gate_error(path, "cannot signal a waiting writer", err);
+    int rc = lock_byte(g->fd, F_OFD_SETLKW, F_WRLCK, TURN);
     int saved = errno;
-    lock_byte(s->gate_fd, F_OFD_SETLK, F_UNLCK, WANT);
+    lock_byte(g->fd, F_OFD_SETLK, F_UNLCK, WANT);
     errno = saved;
     if (rc < 0)
-        return gate_error(s, "cannot take the writers' turn", err);
-    s->gate_held = 1;
+        return gate_error(path, "cannot take the writers' turn", err);
+    g->held = 1;
     return YIMA_OK;
 }
 
-void lk_gate_leave(yima_link *s)
+void lk_gate_leave(lk_gate *g)
 {
-    if (s->gate_held)
-        lock_byte(s->gate_fd, F_OFD_SETLK, F_UNLCK, TURN);
-    s->gate_held = 0;
+    if (g->held)
+        lock_byte(g->fd, F_OFD_SETLK, F_UNLCK, TURN);
+    g->held = 0;
 }
 
-int lk_gate_wanted(yima_link *s)
+int lk_gate_waiting(const lk_gate *g)
 {
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = WANT, .l_len = 1};
-    if (s->gate_fd < 0 || fcntl(s->gate_fd, F_OFD_GETLK, &fl) < 0)
+    if (g->fd < 0 || fcntl(g->fd, F_OFD_GETLK, &fl) < 0)
         return 0;
     return fl.l_type != F_UNLCK;
-}
-
-/* Waits, out of turn, until no writer waits, or for at most max_ms: the
- * waiters woken by our leaving take their turns before we ask for ours. */
-void lk_gate_let_pass(yima_link *s, int max_ms)
-{
-    const struct timespec step = {0, 200 * 1000};
-    for (int i = 0; i < max_ms * 5 && lk_gate_wanted(s); i++)
-        nanosleep(&step, NULL);
 }

@@ -535,10 +535,8 @@ static int setup(importer *im, yima_err *err)
         return yima_err_set(err, YIMA_E_USAGE, "realtime import reads standard input only");
     im->fd = im->realtime ? STDIN_FILENO : -1;
     rc = lk_set_sync(im->s, opt->sync, err);
-    /* Bulk: room for the code index's hot pages, which random codes touch
-     * all over; pages are taken only as used. */
     if (!rc && !im->realtime)
-        rc = lk_exec(im->s, "PRAGMA cache_size=-524288", err);
+        rc = lk_tune_bulk(im->s, err);
     if (!rc && opt->rejects)
         rc = lk_rejects_open(&im->rejects, opt->rejects, opt->force, err);
     return rc;

@@ -3,11 +3,11 @@
 #ifndef YIMA_LINK_INTERNAL_H
 #define YIMA_LINK_INTERNAL_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 #include "yima/code.h"
 #include "yima/link.h"
 #include "rows.h"
+#include "link_db.h"
 
 /* Event types; the numbers are stored in events.type. */
 enum { LK_COMMISSION = 1, LK_PACK = 2, LK_UNPACK = 3, LK_REPLACE = 4, LK_DECOMMISSION = 5,
@@ -28,21 +28,19 @@ enum {
 #define LK_HASH_BYTES 32
 
 struct yima_link {
-    sqlite3 *db;
+    const lk_backend *be;
+    lk_db *db;
     char *path;          /* as opened, to lead messages */
     yima_link_mode mode;
     int schema_found;
     int in_txn;
-    int gate_fd;         /* the writers' gate (link_gate.c), or -1 */
-    int gate_held;       /* this handle has the writers' turn */
-    int wal_frames;      /* the WAL's size after this handle's last commit */
     struct {
         int known;       /* head valid: this handle holds the write lock */
         int dirty;       /* head moved since the last commit: record it */
         int64_t seq;     /* the last chained event */
         unsigned char head[LK_HASH_BYTES];
     } chain;
-    sqlite3_stmt *q[Q__COUNT];
+    lk_st *q[Q__COUNT];
 };
 
 /* The audit trail (link_chain.c); the statements the writer prepares. */
@@ -85,28 +83,33 @@ int lk_run(yima_link *s, int q, const char *what, yima_err *err);
 /* The lookup key of a canonical code text (codes.h; yima_code_hash() in SQL). */
 int64_t lk_code_hash(const char *text, size_t len);
 /* Sets err from the database's last error: YIMA_E_STORE "PATH: what: msg",
- * msg being SQLite's own (sqlite3_errmsg). */
+ * msg being the engine's own (errmsg). */
 int lk_db_error(yima_link *s, const char *what, yima_err *err);
 /* Runs sql; on failure the message names the statement. */
 int lk_exec(yima_link *s, const char *sql, yima_err *err);
 /* Same, naming what instead: for statements too long to quote (schema). */
 int lk_exec_as(yima_link *s, const char *sql, const char *what, yima_err *err);
 /* Statement q, reset and with bindings cleared. */
-sqlite3_stmt *lk_stmt(yima_link *s, int q);
-/* The writers' gate (link_gate.c): yima writers take turns at the store
- * in the order they asked, and a writer holding its turn can see that
- * another waits. lk_begin enters and lk_commit/lk_rollback leave. */
-int lk_gate_open(yima_link *s, yima_err *err);
-void lk_gate_close(yima_link *s);
-int lk_gate_enter(yima_link *s, yima_err *err);
-void lk_gate_leave(yima_link *s);
+lk_st *lk_stmt(yima_link *s, int q);
+/* A statement of its own (lk_finalize it): LK_OK, or LK_ERROR with the
+ * reason for lk_db_error. */
+int lk_prepare(yima_link *s, const char *sql, lk_st **st);
+/* The id the last INSERT gave its row. */
+int64_t lk_last_id(yima_link *s);
+/* 1 if another writer waits for the store (SQLite's writers' gate,
+ * link_gate.c): a bulk import then commits and stands back. */
 int lk_gate_wanted(yima_link *s);
+/* Waits, out of turn, until no writer waits, or for at most max_ms. */
 void lk_gate_let_pass(yima_link *s, int max_ms);
 
-/* A write transaction: the writers' turn, then SQLite's write lock. */
+/* A write transaction (SQLite: the writers' turn, then its write lock). */
 int lk_begin(yima_link *s, yima_err *err);
 int lk_commit(yima_link *s, yima_err *err);
 void lk_rollback(yima_link *s);
+/* A read-only transaction seeing one state of the store; its end never
+ * fails (it wrote nothing). */
+int lk_snapshot_begin(yima_link *s, yima_err *err);
+void lk_snapshot_end(yima_link *s);
 /* The payload template the store keeps (meta.template), into *out
  * (malloc'd; NULL if it keeps none). */
 int lk_template_get(yima_link *s, char **out, yima_err *err);
@@ -120,6 +123,8 @@ int lk_template_conflict(yima_link *s, const char *kept, const char *given, yima
 extern const char lk_export_all_sql[], lk_export_filtered_sql[];
 /* "sync" is yima_link_sync. */
 int lk_set_sync(yima_link *s, int sync, yima_err *err);
+/* Before a bulk import: the engine's room for its working set. */
+int lk_tune_bulk(yima_link *s, yima_err *err);
 
 const char *lk_type_name(int type);
 /* The LK_ type named (any case), or -1 if name is none. */

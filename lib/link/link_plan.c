@@ -53,11 +53,11 @@ static void want_columns(planner *pl)
 static int record(planner *pl, uint64_t line, const lk_code *c, const lk_code *parent)
 {
     char why[512];
-    sqlite3_stmt *st = lk_stmt(pl->s, Q_PLAN_GET);
-    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *was = (const char *)sqlite3_column_text(st, 0);
+    lk_st *st = lk_stmt(pl->s, Q_PLAN_GET);
+    lk_bind_text(st, 1, c->text, (int)c->len);
+    int rc = lk_step(st);
+    if (rc == LK_ROW) {
+        const char *was = lk_column_text(st, 0);
         if (strcmp(was, parent->text) == 0) {
             pl->sum->known++;
             return YIMA_OK;
@@ -66,12 +66,12 @@ static int record(planner *pl, uint64_t line, const lk_code *c, const lk_code *p
                  yima_level_name(c->level), c->text, was, parent->text);
         return row_error(pl, line, why);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != LK_DONE)
         return lk_db_error(pl->s, "reading the plan", pl->err);
     st = lk_stmt(pl->s, Q_PLAN_ADD);
-    sqlite3_bind_text(st, 1, c->text, (int)c->len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, parent->text, (int)parent->len, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    lk_bind_text(st, 1, c->text, (int)c->len);
+    lk_bind_text(st, 2, parent->text, (int)parent->len);
+    if (lk_step(st) != LK_DONE)
         return lk_db_error(pl->s, "recording the plan", pl->err);
     pl->sum->added++;
     return YIMA_OK;

@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The store file: opening, schema and its upgrades, statements, transactions. */
+/* The store: opening, schema and its upgrades, statements, transactions, over
+ * its engine's backend (link_db.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <sodium.h>
 #include "link_internal.h"
-
-/* How long opening waits for another process's lock to switch to WAL. */
-#define BUSY_MS 10000
-/* WAL frames after which a writer copies them back into the store (as
- * SQLite's own autocheckpoint would), once out of its turn. */
-#define CHECKPOINT_FRAMES 1000
 
 /* The codes table and its indexes, shared by the schema and its upgrade.
  * h is lk_code_hash(code): codes are found by it (then the text compared)
@@ -177,24 +172,15 @@ int64_t lk_code_hash(const char *text, size_t len)
     return (int64_t)h;
 }
 
-/* yima_code_hash(text) in SQL, for the upgrade and lookups by code text. */
-static void sql_code_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    (void)argc;
-    const char *text = (const char *)sqlite3_value_text(argv[0]);
-    if (text)
-        sqlite3_result_int64(ctx, lk_code_hash(text, (size_t)sqlite3_value_bytes(argv[0])));
-}
-
 int lk_db_error(yima_link *s, const char *what, yima_err *err)
 {
     return yima_err_set(err, YIMA_E_STORE, "%s: %s: %s", s && s->path ? s->path : "store", what,
-                        s && s->db ? sqlite3_errmsg(s->db) : "out of memory");
+                        s && s->db ? s->be->errmsg(s->db) : "out of memory");
 }
 
 int lk_exec_as(yima_link *s, const char *sql, const char *what, yima_err *err)
 {
-    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (s->be->exec(s->db, sql) != LK_OK)
         return lk_db_error(s, what, err);
     return YIMA_OK;
 }
@@ -204,59 +190,41 @@ int lk_exec(yima_link *s, const char *sql, yima_err *err)
     return lk_exec_as(s, sql, sql, err);
 }
 
-sqlite3_stmt *lk_stmt(yima_link *s, int q)
+lk_st *lk_stmt(yima_link *s, int q)
 {
-    sqlite3_reset(s->q[q]);
-    sqlite3_clear_bindings(s->q[q]);
+    lk_reset(s->q[q]);
     return s->q[q];
+}
+
+int lk_prepare(yima_link *s, const char *sql, lk_st **st)
+{
+    return s->be->prepare(s->db, sql, 0, st);
+}
+
+int64_t lk_last_id(yima_link *s)
+{
+    return s->be->last_id(s->db);
 }
 
 int lk_run(yima_link *s, int q, const char *what, yima_err *err)
 {
-    int rc = sqlite3_step(lk_stmt(s, q));
+    int rc = lk_step(lk_stmt(s, q));
     /* The message first: a reset may replace the statement's error. */
-    int out = rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, what, err);
-    sqlite3_reset(s->q[q]);
+    int out = rc == LK_DONE ? YIMA_OK : lk_db_error(s, what, err);
+    lk_reset(s->q[q]);
     return out;
-}
-
-/* BEGIN IMMEDIATE, again while SQLite finds the lock busy without asking
- * the busy handler (it does so where waiting could deadlock, or while
- * another connection recovers the WAL): a writer waits, it never fails. */
-static int begin_immediate(yima_link *s, yima_err *err)
-{
-    while (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY)
-            return lk_db_error(s, "BEGIN IMMEDIATE", err);
-        sqlite3_sleep(1);
-    }
-    return YIMA_OK;
 }
 
 int lk_begin(yima_link *s, yima_err *err)
 {
     if (s->in_txn)
         return YIMA_OK;
-    int rc = lk_gate_enter(s, err);
-    /* IMMEDIATE takes SQLite's write lock now, so a writer outside the gate
-     * (another program) is waited for before, not halfway through, a batch. */
-    rc = rc ? rc : begin_immediate(s, err);
+    int rc = s->be->begin(s->db, LK_WRITE, err);
     if (!rc)
         s->in_txn = 1;
-    else
-        lk_gate_leave(s);
     /* Another process may have appended since: read the head afresh. */
     s->chain.known = s->chain.dirty = 0;
     return rc;
-}
-
-/* Copies the WAL back into the store once it has grown, after the turn is
- * given up: a checkpoint runs beside the next writer, not in its way. */
-static void checkpoint_wal(yima_link *s)
-{
-    if (s->wal_frames >= CHECKPOINT_FRAMES)
-        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    s->wal_frames = 0;
 }
 
 int lk_commit(yima_link *s, yima_err *err)
@@ -267,43 +235,64 @@ int lk_commit(yima_link *s, yima_err *err)
     if (rc)
         return rc; /* still in the transaction: the caller rolls it back */
     s->in_txn = 0;
-    rc = lk_exec(s, "COMMIT", err);
-    if (rc)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    lk_gate_leave(s);
-    checkpoint_wal(s);
-    return rc;
+    return s->be->commit(s->db, err);
 }
 
 void lk_rollback(yima_link *s)
 {
     if (s->in_txn)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->be->rollback(s->db);
     s->in_txn = 0;
     s->chain.known = s->chain.dirty = 0;
-    lk_gate_leave(s);
+}
+
+int lk_snapshot_begin(yima_link *s, yima_err *err)
+{
+    return s->be->begin(s->db, LK_SNAPSHOT, err);
+}
+
+void lk_snapshot_end(yima_link *s)
+{
+    s->be->commit(s->db, NULL); /* it wrote nothing: no outcome to report */
 }
 
 int lk_set_sync(yima_link *s, int sync, yima_err *err)
 {
-    return lk_exec(s, sync == YIMA_LINK_SYNC_FULL ? "PRAGMA synchronous=FULL"
-                                                  : "PRAGMA synchronous=NORMAL", err);
+    return s->be->set_sync(s->db, sync == YIMA_LINK_SYNC_FULL, err);
+}
+
+int lk_tune_bulk(yima_link *s, yima_err *err)
+{
+    return s->be->tune_bulk ? s->be->tune_bulk(s->db, err) : YIMA_OK;
+}
+
+int lk_gate_wanted(yima_link *s)
+{
+    return s->be->writer_waits && s->be->writer_waits(s->db);
+}
+
+/* Waits, out of turn, until no writer waits, or for at most max_ms: the
+ * waiters woken by our leaving take their turns before we ask for ours. */
+void lk_gate_let_pass(yima_link *s, int max_ms)
+{
+    const struct timespec step = {0, 200 * 1000};
+    for (int i = 0; i < max_ms * 5 && lk_gate_wanted(s); i++)
+        nanosleep(&step, NULL);
 }
 
 int lk_template_get(yima_link *s, char **out, yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'template'", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (lk_prepare(s, "SELECT value FROM meta WHERE key = 'template'", &st) != LK_OK)
         return lk_db_error(s, "reading the store's template", err);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        *out = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    int rc = lk_step(st);
+    if (rc == LK_ROW && lk_column_text(st, 0))
+        *out = strdup(lk_column_text(st, 0));
+    lk_finalize(st);
+    if (rc != LK_ROW && rc != LK_DONE)
         return lk_db_error(s, "reading the store's template", err);
-    return rc == SQLITE_ROW && !*out ? yima_err_set(err, YIMA_E_NOMEM, "out of memory") : YIMA_OK;
+    return rc == LK_ROW && !*out ? yima_err_set(err, YIMA_E_NOMEM, "out of memory") : YIMA_OK;
 }
 
 int lk_template_conflict(yima_link *s, const char *kept, const char *given, yima_err *err)
@@ -315,18 +304,17 @@ int lk_template_conflict(yima_link *s, const char *kept, const char *given, yima
 
 int lk_template_bind(yima_link *s, const char *template_text, yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     char *kept;
     if (!template_text)
         return YIMA_OK;
     /* OR IGNORE: of two first writers, the one that commits first decides. */
-    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO meta VALUES('template', ?1)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (lk_prepare(s, "INSERT OR IGNORE INTO meta VALUES('template', ?1)", &st) != LK_OK)
         return lk_db_error(s, "recording the store's template", err);
-    sqlite3_bind_text(st, 1, template_text, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    lk_bind_text(st, 1, template_text, -1);
+    int rc = lk_step(st);
+    lk_finalize(st);
+    if (rc != LK_DONE)
         return lk_db_error(s, "recording the store's template", err);
     if ((rc = lk_template_get(s, &kept, err)))
         return rc;
@@ -338,13 +326,13 @@ int lk_template_bind(yima_link *s, const char *template_text, yima_err *err)
 
 static int pragma_int(yima_link *s, const char *sql, int *value, yima_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    lk_st *st;
+    if (lk_prepare(s, sql, &st) != LK_OK)
         return lk_db_error(s, sql, err);
-    int rc = sqlite3_step(st);
-    *value = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, sql, err);
+    int rc = lk_step(st);
+    *value = rc == LK_ROW ? lk_column_int(st, 0) : 0;
+    lk_finalize(st);
+    return rc == LK_ROW || rc == LK_DONE ? YIMA_OK : lk_db_error(s, sql, err);
 }
 
 /* What the file holds: schema version, application id, table count. */
@@ -417,46 +405,9 @@ static int migrate(yima_link *s, yima_err *err)
 static int prepare_all(yima_link *s, yima_err *err)
 {
     for (int i = 0; i < Q__COUNT; i++)
-        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
-                               NULL) != SQLITE_OK)
+        if (s->be->prepare(s->db, stmt_sql[i], LK_PREPARE_KEEP, &s->q[i]) != LK_OK)
             return lk_db_error(s, stmt_sql[i], err);
     return YIMA_OK;
-}
-
-/* Every writer waits for its turn rather than fail: yima writers queue at
- * the gate, so SQLite's lock is busy only while another program writes (or
- * a reader recovers the WAL). Polled at 1 ms, then 10 ms. */
-static int wait_busy(void *ctx, int tries)
-{
-    (void)ctx;
-    sqlite3_sleep(tries < 50 ? 1 : 10);
-    return 1;
-}
-
-/* Records the WAL's size after each commit, in place of SQLite's
- * autocheckpoint (see checkpoint_wal). */
-static int note_wal(void *ctx, sqlite3 *db, const char *name, int frames)
-{
-    (void)db;
-    (void)name;
-    ((yima_link *)ctx)->wal_frames = frames;
-    return SQLITE_OK;
-}
-
-/* A new file's switch to WAL needs an exclusive lock, and SQLite fails at
- * once rather than call the busy handler when another process holds the
- * file (two stations creating one store): retry for as long as the busy
- * timeout would wait. */
-static int set_wal(yima_link *s, yima_err *err)
-{
-    for (int waited = 0;; waited += 10) {
-        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            return YIMA_OK;
-        if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_MS)
-            return lk_db_error(s, "switching to WAL mode", err);
-        sqlite3_sleep(10);
-    }
 }
 
 int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_err *err)
@@ -465,35 +416,14 @@ int yima_link_open(yima_link **out, const char *path, yima_link_mode mode, yima_
     if (!s)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     s->mode = mode;
-    s->gate_fd = -1;
     if (!(s->path = strdup(path))) {
         free(s);
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     }
-    int flags = mode == YIMA_LINK_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                        : SQLITE_OPEN_READONLY;
-    int rc = YIMA_OK;
-    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        rc = yima_err_set(err, YIMA_E_IO, "%s: cannot open store: %s", path,
-                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    s->be = &lk_sqlite; /* the one backend so far: a path names an SQLite file */
+    int rc = s->be->open(&s->db, path, mode == YIMA_LINK_WRITE, err);
+    if (rc)
         goto fail;
-    }
-    sqlite3_busy_handler(s->db, wait_busy, NULL);
-    sqlite3_create_function(s->db, "yima_code_hash", 1,
-                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                            sql_code_hash, NULL, NULL);
-    sqlite3_extended_result_codes(s->db, 1);
-    /* More and larger lookaside slots: fewer trips to malloc per row. */
-    sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 512, 2048);
-    if ((rc = lk_exec(s, "PRAGMA mmap_size=1073741824", err)))
-        goto fail;
-    if (mode == YIMA_LINK_WRITE &&
-        ((rc = lk_gate_open(s, err)) || (rc = set_wal(s, err)) ||
-         (rc = lk_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
-                          "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF", err))))
-        goto fail;
-    if (mode == YIMA_LINK_WRITE)
-        sqlite3_wal_hook(s->db, note_wal, s);
     if ((rc = migrate(s, err)) || (rc = prepare_all(s, err)))
         goto fail;
     *out = s;
@@ -511,9 +441,8 @@ void yima_link_close(yima_link *s)
         return;
     lk_rollback(s);
     for (int i = 0; i < Q__COUNT; i++)
-        sqlite3_finalize(s->q[i]);
-    sqlite3_close(s->db);
-    lk_gate_close(s);
+        lk_finalize(s->q[i]);
+    s->be->close(s->db);
     free(s->path);
     free(s);
 }

@@ -32,9 +32,9 @@ static const char sql_history[] =
     " SELECT seq FROM events WHERE other = ?1 UNION "
     " SELECT seq FROM event_codes WHERE code = ?1) ORDER BY e.seq";
 
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(lk_st *st, int i)
 {
-    return (const char *)sqlite3_column_text(st, i);
+    return lk_column_text(st, i);
 }
 
 static json_t *jstr(const char *s)
@@ -42,41 +42,41 @@ static json_t *jstr(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-static int prep(yima_link *s, const char *sql, int64_t id, sqlite3_stmt **st, yima_err *err)
+static int prep(yima_link *s, const char *sql, int64_t id, lk_st **st, yima_err *err)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+    if (lk_prepare(s, sql, st) != LK_OK)
         return lk_db_error(s, "trace", err);
-    sqlite3_bind_int64(*st, 1, id);
+    lk_bind_int64(*st, 1, id);
     return YIMA_OK;
 }
 
 /* Runs sql for row id and hands every row to fn (text or JSON writer). */
 static int each_row(yima_link *s, const char *sql, int64_t id,
-                    void (*fn)(sqlite3_stmt *, void *), void *arg, yima_err *err)
+                    void (*fn)(lk_st *, void *), void *arg, yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     int rc = prep(s, sql, id, &st, err);
     if (rc)
         return rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = lk_step(st)) == LK_ROW)
         fn(st, arg);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "trace", err);
+    lk_finalize(st);
+    return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "trace", err);
 }
 
-static void text_up(sqlite3_stmt *st, void *to)
+static void text_up(lk_st *st, void *to)
 {
-    fprintf(to, "in         %s %s\n", yima_level_name(sqlite3_column_int(st, 1)), col(st, 0));
+    fprintf(to, "in         %s %s\n", yima_level_name(lk_column_int(st, 1)), col(st, 0));
 }
 
-static void text_down(sqlite3_stmt *st, void *to)
+static void text_down(lk_st *st, void *to)
 {
-    fprintf(to, "%*s%s %s\n", 2 + 2 * sqlite3_column_int(st, 3), "",
-            yima_level_name(sqlite3_column_int(st, 1)), col(st, 0));
+    fprintf(to, "%*s%s %s\n", 2 + 2 * lk_column_int(st, 3), "",
+            yima_level_name(lk_column_int(st, 1)), col(st, 0));
 }
 
 /* " to PARTY at SHIP_TO, shipment ID" of a SHIP, " by USER at STATION". */
-static void text_who_where(sqlite3_stmt *st, FILE *to)
+static void text_who_where(lk_st *st, FILE *to)
 {
     if (col(st, 10))
         fprintf(to, "  to %s at %s, shipment %s", col(st, 8), col(st, 9), col(st, 10));
@@ -86,36 +86,36 @@ static void text_who_where(sqlite3_stmt *st, FILE *to)
         fprintf(to, "  at %s", col(st, 12));
 }
 
-static void text_history(sqlite3_stmt *st, void *to)
+static void text_history(lk_st *st, void *to)
 {
     char when[96];
-    lk_format_time(sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4), when);
-    fprintf(to, "  %s  %-12s %s  %s%s%s%s%s", when, lk_type_name(sqlite3_column_int(st, 2)),
+    lk_format_time(lk_column_int64(st, 3), lk_column_int(st, 4), when);
+    fprintf(to, "  %s  %-12s %s  %s%s%s%s%s", when, lk_type_name(lk_column_int(st, 2)),
             col(st, 1), col(st, 5), col(st, 6) ? " -> " : "", col(st, 6) ? col(st, 6) : "",
             col(st, 7) ? "  " : "", col(st, 7) ? col(st, 7) : "");
     text_who_where(st, to);
     fputc('\n', to);
 }
 
-static void json_up(sqlite3_stmt *st, void *arr)
+static void json_up(lk_st *st, void *arr)
 {
     json_array_append_new(arr, json_pack("{s:s,s:s}", "code", col(st, 0), "level",
-                                         yima_level_name(sqlite3_column_int(st, 1))));
+                                         yima_level_name(lk_column_int(st, 1))));
 }
 
-static void json_down(sqlite3_stmt *st, void *arr)
+static void json_down(lk_st *st, void *arr)
 {
     json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "code", col(st, 0), "level",
-                                         yima_level_name(sqlite3_column_int(st, 1)), "parent",
+                                         yima_level_name(lk_column_int(st, 1)), "parent",
                                          col(st, 2)));
 }
 
-static void json_history(sqlite3_stmt *st, void *arr)
+static void json_history(lk_st *st, void *arr)
 {
     char when[96];
-    lk_format_time(sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4), when);
-    json_t *e = json_pack("{s:I,s:s,s:s,s:s,s:s}", "seq", (json_int_t)sqlite3_column_int64(st, 0),
-                          "id", col(st, 1), "type", lk_type_name(sqlite3_column_int(st, 2)),
+    lk_format_time(lk_column_int64(st, 3), lk_column_int(st, 4), when);
+    json_t *e = json_pack("{s:I,s:s,s:s,s:s,s:s}", "seq", (json_int_t)lk_column_int64(st, 0),
+                          "id", col(st, 1), "type", lk_type_name(lk_column_int(st, 2)),
                           "time", when, "subject", col(st, 5));
     if (col(st, 6))
         json_object_set_new(e, "new", json_string(col(st, 6)));
@@ -127,27 +127,27 @@ static void json_history(sqlite3_stmt *st, void *arr)
     json_array_append_new(arr, e);
 }
 
-static void text_info(sqlite3_stmt *st, FILE *to)
+static void text_info(lk_st *st, FILE *to)
 {
     static const char *const names[] = {"product", "lot", "expiry", "payload", "replaced by",
                                          "shipped"};
     fprintf(to, "code       %s\nlevel      %s\nstate      %s\n", col(st, 1),
-            yima_level_name(sqlite3_column_int(st, 2)), lk_state_name(sqlite3_column_int(st, 3)));
+            yima_level_name(lk_column_int(st, 2)), lk_state_name(lk_column_int(st, 3)));
     for (int i = 0; i < 6; i++)
         if (col(st, 4 + i))
             fprintf(to, "%-10s %s\n", names[i], col(st, 4 + i));
 }
 
-static json_t *json_info(sqlite3_stmt *st)
+static json_t *json_info(lk_st *st)
 {
     return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "code", col(st, 1), "level",
-                     yima_level_name(sqlite3_column_int(st, 2)), "state",
-                     lk_state_name(sqlite3_column_int(st, 3)), "product", jstr(col(st, 4)), "lot",
+                     yima_level_name(lk_column_int(st, 2)), "state",
+                     lk_state_name(lk_column_int(st, 3)), "product", jstr(col(st, 4)), "lot",
                      jstr(col(st, 5)), "expiry", jstr(col(st, 6)), "payload", jstr(col(st, 7)),
                      "replaced_by", jstr(col(st, 8)), "shipped", jstr(col(st, 9)));
 }
 
-static int trace_json(yima_link *s, sqlite3_stmt *info, int64_t id, FILE *to, yima_err *err)
+static int trace_json(yima_link *s, lk_st *info, int64_t id, FILE *to, yima_err *err)
 {
     json_t *obj = json_info(info), *up = json_array(), *down = json_array(), *hist = json_array();
     json_object_set_new(obj, "up", up);
@@ -162,7 +162,7 @@ static int trace_json(yima_link *s, sqlite3_stmt *info, int64_t id, FILE *to, yi
     return rc;
 }
 
-static int trace_text(yima_link *s, sqlite3_stmt *info, int64_t id, FILE *to, yima_err *err)
+static int trace_text(yima_link *s, lk_st *info, int64_t id, FILE *to, yima_err *err)
 {
     text_info(info, to);
     int rc = each_row(s, sql_up, id, text_up, to, err);
@@ -177,26 +177,26 @@ int yima_link_trace(yima_link *s, const char *code, const char *template_text, i
 {
     lk_parser *p;
     lk_code c;
-    sqlite3_stmt *st = NULL;
+    lk_st *st = NULL;
     int rc = lk_parser_create(&p, NULL, template_text, err);
     if (rc)
         return rc;
     rc = lk_code_lookup_text(p, code, strlen(code), &c, err);
     if (rc == YIMA_E_DATA)
         lk_escape_controls(err); /* one line, whatever was typed */
-    if (!rc && sqlite3_prepare_v2(s->db, sql_info, -1, &st, NULL) != SQLITE_OK)
+    if (!rc && lk_prepare(s, sql_info, &st) != LK_OK)
         rc = lk_db_error(s, "trace", err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, c.text, (int)c.len, SQLITE_STATIC);
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE)
+        lk_bind_text(st, 1, c.text, (int)c.len);
+        int step = lk_step(st);
+        if (step == LK_DONE)
             rc = yima_err_set(err, YIMA_E_DATA, "code '%s' is not in the store", c.text);
-        else if (step != SQLITE_ROW)
+        else if (step != LK_ROW)
             rc = lk_db_error(s, "trace", err);
         else
-            rc = (json ? trace_json : trace_text)(s, st, sqlite3_column_int64(st, 0), to, err);
+            rc = (json ? trace_json : trace_text)(s, st, lk_column_int64(st, 0), to, err);
     }
-    sqlite3_finalize(st);
+    lk_finalize(st);
     lk_parser_free(p);
     return rc;
 }
@@ -205,37 +205,37 @@ int yima_link_trace(yima_link *s, const char *code, const char *template_text, i
 static int count(yima_link *s, const char *sql, int64_t *cells, int cols, int rows,
                  yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     int rc;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (lk_prepare(s, sql, &st) != LK_OK)
         return lk_db_error(s, "stats", err);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int r = sqlite3_column_int(st, 0), c = cols > 1 ? sqlite3_column_int(st, 1) : 0;
+    while ((rc = lk_step(st)) == LK_ROW) {
+        int r = lk_column_int(st, 0), c = cols > 1 ? lk_column_int(st, 1) : 0;
         if (r >= 0 && r < rows && c >= 0 && c < cols)
-            cells[r * cols + c] = sqlite3_column_int64(st, cols > 1 ? 2 : 1);
+            cells[r * cols + c] = lk_column_int64(st, cols > 1 ? 2 : 1);
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "stats", err);
+    lk_finalize(st);
+    return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "stats", err);
 }
 
 static int last_event(yima_link *s, json_t *obj, yima_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT seq, id, type, time, tz FROM events "
-                           "ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+    lk_st *st;
+    if (lk_prepare(s, "SELECT seq, id, type, time, tz FROM events ORDER BY seq DESC LIMIT 1",
+                   &st) != LK_OK)
         return lk_db_error(s, "stats", err);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = lk_step(st);
+    if (rc == LK_ROW) {
         char when[96];
-        lk_format_time(sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4), when);
+        lk_format_time(lk_column_int64(st, 3), lk_column_int(st, 4), when);
         json_object_set_new(obj, "last_event",
                             json_pack("{s:I,s:s,s:s,s:s}", "seq",
-                                      (json_int_t)sqlite3_column_int64(st, 0), "id", col(st, 1),
-                                      "type", lk_type_name(sqlite3_column_int(st, 2)), "time",
+                                      (json_int_t)lk_column_int64(st, 0), "id", col(st, 1),
+                                      "type", lk_type_name(lk_column_int(st, 2)), "time",
                                       when));
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "stats", err);
+    lk_finalize(st);
+    return rc == LK_ROW || rc == LK_DONE ? YIMA_OK : lk_db_error(s, "stats", err);
 }
 
 static void stats_text(json_t *o, const int64_t codes[3][4], FILE *to)

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include "yima/serve.h"
 #include "link/link_internal.h"
+#include "link/link_db_sqlite.h"
 
 #define TOKEN_PREFIX "yima_"
 
@@ -53,7 +54,8 @@ static int insert_token(yima_link *s, const char *name, int role,
                         const unsigned char hash[LK_HASH_BYTES], yima_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO tokens(name, role, hash, created) "
+    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
+                           "INSERT INTO tokens(name, role, hash, created) "
                            "VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
         return lk_db_error(s, "adding a token", err);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -108,7 +110,8 @@ int yima_link_token_revoke(yima_link *s, const char *name, yima_err *err)
     int rc = lk_begin(s, err);
     if (rc)
         return rc;
-    if (sqlite3_prepare_v2(s->db, "UPDATE tokens SET revoked = 1 WHERE name = ?1", -1, &st,
+    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
+                           "UPDATE tokens SET revoked = 1 WHERE name = ?1", -1, &st,
                            NULL) != SQLITE_OK) {
         rc = lk_db_error(s, "revoking a token", err);
         lk_rollback(s);
@@ -119,7 +122,7 @@ int yima_link_token_revoke(yima_link *s, const char *name, yima_err *err)
     sqlite3_finalize(st);
     if (step != SQLITE_DONE)
         rc = lk_db_error(s, "revoking a token", err);
-    else if (sqlite3_changes(s->db) == 0)
+    else if (sqlite3_changes(lk_sqlite_handle(s->db)) == 0)
         rc = yima_err_set(err, YIMA_E_USAGE, "%s: no token is named '%.64s'", s->path, name);
     rc = rc ? rc : lk_commit(s, err);
     if (rc)
@@ -141,7 +144,8 @@ int yima_link_token_list(yima_link *s, yima_link_token_fn fn, void *ctx, yima_er
     sqlite3_stmt *st;
     yima_link_token t;
     int rc;
-    if (sqlite3_prepare_v2(s->db, "SELECT name, role, created, revoked FROM tokens "
+    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
+                           "SELECT name, role, created, revoked FROM tokens "
                            "ORDER BY created, name", -1, &st, NULL) != SQLITE_OK)
         return lk_db_error(s, "listing tokens", err);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -160,7 +164,8 @@ int yima_link_token_check(yima_link *s, const char *token, size_t len, yima_link
     if (len != YIMA_TOKEN_TEXT - 1 || strncmp(token, TOKEN_PREFIX, sizeof TOKEN_PREFIX - 1))
         return yima_err_set(err, YIMA_E_DATA, "not a yima token");
     token_hash(token, len, hash);
-    if (sqlite3_prepare_v2(s->db, "SELECT name, role, created, revoked, hash FROM tokens "
+    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
+                           "SELECT name, role, created, revoked, hash FROM tokens "
                            "WHERE hash = ?1", -1, &st, NULL) != SQLITE_OK)
         return lk_db_error(s, "checking a token", err);
     sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);

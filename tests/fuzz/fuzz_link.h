@@ -19,15 +19,17 @@
 #include <unistd.h>
 #include "io.h"
 #include "link/link_internal.h"
+#include "link/link_db_sqlite.h"
 #include "fuzz_common.h"
 
 static int64_t fz_sql_int(yima_link *s, const char *sql)
 {
+    sqlite3 *db = lk_sqlite_handle(s->db);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    FZ_ASSERT(rc == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(s->db));
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    FZ_ASSERT(rc == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
     rc = sqlite3_step(st);
-    FZ_ASSERT(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(s->db));
+    FZ_ASSERT(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(db));
     int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
     return v;
@@ -35,10 +37,11 @@ static int64_t fz_sql_int(yima_link *s, const char *sql)
 
 static void fz_check_store(yima_link *s)
 {
+    sqlite3 *db = lk_sqlite_handle(s->db);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
     FZ_ASSERT(rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW, "integrity_check: %s",
-              sqlite3_errmsg(s->db));
+              sqlite3_errmsg(db));
     const char *res = (const char *)sqlite3_column_text(st, 0);
     FZ_ASSERT(res && strcmp(res, "ok") == 0, "integrity_check: %s", res ? res : "(null)");
     sqlite3_finalize(st);
