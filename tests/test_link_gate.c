@@ -141,6 +141,37 @@ static void test_killed_holder(void **state)
     close(ready[1]);
 }
 
+/* A handle whose statement was left on a row reads an old snapshot; once
+ * another handle commits, a write could not begin there (SQLite's
+ * BUSY_SNAPSHOT, which waiting never ends). lk_begin resets the handle's
+ * statements first. Run in a child under alarm(): the old code spun. */
+static void test_stale_statement(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        yima_link *a = open_store(), *b = open_store();
+        yima_err err;
+        alarm(10);
+        lk_st *st = lk_stmt(a, Q_CHILD_COUNT); /* count(*): one row, left unreset */
+        lk_bind_int64(st, 1, 1);
+        if (lk_step(st) != LK_ROW)
+            _exit(2);
+        if (lk_begin(b, &err) || lk_exec(b, "INSERT INTO meta VALUES('stale-test', 1)", &err) ||
+            lk_commit(b, &err))
+            _exit(3);
+        int rc = lk_begin(a, &err) || lk_commit(a, &err);
+        yima_link_close(a);
+        yima_link_close(b);
+        _exit(rc ? 4 : 0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status)); /* killed by SIGALRM: the write never began */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A handle that is not a writer's (read-only) has no gate and never
  * blocks writers. */
 static void test_reader_outside(void **state)
@@ -163,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_turns),
         cmocka_unit_test(test_killed_holder),
         cmocka_unit_test(test_reader_outside),
+        cmocka_unit_test(test_stale_statement),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

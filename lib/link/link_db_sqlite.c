@@ -234,7 +234,10 @@ static int sq_exec(lk_db *db, const char *sql)
 static int begin_immediate(sq_db *d, yima_err *err)
 {
     while (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        if ((sqlite3_errcode(d->db) & 0xff) != SQLITE_BUSY)
+        /* BUSY_SNAPSHOT: this connection reads an old snapshot (a statement
+         * not reset); waiting would never end, so it is an error. */
+        int code = sqlite3_extended_errcode(d->db);
+        if ((code & 0xff) != SQLITE_BUSY || code == SQLITE_BUSY_SNAPSHOT)
             return db_error(d, "BEGIN IMMEDIATE", err);
         sqlite3_sleep(1);
     }

@@ -219,6 +219,12 @@ int lk_begin(yima_link *s, yima_err *err)
 {
     if (s->in_txn)
         return YIMA_OK;
+    /* A statement left on a row since its last use keeps this handle on an
+     * old snapshot, and a write cannot begin there once another handle has
+     * committed (a server's handles, a station beside a bulk import). */
+    for (int i = 0; i < Q__COUNT; i++)
+        if (s->q[i]) /* none yet while the schema is made */
+            lk_reset(s->q[i]);
     int rc = s->be->begin(s->db, LK_WRITE, err);
     if (!rc)
         s->in_txn = 1;
