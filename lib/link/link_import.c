@@ -342,7 +342,9 @@ static int commit(importer *im, yima_err *err)
 static int yield_store(void *ctx, yima_err *err)
 {
     importer *im = ctx;
-    int rc = im->in_batch || im->nacks ? commit(im, err) : YIMA_OK;
+    if (!im->in_batch && !im->nacks)
+        return YIMA_OK; /* nothing held: the waiter is not waiting for us */
+    int rc = commit(im, err);
     lk_gate_let_pass(im->s, LET_PASS_MS);
     return rc;
 }

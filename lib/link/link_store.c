@@ -215,16 +215,22 @@ int lk_run(yima_link *s, int q, const char *what, yima_err *err)
     return out;
 }
 
+/* A statement left on a row since its last use keeps this handle on an
+ * old snapshot: its reads miss what other handles commit, and a write
+ * cannot begin there (a server's handles, a station beside a bulk import).
+ * So none outlives a transaction, and none is pending when one begins. */
+static void release_statements(yima_link *s)
+{
+    for (int i = 0; i < Q__COUNT; i++)
+        if (s->q[i]) /* none yet while the schema is made */
+            lk_reset(s->q[i]);
+}
+
 int lk_begin(yima_link *s, yima_err *err)
 {
     if (s->in_txn)
         return YIMA_OK;
-    /* A statement left on a row since its last use keeps this handle on an
-     * old snapshot, and a write cannot begin there once another handle has
-     * committed (a server's handles, a station beside a bulk import). */
-    for (int i = 0; i < Q__COUNT; i++)
-        if (s->q[i]) /* none yet while the schema is made */
-            lk_reset(s->q[i]);
+    release_statements(s);
     int rc = s->be->begin(s->db, LK_WRITE, err);
     if (!rc)
         s->in_txn = 1;
@@ -241,11 +247,13 @@ int lk_commit(yima_link *s, yima_err *err)
     if (rc)
         return rc; /* still in the transaction: the caller rolls it back */
     s->in_txn = 0;
+    release_statements(s);
     return s->be->commit(s->db, err);
 }
 
 void lk_rollback(yima_link *s)
 {
+    release_statements(s);
     if (s->in_txn)
         s->be->rollback(s->db);
     s->in_txn = 0;
