@@ -16,8 +16,8 @@ contains "the token is said to be shown once" "$T/err" "shown this once"
 same "stdout holds the token alone" "$(wc -l <"$T/out")" 1
 # The store keeps its hash only: neither the token nor its random part is
 # anywhere in the file (nor in its WAL).
-same "the token is not in the store" "$(cat "$S" "$S"-wal 2>/dev/null | grep -c -a -F "$tok")" 0
-same "nor its random part" "$(cat "$S" "$S"-wal 2>/dev/null | grep -c -a -F "${tok#yima_}")" 0
+same "the token is not in the store" "$(cat "$S" "$S"-wal 2>/dev/null | grep -c -a -F -e "$tok")" 0
+same "nor its random part" "$(cat "$S" "$S"-wal 2>/dev/null | grep -c -a -F -e "${tok#yima_}")" 0
 same "a 32-byte hash is kept" "$(sqlite3 "$S" "SELECT length(hash) FROM tokens WHERE name = 'line-1'")" 32
 expect_status "another token" 0 "${TK[@]}" add --role capture line-2
 tok2=$(cat "$T/out")
