@@ -31,7 +31,7 @@ extern "C" {
 /* PRAGMA user_version of the stores this library writes. Older stores are
  * upgraded in place (in one transaction) when opened for writing; a newer
  * store is refused with YIMA_E_STORE naming both versions. */
-#define YIMA_LINK_SCHEMA 7
+#define YIMA_LINK_SCHEMA 8
 /* PRAGMA application_id of a yima store ("YIMA"). */
 #define YIMA_LINK_APP_ID 0x59494D41
 
@@ -144,6 +144,10 @@ typedef struct yima_link_import_options {
      * that name none; NULL: such a time is refused. A malformed one makes
      * import and apply fail with YIMA_E_USAGE before any event. */
     const char *tz;
+    /* 1: station names every event's station, whatever its line says
+     * ("station=" or a JSON member), as a server records the token that
+     * sent it [0: station only for lines that name none]. */
+    int station_fixed;
 } yima_link_import_options;
 
 /* Fills the defaults shown in brackets above (1 thread, no rules). */
@@ -211,6 +215,50 @@ YIMA_API int yima_link_import(yima_link *store, const yima_link_import_options *
 YIMA_API int yima_link_apply(yima_link *store, const yima_link_import_options *opt,
                              const char *id, const char *const *fields, int nfields,
                              yima_err *err);
+
+/* An EPCIS capture's id: 32 lower-case hex digits and a NUL. */
+#define YIMA_LINK_CAPTURE_ID 33
+
+/* An EPCIS capture as the store keeps it (table captures). */
+typedef struct yima_link_capture {
+    char id[YIMA_LINK_CAPTURE_ID];
+    char who[65];        /* the name it was sent under (a token's) */
+    int64_t received_ms; /* ms since 1970 UTC */
+    int success;         /* 1: every event applied or skipped, and committed;
+                          * 0: refused, nothing of it applied */
+    uint64_t events;     /* EPCIS events in its eventList */
+    uint64_t applied, skipped, refused; /* yima events made of them */
+    char *errors;        /* JSON array, one object per refused event:
+                          * {"eventIndex": N (from 1), "eventID": ..., "reason": ...};
+                          * malloc'd, freed by yima_link_capture_free */
+} yima_link_capture;
+
+/*
+ * Captures an EPCIS 2.0 JSON-LD document (an EPCISDocument; yima-serve(1),
+ * POST /capture): each event of its eventList back into a yima event, the
+ * inverse of yima_link_export's EPCIS (the events one yima event exported
+ * as, by their "yima:eventID", become that event again), each verified
+ * with opt->ring and applied by opt->rules, ALL OR NOTHING: one refused
+ * event and none is applied. The event id is "yima:eventID", else
+ * "eventID", so a re-sent document is skipped. opt->station is every
+ * event's station, whatever the document says. The outcome is kept in the
+ * store under a new id, committed before return, in *out (free with
+ * yima_link_capture_free). Returns YIMA_OK whether the events were applied
+ * or refused (out->success says); YIMA_E_DATA, nothing kept, for a body
+ * that is not JSON (its line and column) or not an EPCIS document (what is
+ * wrong); YIMA_E_USAGE, YIMA_E_STORE, YIMA_E_NOMEM.
+ */
+YIMA_API int yima_link_capture_epcis(yima_link *store, const yima_link_import_options *opt,
+                                     const char *who, const char *doc, size_t len,
+                                     yima_link_capture *out, yima_err *err);
+
+/* The capture of that id into *out: YIMA_OK, YIMA_E_DATA if the store
+ * holds none, YIMA_E_STORE. */
+YIMA_API int yima_link_capture_get(yima_link *store, const char *id, yima_link_capture *out,
+                                   yima_err *err);
+
+/* Frees what *c holds (not c); NULL is accepted. */
+YIMA_API void yima_link_capture_free(yima_link_capture *c);
 
 /* What yima_link_plan read and did. */
 typedef struct yima_link_plan_summary {

@@ -371,6 +371,11 @@ static int apply_record(importer *im, const rec *r, const char *src, const char 
         return report_reject(im, src, r->line, reason, raw, r->raw_len, err);
     }
     int rc = decode(im, r, ev, err);
+    if (im->opt->station_fixed && im->opt->station) {
+        /* The sender's name, not what its line claims (not in the digest). */
+        ev->ctx[LK_CTX_STATION] = im->opt->station;
+        ev->ctx_len[LK_CTX_STATION] = strlen(im->opt->station);
+    }
     const char *id = ev->id;
     size_t id_len = ev->id_len;
     if (!id) {
@@ -516,6 +521,11 @@ static int check_context(const yima_link_import_options *opt, yima_err *err)
                             "URI (urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension)",
                             opt->location);
     return YIMA_OK;
+}
+
+int lk_import_check_context(const yima_link_import_options *opt, yima_err *err)
+{
+    return check_context(opt, err);
 }
 
 static int setup(importer *im, yima_err *err)

@@ -217,6 +217,10 @@ int lk_rejects_write(lk_rejects *r, const char *source, uint64_t line, const cha
 /* Syncs and closes; NULL is accepted, err may be NULL. */
 int lk_rejects_close(lk_rejects *r, yima_err *err);
 
+/* The station's context of an import (GS1, time zone, who and where),
+ * checked as yima_link_import checks it: YIMA_OK or YIMA_E_USAGE. */
+int lk_import_check_context(const yima_link_import_options *opt, yima_err *err);
+
 /* Per-thread event parser (link_event.c). */
 typedef struct lk_parser lk_parser;
 int lk_parser_create(lk_parser **out, const yima_keyring *ring, const char *template_text,

@@ -73,7 +73,19 @@
     " created INTEGER NOT NULL,"       /* ms since 1970 UTC */                              \
     " revoked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
 
-/* The current schema (7): schema 3 plus UPGRADE_4 to UPGRADE_7. Documented in
+/* Schema 7 to 8 (EPCIS capture): each POST /capture's outcome, for GET
+ * /capture/ID (lib/link/link_epcis_in.c; yima-serve(1), ENDPOINTS). */
+#define UPGRADE_8                                                                           \
+    "CREATE TABLE IF NOT EXISTS captures("                                                  \
+    " id TEXT PRIMARY KEY,"            /* 32 hex digits */                                  \
+    " token TEXT NOT NULL,"            /* the name of the token that sent it */             \
+    " received INTEGER NOT NULL,"      /* ms since 1970 UTC */                              \
+    " state TEXT NOT NULL,"            /* applied, or refused (nothing applied) */          \
+    " events INTEGER NOT NULL,"        /* EPCIS events in the document */                   \
+    " applied INTEGER NOT NULL, skipped INTEGER NOT NULL, refused INTEGER NOT NULL,"        \
+    " errors TEXT NOT NULL) WITHOUT ROWID;" /* JSON array of the refused events */
+
+/* The current schema (8): schema 3 plus UPGRADE_4 to UPGRADE_8. Documented in
  * yima-link(1), SCHEMA; keep the two in step. */
 static const char schema_now[] =
     CODES_TABLE("codes") CODES_INDEXES
@@ -99,7 +111,7 @@ static const char schema_now[] =
     "CREATE INDEX event_codes_code ON event_codes(code);"
     "CREATE TABLE rejects("            /* refused event ids, so a re-run skips them */
     " id TEXT PRIMARY KEY, digest INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;"
-    UPGRADE_4 UPGRADE_5 UPGRADE_6 UPGRADE_7;
+    UPGRADE_4 UPGRADE_5 UPGRADE_6 UPGRADE_7 UPGRADE_8;
 
 /* Upgrade steps; upgrade[v] takes a store from schema v to v + 1. */
 static const char *const upgrade[] = {
@@ -116,6 +128,7 @@ static const char *const upgrade[] = {
     [4] = UPGRADE_5,
     [5] = UPGRADE_6,
     [6] = UPGRADE_7,
+    [7] = UPGRADE_8,
 };
 
 static const char *const stmt_sql[Q__COUNT] = {

@@ -40,6 +40,7 @@ typedef struct conn {
     yima_buf body;
     uint64_t bytes;          /* response body sent */
     int sent_status;
+    char location[SV_LOCATION_MAX]; /* a Location header the route set, or empty */
 } conn;
 
 void yima_serve_options_init(yima_serve_options *opt)
@@ -237,6 +238,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, conn *cn, sv_reply *
     }
     if (r->type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
+    if (cn->location[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, cn->location);
     if (r->status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -287,7 +290,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         sv_error(&r, cn->status, cn->refusal);
     } else {
         sv_request rq = {srv, cn->path + strlen(cn->route->path), (const char *)cn->body.data,
-                         cn->body.len, cn->authed ? &cn->who : NULL};
+                         cn->body.len, cn->authed ? &cn->who : NULL, cn->location};
         cn->route->fn(&rq, &r);
     }
     return send_reply(c, cn, &r);

@@ -43,7 +43,11 @@ typedef struct sv_request {
     const char *body;            /* the request body (not NUL-terminated) */
     size_t body_len;
     const yima_link_token *who;  /* the accepted token; NULL on a route without one */
+    char *location;              /* SV_LOCATION_MAX bytes: a route may put a Location
+                                  * header's value here (empty: none) */
 } sv_request;
+
+#define SV_LOCATION_MAX 96
 
 /* A route: method, path (prefix when it ends in '/'), roles, handler. */
 typedef struct sv_route {
@@ -54,6 +58,10 @@ typedef struct sv_route {
 
 /* The routes (serve_routes.c), ending with a NULL method. */
 extern const sv_route sv_routes[];
+
+/* EPCIS capture (serve_capture.c): POST /capture, GET /capture/ID. */
+void sv_capture_post(const sv_request *rq, sv_reply *out);
+void sv_capture_get(const sv_request *rq, sv_reply *out);
 
 /* The calling worker's store handle, opened on its first request. */
 yima_link *sv_store(yima_serve *srv, yima_err *err);

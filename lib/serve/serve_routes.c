@@ -138,6 +138,7 @@ static void capture_tsv(const sv_request *rq, sv_reply *out)
     capture_source(rq, source, sizeof source);
     o.source = source;
     o.station = rq->who->name;
+    o.station_fixed = 1; /* the token's name, whatever a line says */
     o.realtime = 0; /* the whole body is here: one bulk run, one commit */
     o.threads = 1;  /* the server's workers are the parallelism */
     o.rejects = NULL;
@@ -162,5 +163,7 @@ const sv_route sv_routes[] = {
     {"GET", "/health", 0, health},
     {"GET", "/trace/", SV_READERS, trace},
     {"POST", "/events/tsv", SV_WRITERS, capture_tsv},
+    {"POST", "/capture", SV_WRITERS, sv_capture_post},
+    {"GET", "/capture/", SV_WRITERS | SV_READERS, sv_capture_get},
     {NULL, NULL, 0, NULL},
 };
