@@ -100,6 +100,8 @@ static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
     if (rc)
         return rc;
     k->id = lk_last_id(a->s);
+    if ((rc = lk_code_file(a->s, k->h, k->id, a->err)))
+        return rc;
     k->parent = parent;
     return YIMA_OK;
 }

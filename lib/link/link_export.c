@@ -32,7 +32,8 @@ const char lk_export_all_sql[] =
  * event_codes.code, so the cost follows what is exported, not the store. */
 const char lk_export_filtered_sql[] =
     "WITH RECURSIVE "
-    " down(id) AS (SELECT id FROM codes WHERE h = yima_code_hash(?4) AND code = ?4"
+    " down(id) AS (SELECT id FROM codes WHERE " LK_CODE_KEYED("id", "yima_code_hash(?4)")
+    "  AND code = ?4"
     "  UNION SELECT c.id FROM codes c JOIN down ON c.parent = down.id), "
     " up(id) AS (SELECT id FROM codes WHERE lot = ?3 "
     "  UNION SELECT c.parent FROM codes c JOIN up ON c.id = up.id WHERE c.parent IS NOT NULL), "

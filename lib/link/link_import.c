@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "link_internal.h"
@@ -19,6 +20,16 @@
 /* A bulk import that commits because another writer waits stands back this
  * long at most while the waiters take their turns. */
 #define LET_PASS_MS 50
+/* Beside other writers (a writer waited within OTHERS_MS), a bulk import
+ * commits at least every SHARED_COMMIT_MS, so that a station waits for a
+ * small commit, and files its new codes in the code stage (link_stage.c),
+ * which moves to the code index one of STAGE_PARTS key ranges a commit
+ * once it holds STAGE_MERGE_AT codes: a range then brings many codes to
+ * each index page it touches. */
+#define OTHERS_MS 1000
+#define SHARED_COMMIT_MS 25
+#define STAGE_MERGE_AT 100000
+#define STAGE_PARTS 16
 
 /* What a line became in the work stage; blank and comment lines leave no record. */
 enum {
@@ -77,7 +88,17 @@ typedef struct importer {
     pending_ack *acks;    /* outcomes of the open transaction, for on_ack */
     size_t nacks, acks_cap;
     lk_watch watch;       /* bulk: commits for a waiting writer while we are idle */
+    int64_t others_until; /* bulk: others write until then (ms), so we stage */
+    int64_t txn_ms;       /* bulk: when the open transaction began (ms) */
+    unsigned merge_part;  /* bulk: the key range of the stage to move next */
 } importer;
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static const char *base_name(const char *path)
 {
@@ -321,11 +342,31 @@ static int report_reject(importer *im, const char *src, uint64_t line, const cha
                                                       raw_len, err);
 }
 
+/* Before a bulk commit: while others write, one key range of a large
+ * stage moves to the code index; once they stopped, the whole stage, and
+ * new codes go to the index again. */
+static int tend_stage(importer *im, yima_err *err)
+{
+    yima_link *s = im->s;
+    if (s->staging && now_ms() > im->others_until)
+        s->staging = 0;
+    if (!s->in_txn || !s->staged)
+        return YIMA_OK;
+    if (!s->staging) /* also what an import killed beside others left */
+        return lk_stage_merge(s, 0, 1, err);
+    if (s->staged < STAGE_MERGE_AT)
+        return YIMA_OK;
+    im->merge_part = (im->merge_part + 1) % STAGE_PARTS;
+    return lk_stage_merge(s, im->merge_part, STAGE_PARTS, err);
+}
+
 /* Commits the open batch: only now do its events count as applied, and are
  * they acknowledged, since an error before this rolls them back. */
 static int commit(importer *im, yima_err *err)
 {
-    int rc = lk_commit(im->s, err);
+    int rc = im->realtime ? YIMA_OK : tend_stage(im, err);
+    rc = rc ? rc : lk_commit(im->s, err);
+    im->txn_ms = now_ms();
     im->in_batch = 0;
     if (!rc)
         im->sum->applied += im->applied;
@@ -342,6 +383,8 @@ static int commit(importer *im, yima_err *err)
 static int yield_store(void *ctx, yima_err *err)
 {
     importer *im = ctx;
+    im->others_until = now_ms() + OTHERS_MS;
+    im->s->staging = !im->realtime;
     if (!im->in_batch && !im->nacks)
         return YIMA_OK; /* nothing held: the waiter is not waiting for us */
     int rc = commit(im, err);
@@ -355,7 +398,10 @@ static int end_batch_if_due(importer *im, yima_err *err)
 {
     if (im->opt->sync == YIMA_LINK_SYNC_FULL || ++im->in_batch >= im->opt->batch)
         return commit(im, err);
-    return lk_gate_wanted(im->s) ? yield_store(im, err) : YIMA_OK;
+    if (lk_gate_wanted(im->s))
+        return yield_store(im, err);
+    return im->s->staging && now_ms() - im->txn_ms >= SHARED_COMMIT_MS ? commit(im, err)
+                                                                       : YIMA_OK;
 }
 
 static int apply_record(importer *im, const rec *r, const char *src, const char *raw,
@@ -549,6 +595,8 @@ static int setup(importer *im, yima_err *err)
     rc = lk_set_sync(im->s, opt->sync, err);
     if (!rc && !im->realtime)
         rc = lk_tune_bulk(im->s, err);
+    if (!rc && !im->realtime) /* a killed import's stage: merged at our first commit */
+        rc = lk_stage_count(im->s, &im->s->staged, err);
     if (!rc && opt->rejects)
         rc = lk_rejects_open(&im->rejects, opt->rejects, opt->force, err);
     return rc;
@@ -595,6 +643,7 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     lk_watch_stop(&im.watch);
     if (!rc)
         rc = commit(&im, err);
+    s->staging = 0; /* a stage left beside others is merged by a later import */
     if (rc)
         lk_rollback(s); /* the open batch only: committed batches stay, and count */
     if (!rc) {

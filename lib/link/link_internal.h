@@ -21,8 +21,17 @@ enum {
     Q_CHILDREN, Q_REPARENT, Q_REPLACE_NEW, Q_EVENT_GET, Q_EVENT_ADD, Q_EVCODE_ADD,
     Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q_SAVEPOINT, Q_ROLLBACK_TO,
     Q_RELEASE, Q_CODE_UP, Q_CODE_SHIPPED, Q_PLAN_GET, Q_PLAN_ADD, Q_CODE_ILMD, Q_CHAIN_EVENT,
-    Q_CHAIN_CODES, Q_CHAIN_SET, Q_CHAIN_PREV, Q__COUNT
+    Q_CHAIN_CODES, Q_CHAIN_SET, Q_CHAIN_PREV, Q_INDEX_ADD, Q_STAGE_ADD, Q_STAGE_MERGE,
+    Q_STAGE_DROP, Q__COUNT
 };
+
+/* The writer's lookup of a code (Q_CODE_GET). */
+extern const char lk_code_get_sql[];
+/* SQL: the codes row id (a column) is one of those filed under lookup key
+ * h (an expression) in code_index or code_stage (UPGRADE_8, link_stage.c). */
+#define LK_CODE_KEYED(id, h)                                                                \
+    id " IN (SELECT id FROM code_index WHERE h = " h                                        \
+    " UNION ALL SELECT id FROM code_stage WHERE h = " h ")"
 
 /* BLAKE2b-256: events.hash and events.chain. */
 #define LK_HASH_BYTES 32
@@ -40,6 +49,8 @@ struct yima_link {
         int64_t seq;     /* the last chained event */
         unsigned char head[LK_HASH_BYTES];
     } chain;
+    int staging;         /* new codes go to code_stage (link_stage.c) */
+    int64_t staged;      /* codes in code_stage, as far as this handle knows */
     lk_st *q[Q__COUNT];
 };
 
@@ -101,6 +112,15 @@ int64_t lk_last_id(yima_link *s);
 int lk_gate_wanted(yima_link *s);
 /* Waits, out of turn, until no writer waits, or for at most max_ms. */
 void lk_gate_let_pass(yima_link *s, int max_ms);
+
+/* The code index and its stage (link_stage.c). Files new code id under
+ * lookup key h: in code_stage while s->staging, else in code_index. */
+int lk_code_file(yima_link *s, int64_t h, int64_t id, yima_err *err);
+/* Moves the staged codes of key range part of parts (a power of two; 0 of 1
+ * is all) to code_index, inside the open transaction. */
+int lk_stage_merge(yima_link *s, unsigned part, unsigned parts, yima_err *err);
+/* How many codes the stage holds. */
+int lk_stage_count(yima_link *s, int64_t *n, yima_err *err);
 
 /* A write transaction (SQLite: the writers' turn, then its write lock). */
 int lk_begin(yima_link *s, yima_err *err);

@@ -8,7 +8,7 @@ static const char sql_info[] =
     "SELECT c.id, c.code, c.level, c.state, c.product, c.lot, c.expiry, c.payload, r.code, "
     " (SELECT shipment FROM events WHERE seq = c.shipped) "
     "FROM codes c LEFT JOIN codes r ON r.id = c.replaced_by "
-    "WHERE c.h = yima_code_hash(?1) AND c.code = ?1";
+    "WHERE " LK_CODE_KEYED("c.id", "yima_code_hash(?1)") " AND c.code = ?1";
 static const char sql_up[] =
     "WITH RECURSIVE up(id, depth) AS (SELECT parent, 1 FROM codes WHERE id = ?1 "
     " UNION ALL SELECT c.parent, up.depth + 1 FROM codes c JOIN up ON c.id = up.id) "

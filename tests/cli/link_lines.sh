@@ -82,9 +82,18 @@ same "stations' events interleave with the bulk's" \
     "$(q "SELECT count(*) > 0 FROM events WHERE id LIKE 'bulk%' AND seq >
           (SELECT min(seq) FROM events WHERE id LIKE 'st%')")" 1
 expect_status "audit: the chain holds" 0 "$Y" link -s "$S" audit
+# Beside the stations the bulk import filed its new codes in the code stage
+# (link_stage.c): each code is in exactly one of the stage and the index.
+codes=$(q "SELECT count(*) FROM codes")
+same "every code indexed once, in the index or the stage" \
+    "$(q "SELECT (SELECT count(*) FROM code_index) + (SELECT count(*) FROM code_stage),
+              (SELECT count(*) FROM code_index JOIN code_stage USING(h, id))")" "$codes|0"
 # Exactly once: everything again, in bulk, is skipped.
 expect_status "re-run of every input" 0 "${L[@]}" --pack 24,60 -q import "$T/bulk.tsv"
 contains "re-run: all skipped" "$T/err" "100000 events: 0 applied, 100000 skipped"
+same "a bulk import alone merges the stage into the index" \
+    "$(q "SELECT count(*) FROM code_stage")|$(q "SELECT count(*) FROM code_index")" \
+    "0|$codes"
 
 # A station waits while the bulk import commits what it holds, not for the
 # import: p99 within a second even on a loaded or sanitized build (the

@@ -51,13 +51,14 @@ fixed_key "$T/brand" 11
 "$Y" gen -k "$T/brand.key" -b 1 -n 48 -a sig --pack 24,2 -f tsv --no-ledger -q -o "$T/codes.tsv"
 awk -F'\t' '$2 == "item" { print "COMMISSION\t" $4 "\tP1\tL1" }' "$T/codes.tsv" >"$T/ev.tsv"
 expect_status "a store with events" 0 "$Y" link -s "$T/v6.db" -k "$T/brand.key" -q import "$T/ev.tsv"
-same "a new store is schema 8" "$(sqlite3 "$T/v6.db" "PRAGMA user_version")" 8
+now=$(sqlite3 "$T/v6.db" "PRAGMA user_version")
+check "a new store is schema 8 or later" test "$now" -ge 8
 sqlite3 "$T/v6.db" "DROP TABLE tokens; PRAGMA user_version = 6"
 before=$(sqlite3 "$T/v6.db" "SELECT count(*), hex(max(chain)) FROM events")
 expect_error "a schema 6 store needs the upgrade to be read" 3 "store schema 6 needs an upgrade" \
     "$Y" serve -s "$T/v6.db" token list
 expect_status "token add upgrades it" 0 "$Y" serve -s "$T/v6.db" token add --role query q
-same "schema 8 now" "$(sqlite3 "$T/v6.db" "PRAGMA user_version")" 8
+same "the current schema now" "$(sqlite3 "$T/v6.db" "PRAGMA user_version")" "$now"
 same "its events kept" "$(sqlite3 "$T/v6.db" "SELECT count(*), hex(max(chain)) FROM events")" "$before"
 same "48 events" "${before%%|*}" 48
 expect_status "the audit passes on the upgraded store" 0 "$Y" link -s "$T/v6.db" audit
