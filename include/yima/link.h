@@ -340,6 +340,53 @@ typedef struct yima_link_export_summary {
 YIMA_API int yima_link_export(yima_link *store, const yima_link_export_options *opt,
                               yima_link_export_summary *sum, yima_err *err);
 
+/* The most events a query page holds, and its default size. */
+#define YIMA_LINK_PAGE_MAX 1000
+#define YIMA_LINK_PAGE_DEFAULT 100
+/* A page token's text and its NUL. */
+#define YIMA_LINK_PAGE_TOKEN 64
+
+/* An EPCIS 2.0 query (the REST binding's GET /events): each filter NULL
+ * is no filter; lists are comma separated, any value matching. */
+typedef struct yima_link_query_options {
+    const char *event_types;  /* eventType: "ObjectEvent,AggregationEvent" */
+    int64_t time_from;        /* GE_eventTime, ms since 1970 UTC (has_from) */
+    int64_t time_to;          /* LT_eventTime (has_to) */
+    int has_from, has_to;
+    const char *epcs;         /* MATCH_epc: an event's epcList or childEPCs holds one;
+                               * any spelling of a code the store knows (EPC URI, GS1
+                               * Digital Link, payload, urn:yima:code:CODE) */
+    const char *parents;      /* MATCH_parentID: the event's parentID is one */
+    const char *biz_steps;    /* EQ_bizStep: CBV names, bare or as URIs */
+    const char *dispositions; /* EQ_disposition: the same */
+    uint64_t per_page;        /* events a page holds, 1 to YIMA_LINK_PAGE_MAX
+                               * [YIMA_LINK_PAGE_DEFAULT] */
+    const char *page_token;   /* a page's next token: the page after it; NULL: the first */
+    const char *template_text;/* identifiers, as yima_link_export_options */
+    int gcp_len;
+} yima_link_query_options;
+
+YIMA_API void yima_link_query_options_init(yima_link_query_options *opt);
+
+typedef struct yima_link_query_page {
+    uint64_t events;                  /* EPCIS events in the page */
+    char next[YIMA_LINK_PAGE_TOKEN];  /* the next page's token; "" on the last page */
+} yima_link_query_page;
+
+/*
+ * Writes one page of the EPCIS events that match opt to `to`, as an EPCIS
+ * 2.0 EPCISQueryDocument (epcisBody.queryResults.resultsBody.eventList),
+ * each event as yima_link_export writes it, in the store's order, from one
+ * snapshot. The store narrows the events by sequence number, time and
+ * code through its indexes; a page reads only the events it could hold.
+ * A page token is opaque: it names where the next page starts, bound to
+ * the store and to the query's filters. Errors: YIMA_E_USAGE (per_page out
+ * of range; a token that is malformed, tampered with, of another store or
+ * of another query), YIMA_E_STORE, YIMA_E_IO (writing), YIMA_E_NOMEM.
+ */
+YIMA_API int yima_link_query(yima_link *store, const yima_link_query_options *opt, FILE *to,
+                             yima_link_query_page *page, yima_err *err);
+
 /* What yima_link_audit found, the first break only. */
 typedef enum {
     YIMA_LINK_AUDIT_INTACT = 0,     /* every event hashes and chains as stored */

@@ -16,6 +16,7 @@
     "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, s.payload, o.code, o.payload, e.info,"  \
     " s.product, s.lot, s.expiry, e.subject, s.gcp, o.gcp, e.read_point, e.location,"       \
     " e.user_name, e.station, e.party, e.ship_to, e.shipment "
+const char lk_export_columns[] = EVENT_COLUMNS;
 /* ?1 from, ?2 to (times, 0: open), ?5 the last seq already sent. */
 #define EVENT_BOUNDS                                                                        \
     "WHERE e.seq > ?5 AND (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) ORDER BY e.seq"
@@ -66,6 +67,9 @@ typedef struct exporter {
     char *prefix, *suffix; /* template around {code} */
     unsigned char store_id[16]; /* meta.store_id: names the EPCIS events */
     uint32_t sub;          /* EPCIS events made so far for the current store event */
+    const lk_export_scan *scan; /* a query's: events go to its sink, not out */
+    uint32_t put;          /* EPCIS events put so far for the current store event */
+    int stopped;           /* the sink has what it wants */
     yima_buf line;
     yima_err *err;
 } exporter;
@@ -243,6 +247,17 @@ static json_t *aggregation(exporter *x, const char *action, const char *step,
 
 static int put_event(exporter *x, json_t *ev)
 {
+    if (x->scan && x->stopped) {
+        json_decref(ev); /* the rest of the store event the sink stopped in */
+        return YIMA_OK;
+    }
+    if (x->scan) {
+        int64_t seq = lk_column_int64(x->ev, E_SEQ);
+        int rc = ev ? x->scan->sink(x->scan->ctx, ev, seq, x->put++)
+                    : yima_err_set(x->err, YIMA_E_NOMEM, "out of memory");
+        x->stopped |= rc == LK_SCAN_STOP;
+        return rc == LK_SCAN_STOP ? YIMA_OK : rc;
+    }
     char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(ev);
     if (!text)
@@ -588,5 +603,53 @@ int yima_link_export(yima_link *s, const yima_link_export_options *opt,
         sum->events = x.written;
         sum->last_seq = last;
     }
+    return rc;
+}
+
+json_t *lk_export_uri(lk_exporter *x, const char *code, const char *payload, int gcp)
+{
+    return uri(x, code, payload, gcp);
+}
+
+/* A store event's EPCIS events to the scan's sink, until it stops: the
+ * rest of this store event's are made (and dropped) first. */
+static int scan_rows(exporter *x)
+{
+    int rc = YIMA_OK, step = LK_DONE;
+    while (!rc && !x->stopped && (step = lk_step(x->ev)) == LK_ROW) {
+        lk_reset(x->codes);
+        lk_bind_int64(x->codes, 1, lk_column_int64(x->ev, E_SEQ));
+        x->sub = 0;
+        x->put = 0;
+        rc = epcis_event(x);
+        x->written++;
+    }
+    if (!rc && !x->stopped && step != LK_DONE)
+        rc = lk_db_error(x->s, "query", x->err);
+    return rc;
+}
+
+int lk_export_scan_run(yima_link *s, const lk_export_scan *scan, yima_err *err)
+{
+    yima_link_export_options o;
+    yima_link_export_options_init(&o);
+    o.format = YIMA_LINK_EXPORT_EPCIS;
+    o.template_text = scan->template_text;
+    o.gcp_len = scan->gcp_len;
+    exporter x = {.s = s, .opt = &o, .err = err, .scan = scan};
+    int rc = scan->template_text ? yima_template_check(scan->template_text, err) : YIMA_OK;
+    if (rc || (rc = lk_snapshot_begin(s, err)))
+        return rc;
+    if (load_store_id(&x) != YIMA_OK || lk_prepare(s, scan->sql, &x.ev) != LK_OK ||
+        lk_prepare(s, sql_codes, &x.codes) != LK_OK)
+        rc = lk_db_error(s, "query", err);
+    rc = rc ? rc : pick_template(&x, err);
+    rc = rc ? rc : scan->begin(scan->ctx, &x, x.ev, x.store_id);
+    rc = rc == LK_SCAN_STOP ? YIMA_OK : rc ? rc : scan_rows(&x);
+    lk_snapshot_end(s);
+    lk_finalize(x.ev);
+    lk_finalize(x.codes);
+    free(x.prefix);
+    free(x.suffix);
     return rc;
 }

@@ -141,6 +141,32 @@ int lk_template_bind(yima_link *s, const char *template_text, yima_err *err);
 int lk_template_conflict(yima_link *s, const char *kept, const char *given, yima_err *err);
 /* The export's statements (link_export.c), for tests of their plans. */
 extern const char lk_export_all_sql[], lk_export_filtered_sql[];
+/* A query's pass over the events as EPCIS (link_export.c, link_query.c).
+ * lk_export_columns: "SELECT" and the columns of an event statement, before
+ * its "FROM events e JOIN codes s ON s.id = e.subject LEFT JOIN codes
+ * o ON o.id = e.other", in seq order. */
+extern const char lk_export_columns[];
+typedef struct exporter lk_exporter;
+struct json_t;
+/* A callback's answer: enough, stop the pass (not an error). */
+#define LK_SCAN_STOP (-1)
+typedef struct lk_export_scan {
+    const char *sql;           /* the events, lk_export_columns first */
+    const char *template_text; /* as yima_link_export_options */
+    int gcp_len;
+    /* Inside the snapshot, before the first row: binds sql's parameters
+     * (the exporter can tell code URIs with lk_export_uri). */
+    int (*begin)(void *ctx, lk_exporter *x, lk_st *events, const unsigned char store_id[16]);
+    /* Each EPCIS event (the sink takes it), the store event's seq and its
+     * place among the EPCIS events made from it: YIMA_OK, LK_SCAN_STOP or
+     * an error. */
+    int (*sink)(void *ctx, struct json_t *ev, int64_t seq, uint32_t sub);
+    void *ctx;
+} lk_export_scan;
+/* Runs the pass in one snapshot of the store. */
+int lk_export_scan_run(yima_link *s, const lk_export_scan *scan, yima_err *err);
+/* The identifier the export writes for a code (its row's code, payload, gcp). */
+struct json_t *lk_export_uri(lk_exporter *x, const char *code, const char *payload, int gcp);
 /* "sync" is yima_link_sync. */
 int lk_set_sync(yima_link *s, int sync, yima_err *err);
 /* Before a bulk import: the engine's room for its working set. */

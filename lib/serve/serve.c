@@ -40,6 +40,8 @@ typedef struct conn {
     yima_buf body;
     uint64_t bytes;          /* response body sent */
     int sent_status;
+    struct MHD_Connection *c; /* while its route runs */
+    char *header_name, *header_value; /* sv_reply_header's, or NULL */
     char location[SV_LOCATION_MAX]; /* a Location header the route set, or empty */
 } conn;
 
@@ -154,6 +156,42 @@ static void peer_name(struct MHD_Connection *c, char out[64])
     snprintf(out, 64, sa && sa->sa_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
 }
 
+/* The request this worker thread's route is answering, for the helpers
+ * below: a route runs inside on_request, on the request's thread. */
+static _Thread_local conn *serving;
+
+typedef struct arg_walk {
+    sv_arg_fn fn;
+    void *ctx;
+} arg_walk;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    arg_walk *w = cls;
+    (void)kind;
+    w->fn(w->ctx, key, value ? value : "");
+    return MHD_YES;
+}
+
+void sv_query_args(sv_arg_fn fn, void *ctx)
+{
+    arg_walk w = {fn, ctx};
+    if (serving)
+        MHD_get_connection_values(serving->c, MHD_GET_ARGUMENT_KIND, each_arg, &w);
+}
+
+int sv_reply_header(const char *name, const char *value)
+{
+    if (!serving)
+        return YIMA_E_USAGE;
+    free(serving->header_name);
+    free(serving->header_value);
+    serving->header_name = strdup(name);
+    serving->header_value = strdup(value);
+    return serving->header_name && serving->header_value ? YIMA_OK : YIMA_E_NOMEM;
+}
+
 static const sv_route *find_route(const char *method, const char *path, int *known_path)
 {
     *known_path = 0;
@@ -240,6 +278,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, conn *cn, sv_reply *
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
     if (cn->location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, cn->location);
+    if (cn->header_name)
+        MHD_add_response_header(resp, cn->header_name, cn->header_value);
     if (r->status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -291,7 +331,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     } else {
         sv_request rq = {srv, cn->path + strlen(cn->route->path), (const char *)cn->body.data,
                          cn->body.len, cn->authed ? &cn->who : NULL, cn->location};
+        cn->c = c;
+        serving = cn;
         cn->route->fn(&rq, &r);
+        serving = NULL;
     }
     return send_reply(c, cn, &r);
 }
@@ -315,6 +358,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
         srv->opt.on_access(srv->opt.access_ctx, &a);
     yima_buf_free(&cn->body);
     free(cn->path);
+    free(cn->header_name);
+    free(cn->header_value);
     free(cn);
     *state = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);

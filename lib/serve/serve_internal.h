@@ -63,6 +63,17 @@ extern const sv_route sv_routes[];
 void sv_capture_post(const sv_request *rq, sv_reply *out);
 void sv_capture_get(const sv_request *rq, sv_reply *out);
 
+/* GET /events (serve_query.c): an EPCIS 2.0 query document. */
+void sv_events_query(const sv_request *rq, sv_reply *out);
+
+/* The query arguments of the request the calling thread answers (a route
+ * runs on its request's thread), decoded: fn once for each, in order. */
+typedef void (*sv_arg_fn)(void *ctx, const char *key, const char *value);
+void sv_query_args(sv_arg_fn fn, void *ctx);
+/* One more header for that request's answer (name and value are copied);
+ * YIMA_OK or YIMA_E_NOMEM. */
+int sv_reply_header(const char *name, const char *value);
+
 /* The calling worker's store handle, opened on its first request. */
 yima_link *sv_store(yima_serve *srv, yima_err *err);
 

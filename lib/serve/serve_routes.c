@@ -163,6 +163,7 @@ const sv_route sv_routes[] = {
     {"GET", "/health", 0, health},
     {"GET", "/trace/", SV_READERS, trace},
     {"POST", "/events/tsv", SV_WRITERS, capture_tsv},
+    {"GET", "/events", SV_READERS, sv_events_query},
     {"POST", "/capture", SV_WRITERS, sv_capture_post},
     {"GET", "/capture/", SV_WRITERS | SV_READERS, sv_capture_get},
     {NULL, NULL, 0, NULL},
