@@ -33,8 +33,11 @@ enum { LK_OK = 0, LK_DONE = 0, LK_ROW = 1, LK_ERROR = -1 };
 /* Transactions: a writer's (others wait for its commit), or a read-only
  * snapshot that sees one state of the store throughout. */
 enum { LK_WRITE, LK_SNAPSHOT };
-/* prepare: the statement lives as long as the handle, run many times. */
-enum { LK_PREPARE_KEEP = 1 };
+/* prepare: the statement lives as long as the handle, run many times.
+ * STREAM: it may walk millions of rows; inside a transaction a backend
+ * that would hold them all (PostgreSQL) fetches them in chunks instead, so
+ * memory stays constant. SQLite steps row by row anyway and ignores it. */
+enum { LK_PREPARE_KEEP = 1, LK_PREPARE_STREAM = 2 };
 
 struct lk_backend {
     /* The store at target, created if write and missing: LK_OK with *out,
@@ -57,7 +60,10 @@ struct lk_backend {
     const char *(*column_text)(lk_st *st, int i); /* NUL-terminated; NULL for NULL */
     const void *(*column_blob)(lk_st *st, int i);
     int (*column_bytes)(lk_st *st, int i);
-    /* The id the last INSERT gave its row (codes.id, events.seq). */
+    /* The id the last INSERT gave its row (codes.id, events.seq).
+     * PostgreSQL has no rowid: there it is the first column of the last
+     * INSERT ... RETURNING row, so an INSERT whose id is wanted says
+     * RETURNING (and its step gives LK_ROW, as on SQLite). */
     int64_t (*last_id)(lk_db *db);
     /* Several statements, no parameters, no rows. */
     int (*exec)(lk_db *db, const char *sql);
@@ -66,6 +72,10 @@ struct lk_backend {
     int (*commit)(lk_db *db, yima_err *err);
     void (*rollback)(lk_db *db);
     const char *(*errmsg)(lk_db *db);
+    /* Optional (NULL: never). 1 if the last error was a conflict between
+     * concurrent transactions (PostgreSQL's 40001 serialization failure or
+     * 40P01 deadlock): rolled back, the transaction may simply run again. */
+    int (*retryable)(lk_db *db);
     /* How durable a commit is (yima_link_sync). */
     int (*set_sync)(lk_db *db, int full, yima_err *err);
     /* Optional (NULL: nothing to do). 1 if another writer waits for its
@@ -105,5 +115,6 @@ static inline int lk_column_bytes(lk_st *st, int i) { return st->be->column_byte
 
 /* The backends. */
 extern const lk_backend lk_sqlite;
+extern const lk_backend lk_pg;
 
 #endif

@@ -349,6 +349,7 @@ const lk_backend lk_sqlite = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .errmsg = sq_errmsg,
+    .retryable = NULL, /* one writer at a time: no conflicts to retry */
     .set_sync = sq_set_sync,
     .writer_waits = sq_writer_waits,
     .tune_bulk = sq_tune_bulk,
