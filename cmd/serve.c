@@ -21,9 +21,12 @@ static const char help_text[] =
     "\n"
     "Options:\n"
     "  -s, --store FILE         the store (SQLite)                      [Default: none]\n"
-    "      --listen HOST:PORT   where to serve plain HTTP (port 0: any free one)\n"
+    "      --listen HOST:PORT   where to serve (port 0: any free one)\n"
     "                                                           [Default: 127.0.0.1:8080]\n"
-    "      --insecure           allow a non-loopback --listen address (no TLS!)\n"
+    "      --tls-cert FILE      serve HTTPS: the certificate chain (PEM) [Default: none]\n"
+    "      --tls-key FILE       its private key (PEM, mode 600); with TLS any --listen\n"
+    "                           address is allowed                      [Default: none]\n"
+    "      --insecure           allow a non-loopback --listen address without TLS\n"
     "                                                                   [Default: off]\n"
     "  -j, --threads N          worker threads (0 = all cores)          [Default: 0]\n"
     "      --max-body BYTES     largest request body; larger gets 413   [Default: 1048576]\n"
@@ -44,14 +47,16 @@ static const char help_text[] =
 /* How long a stop waits for the requests in flight. */
 #define DRAIN_MS 30000
 
-enum { O_ROLE = 256, O_LISTEN, O_INSECURE, O_MAX_BODY, O_PACK, O_MAX, O_MOVE, O_REQ };
+enum { O_ROLE = 256, O_LISTEN, O_INSECURE, O_MAX_BODY, O_PACK, O_MAX, O_MOVE, O_REQ, O_CERT,
+       O_TLS_KEY };
 
 static const struct option longopts[] = {
     {"store", 1, 0, 's'}, {"listen", 1, 0, O_LISTEN}, {"insecure", 0, 0, O_INSECURE},
     {"threads", 1, 0, 'j'}, {"max-body", 1, 0, O_MAX_BODY}, {"template", 1, 0, 't'},
     {"public", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"pack", 1, 0, O_PACK}, {"max", 0, 0, O_MAX},
     {"move", 0, 0, O_MOVE}, {"require-commissioned", 0, 0, O_REQ},
-    {"role", 1, 0, O_ROLE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"role", 1, 0, O_ROLE}, {"tls-cert", 1, 0, O_CERT}, {"tls-key", 1, 0, O_TLS_KEY},
+    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
     const char *store;
@@ -75,6 +80,8 @@ static int parse_opt(void *ctx, int c, const char *v)
     case 's': a->store = a->srv.store = v; return 0;
     case O_LISTEN: a->srv.listen = v; return 0;
     case O_INSECURE: a->srv.allow_remote = 1; return 0;
+    case O_CERT: a->srv.tls_cert = v; return 0;
+    case O_TLS_KEY: a->srv.tls_key = v; return 0;
     case 'j': return opt_threads("serve", v, &a->srv.threads);
     case O_MAX_BODY: return opt_u64("serve", "--max-body", v, 1, 1u << 30, &a->srv.max_body);
     case 't': a->srv.import.template_text = v; return 0;
@@ -237,7 +244,11 @@ static int run_server(args *a)
      * signal waits for sigwait here. */
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     a->srv.on_access = print_access;
+    if (!a->srv.tls_cert != !a->srv.tls_key)
+        return usage_error("serve", "--tls-cert and --tls-key go together");
     int rc = yima_serve_start(&srv, &a->srv, &err);
+    if (rc == YIMA_E_USAGE && !strncmp(err.msg, "TLS", 3))
+        return usage_error("serve", "%s", err.msg);
     if (rc == YIMA_E_USAGE && strstr(err.msg, "not a loopback"))
         return usage_error("serve", "--listen: %s; --insecure allows it", err.msg);
     if (rc == YIMA_E_USAGE)
@@ -245,9 +256,10 @@ static int run_server(args *a)
     if (rc)
         return report_error("serve", &err);
     /* The host as given, the port as bound (--listen HOST:0 picks one). */
-    fprintf(stderr, "yima serve: listening on http://%.*s:%d/ with %d threads (plain HTTP)\n",
-            (int)(strrchr(a->srv.listen, ':') - a->srv.listen), a->srv.listen,
-            yima_serve_port(srv), a->srv.threads);
+    fprintf(stderr, "yima serve: listening on http%s://%.*s:%d/ with %d threads (%s)\n",
+            a->srv.tls_key ? "s" : "", (int)(strrchr(a->srv.listen, ':') - a->srv.listen),
+            a->srv.listen, yima_serve_port(srv), a->srv.threads,
+            a->srv.tls_key ? "TLS" : "plain HTTP");
     sigwait(&stop, &sig);
     fprintf(stderr, "yima serve: %s: finishing the requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -111,8 +111,13 @@ typedef struct yima_serve_options {
                           * upgraded) by yima_serve_start */
     const char *listen;  /* "HOST:PORT": an IPv4 address, [IPv6] or a host name;
                           * port 0 takes any free one [127.0.0.1:8080] */
-    int allow_remote;    /* 0: the address must be a loopback one, since the server
-                          * speaks plain HTTP (no TLS) [0] */
+    int allow_remote;    /* 0: without TLS, the address must be a loopback one,
+                          * since tokens would cross the network in the clear [0] */
+    /* TLS (libmicrohttpd's, GnuTLS): the certificate chain and its private
+     * key, PEM files; both or neither [NULL: plain HTTP]. The key file must
+     * be readable by its owner only (as ssh wants a key), and its bytes are
+     * wiped once the server holds it. With TLS any address is allowed. */
+    const char *tls_cert, *tls_key;
     int threads;         /* worker threads, each with its own store handle [1] */
     uint64_t max_body;   /* the largest request body taken, bytes; a longer one
                           * is answered 413 [1 MiB] */
@@ -133,8 +138,10 @@ typedef struct yima_serve yima_serve;
  * worker threads (libmicrohttpd's thread pool); returns once the socket
  * listens. opt and the strings and ring it points to are borrowed until
  * yima_serve_stop. Errors: YIMA_E_USAGE (a malformed address; one that is
- * not loopback without allow_remote), YIMA_E_IO (cannot listen there),
- * and yima_link_open's. *out is set only on success.
+ * not loopback without allow_remote or TLS; a TLS key file readable by
+ * group or others, only one of tls_cert and tls_key, a certificate or key
+ * that TLS cannot use: these messages begin "TLS"), YIMA_E_IO (cannot
+ * listen there; cannot read a TLS file), and yima_link_open's. *out is set only on success.
  */
 YIMA_API int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *err);
 

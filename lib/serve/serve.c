@@ -10,8 +10,10 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +24,8 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_MAX_BODY (1u << 20)
+/* The largest TLS certificate or key file read. */
+#define TLS_FILE_MAX (1u << 20)
 /* A client that sends nothing for this long is dropped. */
 #define IDLE_SECONDS 60
 
@@ -64,7 +68,7 @@ static int is_loopback(const struct sockaddr *sa)
 }
 
 /* "HOST:PORT" or "[V6]:PORT" into *ss. */
-static int parse_listen(const char *listen, int allow_remote, struct sockaddr_storage *ss,
+static int parse_listen(const char *listen, int allow_remote, int tls, struct sockaddr_storage *ss,
                         socklen_t *len, yima_err *err)
 {
     char host[256];
@@ -86,7 +90,7 @@ static int parse_listen(const char *listen, int allow_remote, struct sockaddr_st
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     *len = res->ai_addrlen;
     freeaddrinfo(res);
-    if (!allow_remote && !is_loopback((struct sockaddr *)ss))
+    if (!allow_remote && !tls && !is_loopback((struct sockaddr *)ss))
         return yima_err_set(err, YIMA_E_USAGE, "listen address '%.80s' is not a loopback "
                             "address, and the server speaks plain HTTP (no TLS)", listen);
     return YIMA_OK;
@@ -377,16 +381,70 @@ static int bound_port(struct MHD_Daemon *d)
                                           : ((struct sockaddr_in *)&ss)->sin_port);
 }
 
-static int start_daemon(yima_serve *srv, const struct sockaddr_storage *ss, yima_err *err)
+/* A TLS file, whole, NUL-terminated, into sodium_malloc'd memory (a key
+ * is wiped when freed). A key must be its owner's alone, as ssh wants. */
+static int read_tls_file(const char *path, int is_key, char **out, yima_err *err)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return yima_err_set(err, YIMA_E_IO, "%s: cannot read the TLS %s: %s", path,
+                            is_key ? "key" : "certificate", strerror(e));
+    }
+    if (is_key && (st.st_mode & 077)) {
+        close(fd);
+        return yima_err_set(err, YIMA_E_USAGE, "TLS key %s is readable by group or others "
+                            "(mode %04o): make it its owner's alone (chmod 600)", path,
+                            (unsigned)(st.st_mode & 07777));
+    }
+    if (st.st_size > TLS_FILE_MAX || !(*out = sodium_malloc((size_t)st.st_size + 1))) {
+        close(fd);
+        return yima_err_set(err, YIMA_E_USAGE, "TLS %s %s is too large", is_key ? "key" :
+                            "certificate", path);
+    }
+    size_t done = 0;
+    ssize_t n = 1;
+    while (done < (size_t)st.st_size && (n = read(fd, *out + done, (size_t)st.st_size - done)))
+        if (n > 0)
+            done += (size_t)n;
+        else if (errno != EINTR)
+            break;
+    close(fd);
+    (*out)[done] = '\0';
+    if (n < 0)
+        return yima_err_set(err, YIMA_E_IO, "%s: %s", path, strerror(errno));
+    return YIMA_OK;
+}
+
+static void free_tls(char *pem)
+{
+    if (pem)
+        sodium_memzero(pem, strlen(pem));
+    sodium_free(pem);
+}
+
+static int start_daemon(yima_serve *srv, const struct sockaddr_storage *ss, const char *cert,
+                        const char *key, yima_err *err)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (key)
+        flags |= MHD_USE_TLS;
+    /* The TLS options last: without TLS they end the list early. */
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(srv->opt.threads > 1 ? srv->opt.threads : 1),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)IDLE_SECONDS, MHD_OPTION_END);
+        (unsigned)IDLE_SECONDS, key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key,
+        MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
+    if (!srv->daemon && key)
+        return yima_err_set(err, YIMA_E_USAGE, "TLS: cannot serve with certificate %s and "
+                            "key %s (not PEM, not a pair, or the address is taken)",
+                            srv->opt.tls_cert, srv->opt.tls_key);
     if (!srv->daemon)
         return yima_err_set(err, YIMA_E_IO, "cannot listen on %s: %s", srv->opt.listen,
                             errno ? strerror(errno) : "the HTTP server did not start");
@@ -394,21 +452,47 @@ static int start_daemon(yima_serve *srv, const struct sockaddr_storage *ss, yima
     return YIMA_OK;
 }
 
+/* The TLS files, checked before anything else starts. */
+static int load_tls(const yima_serve_options *opt, char **cert, char **key, yima_err *err)
+{
+    *cert = *key = NULL;
+    if (!opt->tls_cert != !opt->tls_key)
+        return yima_err_set(err, YIMA_E_USAGE, "TLS needs both a certificate and its key");
+    if (!opt->tls_key)
+        return YIMA_OK;
+    if (sodium_init() < 0)
+        return yima_err_set(err, YIMA_E_NOMEM, "TLS: libsodium cannot start");
+    if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+        return yima_err_set(err, YIMA_E_USAGE, "TLS: this libmicrohttpd was built without "
+                            "it; put a TLS reverse proxy in front");
+    int rc = read_tls_file(opt->tls_key, 1, key, err);
+    return rc ? rc : read_tls_file(opt->tls_cert, 0, cert, err);
+}
+
 int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *err)
 {
     struct sockaddr_storage ss;
     socklen_t len;
     yima_link *first;
-    int rc = parse_listen(opt->listen ? opt->listen : DEFAULT_LISTEN, opt->allow_remote, &ss,
-                          &len, err);
+    char *cert, *key;
+    int rc = load_tls(opt, &cert, &key, err);
+    if (!rc)
+        rc = parse_listen(opt->listen ? opt->listen : DEFAULT_LISTEN, opt->allow_remote,
+                          key != NULL, &ss, &len, err);
     /* Opened (and created or upgraded) once here, so a bad store stops the
      * start rather than every request. */
-    if (rc || (rc = yima_link_open(&first, opt->store, YIMA_LINK_WRITE, err)))
+    if (rc || (rc = yima_link_open(&first, opt->store, YIMA_LINK_WRITE, err))) {
+        free_tls(cert);
+        free_tls(key);
         return rc;
+    }
     yima_link_close(first);
     yima_serve *srv = calloc(1, sizeof *srv);
-    if (!srv)
+    if (!srv) {
+        free_tls(cert);
+        free_tls(key);
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
     srv->opt = *opt;
     if (!srv->opt.listen)
         srv->opt.listen = DEFAULT_LISTEN;
@@ -417,10 +501,16 @@ int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *
     if (pthread_key_create(&srv->key, NULL)) {
         pthread_mutex_destroy(&srv->lock);
         free(srv);
+        free_tls(cert);
+        free_tls(key);
         return yima_err_set(err, YIMA_E_NOMEM, "out of thread keys");
     }
     errno = 0;
-    if ((rc = start_daemon(srv, &ss, err))) {
+    rc = start_daemon(srv, &ss, cert, key, err);
+    /* GnuTLS holds its own copy once the daemon has started. */
+    free_tls(cert);
+    free_tls(key);
+    if (rc) {
         yima_serve_stop(srv, 0);
         return rc;
     }
