@@ -276,8 +276,9 @@ static int resolve(query *q, lk_exporter *x, const list *l, json_t *ids, json_t 
     int rc = lk_parser_create(&p, NULL, q->opt->template_text, q->err);
     if (rc)
         return rc;
-    if (lk_prepare(q->s, "SELECT id, code, payload, gcp FROM codes WHERE h = ?1 AND code = ?2",
-                   &st) != LK_OK) {
+    /* By the code index (schema 9), never a scan of codes. */
+    if (lk_prepare(q->s, "SELECT id, code, payload, gcp FROM codes WHERE "
+                   LK_CODE_KEYED("id", "?1") " AND code = ?2", &st) != LK_OK) {
         lk_parser_free(p);
         return lk_db_error(q->s, "query", q->err);
     }
