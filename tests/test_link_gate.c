@@ -174,6 +174,30 @@ static void test_stale_statement(void **state)
 
 /* A handle that is not a writer's (read-only) has no gate and never
  * blocks writers. */
+/* A writer that holds no transaction learns that another committed (a
+ * station that found the store free beside a bulk import, which then
+ * shares it); its own commits do not count. */
+static void test_others_wrote(void **state)
+{
+    (void)state;
+    yima_link *a = open_store(), *b = open_store();
+    yima_err err;
+    assert_false(lk_others_wrote(a)); /* the first call only looks */
+    assert_int_equal(lk_begin(a, &err), YIMA_OK);
+    assert_int_equal(lk_exec(a, "INSERT OR REPLACE INTO meta VALUES('t', randomblob(8))", &err),
+                     YIMA_OK);
+    assert_int_equal(lk_commit(a, &err), YIMA_OK);
+    assert_false(lk_others_wrote(a));
+    assert_int_equal(lk_begin(b, &err), YIMA_OK);
+    assert_int_equal(lk_exec(b, "INSERT OR REPLACE INTO meta VALUES('t', randomblob(8))", &err),
+                     YIMA_OK);
+    assert_int_equal(lk_commit(b, &err), YIMA_OK);
+    assert_true(lk_others_wrote(a));
+    assert_false(lk_others_wrote(a));
+    yima_link_close(a);
+    yima_link_close(b);
+}
+
 static void test_reader_outside(void **state)
 {
     (void)state;
@@ -195,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_killed_holder),
         cmocka_unit_test(test_reader_outside),
         cmocka_unit_test(test_stale_statement),
+        cmocka_unit_test(test_others_wrote),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -70,6 +70,9 @@ struct lk_backend {
     int (*begin)(lk_db *db, int kind, yima_err *err);
     /* Ends the transaction; a failed commit is rolled back (err may be NULL). */
     int (*commit)(lk_db *db, yima_err *err);
+    /* Optional: the work a commit leaves due, out of the writers' way
+     * (SQLite: copying a grown WAL back into the store). */
+    void (*checkpoint)(lk_db *db);
     void (*rollback)(lk_db *db);
     const char *(*errmsg)(lk_db *db);
     /* Optional (NULL: never). 1 if the last error was a conflict between
@@ -81,6 +84,9 @@ struct lk_backend {
     /* Optional (NULL: nothing to do). 1 if another writer waits for its
      * turn at the store (SQLite's writers' gate, link_gate.c). */
     int (*writer_waits)(lk_db *db);
+    /* Optional: 1 if another handle committed since the last call (or the
+     * open), which a writer that holds no transaction sees. */
+    int (*others_wrote)(lk_db *db);
     /* A bulk import is about to run: room for its working set. */
     int (*tune_bulk)(lk_db *db, yima_err *err);
 };

@@ -25,6 +25,8 @@ typedef struct sq_db {
     lk_gate gate;
     int wal_frames; /* the WAL's size after this handle's last commit */
     int checkpoint_frames; /* wal_frames that make a checkpoint */
+    sqlite3_stmt *data_version; /* PRAGMA data_version, once asked */
+    int64_t version;            /* its last answer */
 } sq_db;
 
 typedef struct sq_st {
@@ -67,7 +69,7 @@ static int wait_busy(void *ctx, int tries)
 }
 
 /* Records the WAL's size after each commit, in place of SQLite's
- * autocheckpoint (see checkpoint_wal). */
+ * autocheckpoint (see sq_checkpoint). */
 static int note_wal(void *ctx, sqlite3 *db, const char *name, int frames)
 {
     (void)db;
@@ -119,6 +121,7 @@ static void sq_close(lk_db *db)
 {
     if (!db)
         return;
+    sqlite3_finalize(DB(db)->data_version);
     sqlite3_close(DB(db)->db);
     lk_gate_close(&DB(db)->gate);
     free(DB(db)->path);
@@ -269,8 +272,9 @@ static int sq_begin(lk_db *db, int kind, yima_err *err)
 
 /* Copies the WAL back into the store once it has grown, after the turn is
  * given up: a checkpoint runs beside the next writer, not in its way. */
-static void checkpoint_wal(sq_db *d)
+static void sq_checkpoint(lk_db *db)
 {
+    sq_db *d = DB(db);
     if (d->wal_frames >= d->checkpoint_frames)
         sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     d->wal_frames = 0;
@@ -283,7 +287,6 @@ static int sq_commit(lk_db *db, yima_err *err)
     if (rc)
         sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
     lk_gate_leave(&d->gate);
-    checkpoint_wal(d);
     return rc;
 }
 
@@ -302,6 +305,22 @@ static int sq_set_sync(lk_db *db, int full, yima_err *err)
 {
     const char *sql = full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     return exec_as(DB(db), sql, sql, err);
+}
+
+/* PRAGMA data_version changes when another connection commits. */
+static int sq_others_wrote(lk_db *db)
+{
+    sq_db *d = DB(db);
+    if (!d->data_version &&
+        sqlite3_prepare_v3(d->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                           &d->data_version, NULL) != SQLITE_OK)
+        return 0;
+    int64_t v = sqlite3_step(d->data_version) == SQLITE_ROW
+                    ? sqlite3_column_int64(d->data_version, 0) : d->version;
+    sqlite3_reset(d->data_version);
+    int changed = d->version && v != d->version;
+    d->version = v;
+    return changed;
 }
 
 static int sq_writer_waits(lk_db *db)
@@ -347,10 +366,12 @@ const lk_backend lk_sqlite = {
     .exec = sq_exec,
     .begin = sq_begin,
     .commit = sq_commit,
+    .checkpoint = sq_checkpoint,
     .rollback = sq_rollback,
     .errmsg = sq_errmsg,
     .retryable = NULL, /* one writer at a time: no conflicts to retry */
     .set_sync = sq_set_sync,
     .writer_waits = sq_writer_waits,
+    .others_wrote = sq_others_wrote,
     .tune_bulk = sq_tune_bulk,
 };

@@ -20,9 +20,11 @@
 /* A bulk import that commits because another writer waits stands back this
  * long at most while the waiters take their turns. */
 #define LET_PASS_MS 50
-/* Beside other writers (a writer waited within OTHERS_MS), a bulk import
- * commits at least every SHARED_COMMIT_MS, so that a station waits for a
- * small commit, and files its new codes in the code stage (link_stage.c),
+/* Beside other writers (one waited for the store, or wrote it, within
+ * OTHERS_MS), a bulk import commits at least every SHARED_COMMIT_MS, so
+ * that a station waits for a small commit, and files its new codes in the
+ * code stage (link_stage.c; also for its first OTHERS_MS, until it is seen
+ * whether others write, so the first one waits for no whole index),
  * which moves to the code index one of STAGE_PARTS key ranges a commit
  * once it holds STAGE_MERGE_AT codes: a range then brings many codes to
  * each index page it touches. */
@@ -89,6 +91,7 @@ typedef struct importer {
     size_t nacks, acks_cap;
     lk_watch watch;       /* bulk: commits for a waiting writer while we are idle */
     int64_t others_until; /* bulk: others write until then (ms), so we stage */
+    int others_seen;      /* bulk: another writer came during the import */
     int64_t txn_ms;       /* bulk: when the open transaction began (ms) */
     unsigned merge_part;  /* bulk: the key range of the stage to move next */
 } importer;
@@ -350,23 +353,24 @@ static int tend_stage(importer *im, yima_err *err)
     yima_link *s = im->s;
     if (s->staging && now_ms() > im->others_until)
         s->staging = 0;
-    if (!s->in_txn || !s->staged)
+    int all = !s->staging; /* also what an import killed beside others left */
+    if (!s->staged || (!all && s->staged < STAGE_MERGE_AT))
         return YIMA_OK;
-    if (!s->staging) /* also what an import killed beside others left */
-        return lk_stage_merge(s, 0, 1, err);
-    if (s->staged < STAGE_MERGE_AT)
-        return YIMA_OK;
+    int rc = s->in_txn ? YIMA_OK : lk_begin(s, err);
+    if (rc || all)
+        return rc ? rc : lk_stage_merge(s, 0, 1, err);
     im->merge_part = (im->merge_part + 1) % STAGE_PARTS;
     return lk_stage_merge(s, im->merge_part, STAGE_PARTS, err);
 }
 
 /* Commits the open batch: only now do its events count as applied, and are
- * they acknowledged, since an error before this rolls them back. */
+ * they acknowledged, since an error before this rolls them back. The
+ * acknowledgements go before the checkpoint: a station's must not wait
+ * for the copy of what a bulk import wrote since the last one. */
 static int commit(importer *im, yima_err *err)
 {
     int rc = im->realtime ? YIMA_OK : tend_stage(im, err);
-    rc = rc ? rc : lk_commit(im->s, err);
-    im->txn_ms = now_ms();
+    rc = rc ? rc : lk_commit_only(im->s, err);
     im->in_batch = 0;
     if (!rc)
         im->sum->applied += im->applied;
@@ -375,7 +379,17 @@ static int commit(importer *im, yima_err *err)
         im->opt->on_ack(im->opt->ack_ctx, im->acks[i].src, im->acks[i].line,
                         im->acks[i].outcome);
     im->nacks = 0;
+    lk_checkpoint(im->s);
+    im->txn_ms = now_ms();
     return rc;
+}
+
+/* Another writer came: a bulk import shares the store for a while. */
+static void note_others(importer *im)
+{
+    im->others_until = now_ms() + OTHERS_MS;
+    im->others_seen = 1;
+    im->s->staging = !im->realtime;
 }
 
 /* Commits what the batch holds and stands back until the writers waiting
@@ -383,8 +397,7 @@ static int commit(importer *im, yima_err *err)
 static int yield_store(void *ctx, yima_err *err)
 {
     importer *im = ctx;
-    im->others_until = now_ms() + OTHERS_MS;
-    im->s->staging = !im->realtime;
+    note_others(im);
     if (!im->in_batch && !im->nacks)
         return YIMA_OK; /* nothing held: the waiter is not waiting for us */
     int rc = commit(im, err);
@@ -400,8 +413,8 @@ static int end_batch_if_due(importer *im, yima_err *err)
         return commit(im, err);
     if (lk_gate_wanted(im->s))
         return yield_store(im, err);
-    return im->s->staging && now_ms() - im->txn_ms >= SHARED_COMMIT_MS ? commit(im, err)
-                                                                       : YIMA_OK;
+    int shared = im->s->staging && im->others_seen;
+    return shared && now_ms() - im->txn_ms >= SHARED_COMMIT_MS ? commit(im, err) : YIMA_OK;
 }
 
 static int apply_record(importer *im, const rec *r, const char *src, const char *raw,
@@ -428,7 +441,11 @@ static int apply_record(importer *im, const rec *r, const char *src, const char 
         id_len = (size_t)snprintf(pos, sizeof pos, "%s:%llu", src, (unsigned long long)r->line);
         id = pos;
     }
-    if (rc || (rc = lk_begin(im->s, err)))
+    if (rc)
+        return rc;
+    if (!im->s->in_txn && lk_others_wrote(im->s)) /* one came while we held nothing */
+        note_others(im);
+    if ((rc = lk_begin(im->s, err)))
         return rc;
     rc = lk_apply(im->s, &im->opt->rules, ev, id, id_len, &skipped, &why);
     if (rc == YIMA_E_DATA)
@@ -597,6 +614,11 @@ static int setup(importer *im, yima_err *err)
         rc = lk_tune_bulk(im->s, err);
     if (!rc && !im->realtime) /* a killed import's stage: merged at our first commit */
         rc = lk_stage_count(im->s, &im->s->staged, err);
+    if (!rc && !im->realtime) { /* shared until seen otherwise */
+        lk_others_wrote(im->s);
+        im->others_until = now_ms() + OTHERS_MS;
+        im->s->staging = 1;
+    }
     if (!rc && opt->rejects)
         rc = lk_rejects_open(&im->rejects, opt->rejects, opt->force, err);
     return rc;
@@ -641,6 +663,8 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     if (!rc)
         rc = yima_pipeline_run(&ops, &im, im.realtime ? 1 : opt->threads, err);
     lk_watch_stop(&im.watch);
+    if (!im.others_seen)
+        im.others_until = 0; /* alone throughout: the stage goes to the index */
     if (!rc)
         rc = commit(&im, err);
     s->staging = 0; /* a stage left beside others is merged by a later import */

@@ -110,6 +110,9 @@ int64_t lk_last_id(yima_link *s);
 /* 1 if another writer waits for the store (SQLite's writers' gate,
  * link_gate.c): a bulk import then commits and stands back. */
 int lk_gate_wanted(yima_link *s);
+/* 1 if another writer committed since the last call: one that found the
+ * store free while this handle held no transaction. */
+int lk_others_wrote(yima_link *s);
 /* Waits, out of turn, until no writer waits, or for at most max_ms. */
 void lk_gate_let_pass(yima_link *s, int max_ms);
 
@@ -125,6 +128,11 @@ int lk_stage_count(yima_link *s, int64_t *n, yima_err *err);
 /* A write transaction (SQLite: the writers' turn, then its write lock). */
 int lk_begin(yima_link *s, yima_err *err);
 int lk_commit(yima_link *s, yima_err *err);
+/* lk_commit in two: the commit, then the work it leaves due (a WAL
+ * checkpoint), so a station's acknowledgement need not wait for the
+ * copy of what a bulk import wrote meanwhile. */
+int lk_commit_only(yima_link *s, yima_err *err);
+void lk_checkpoint(yima_link *s);
 void lk_rollback(yima_link *s);
 /* A read-only transaction seeing one state of the store; its end never
  * fails (it wrote nothing). */

@@ -284,7 +284,7 @@ int lk_begin(yima_link *s, yima_err *err)
     return rc;
 }
 
-int lk_commit(yima_link *s, yima_err *err)
+int lk_commit_only(yima_link *s, yima_err *err)
 {
     if (!s->in_txn)
         return YIMA_OK;
@@ -294,6 +294,19 @@ int lk_commit(yima_link *s, yima_err *err)
     s->in_txn = 0;
     release_statements(s);
     return s->be->commit(s->db, err);
+}
+
+void lk_checkpoint(yima_link *s)
+{
+    if (s->be->checkpoint)
+        s->be->checkpoint(s->db);
+}
+
+int lk_commit(yima_link *s, yima_err *err)
+{
+    int rc = lk_commit_only(s, err);
+    lk_checkpoint(s);
+    return rc;
 }
 
 void lk_rollback(yima_link *s)
@@ -323,6 +336,11 @@ int lk_set_sync(yima_link *s, int sync, yima_err *err)
 int lk_tune_bulk(yima_link *s, yima_err *err)
 {
     return s->be->tune_bulk ? s->be->tune_bulk(s->db, err) : YIMA_OK;
+}
+
+int lk_others_wrote(yima_link *s)
+{
+    return s->be->others_wrote && s->be->others_wrote(s->db);
 }
 
 int lk_gate_wanted(yima_link *s)
