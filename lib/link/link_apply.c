@@ -40,6 +40,16 @@ static int step_done(applier *a, lk_st *st, const char *what)
     return lk_step(st) == LK_DONE ? YIMA_OK : db_fail(a, what);
 }
 
+/* Runs an INSERT ... RETURNING its new row's id into *id. */
+static int step_id(applier *a, lk_st *st, int64_t *id, const char *what)
+{
+    int rc = lk_step(st) == LK_ROW ? YIMA_OK : db_fail(a, what);
+    if (!rc)
+        *id = lk_column_int64(st, 0);
+    lk_reset(st); /* the INSERT is done: it holds nothing open */
+    return rc;
+}
+
 static int lookup(applier *a, const lk_code *c, known *k)
 {
     lk_st *st = lk_stmt(a->s, Q_CODE_GET);
@@ -96,10 +106,9 @@ static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
         lk_bind_text(st, 4, c->payload, (int)c->payload_len);
     if (c->gcp)
         lk_bind_int64(st, 6, c->gcp);
-    int rc = step_done(a, st, "adding a code");
+    int rc = step_id(a, st, &k->id, "adding a code");
     if (rc)
         return rc;
-    k->id = lk_last_id(a->s);
     if ((rc = lk_code_file(a->s, k->h, k->id, a->err)))
         return rc;
     k->parent = parent;
@@ -178,9 +187,12 @@ static int add_event(applier *a, int64_t subject, int64_t other, const char *id,
             lk_bind_text(st, ctx_col[i], ev->ctx[i], (int)ev->ctx_len[i]);
     for (int i = 0; ev->type == LK_SHIP && i < 3; i++) /* party, ship_to, shipment */
         lk_bind_text(st, 13 + i, ev->arg[i], (int)ev->arg_len[i]);
-    int rc = step_done(a, st, "adding an event");
+    /* The hashes, zeros until lk_chain_append sets them. */
+    static const unsigned char unset[LK_HASH_BYTES];
+    lk_bind_blob(st, 16, unset, LK_HASH_BYTES);
+    int rc = step_id(a, st, &a->seq, "adding an event");
     if (!rc)
-        *seq = a->seq = lk_last_id(a->s);
+        *seq = a->seq;
     return rc;
 }
 

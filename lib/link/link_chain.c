@@ -36,7 +36,8 @@ const char lk_chain_codes_sql[] =
     " LEFT JOIN codes p ON p.id = ec.prev_parent WHERE ec.seq = ?1 ORDER BY ec.code";
 const char lk_chain_set_sql[] = "UPDATE events SET hash = ?2, chain = ?3 WHERE seq = ?1";
 static const char head_get_sql[] = "SELECT value FROM meta WHERE key = 'chain_head'";
-static const char head_set_sql[] = "INSERT OR REPLACE INTO meta VALUES('chain_head', ?1)";
+static const char head_set_sql[] = "INSERT INTO meta(key, value) VALUES('chain_head', ?1) "
+                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 static void put_u32(crypto_generichash_state *h, uint32_t v)
 {
@@ -272,7 +273,7 @@ static int walk_open(walk *w, yima_link *s, int writes, yima_err *err)
 {
     memset(w, 0, sizeof *w);
     w->s = s;
-    if (lk_prepare(s, all_events_sql, &w->ev) != LK_OK ||
+    if (lk_prepare_stream(s, all_events_sql, &w->ev) != LK_OK ||
         lk_prepare(s, lk_chain_codes_sql, &w->codes) != LK_OK ||
         (writes && lk_prepare(s, lk_chain_set_sql, &w->set) != LK_OK))
         return lk_db_error(s, "reading the chain", err);

@@ -17,34 +17,40 @@
     " s.product, s.lot, s.expiry, e.subject, s.gcp, o.gcp, e.read_point, e.location,"       \
     " e.user_name, e.station, e.party, e.ship_to, e.shipment "
 const char lk_export_columns[] = EVENT_COLUMNS;
-/* ?1 from, ?2 to (times, 0: open), ?5 the last seq already sent. */
+/* ?1 from, ?2 to (times, 0: open), ?3 the last seq already sent. */
 #define EVENT_BOUNDS                                                                        \
-    "WHERE e.seq > ?5 AND (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) ORDER BY e.seq"
+    "WHERE e.seq > ?3 AND (CAST(?1 AS bigint) = 0 OR e.time >= ?1) "                       \
+    "AND (CAST(?2 AS bigint) = 0 OR e.time < ?2) ORDER BY e.seq"
 
-/* Every event after seq ?5: a range of the rowid. */
+/* Every event after seq ?3: a range of the rowid. */
 const char lk_export_all_sql[] =
     EVENT_COLUMNS "FROM events e JOIN codes s ON s.id = e.subject "
     "LEFT JOIN codes o ON o.id = e.other " EVENT_BOUNDS;
 
-/* ?3 lot, ?4 subtree code. sel is the codes an event must touch: the
- * subtree (and, with a lot too, only its codes of that lot or holding it),
- * or the lot's codes and every container above them. The events are found
- * from sel through the indexes on events.subject, events.other and
- * event_codes.code, so the cost follows what is exported, not the store. */
-const char lk_export_filtered_sql[] =
-    "WITH RECURSIVE "
-    " down(id) AS (SELECT id FROM codes WHERE " LK_CODE_KEYED("id", "yima_code_hash(?4)")
-    "  AND code = ?4"
-    "  UNION SELECT c.id FROM codes c JOIN down ON c.parent = down.id), "
-    " up(id) AS (SELECT id FROM codes WHERE lot = ?3 "
-    "  UNION SELECT c.parent FROM codes c JOIN up ON c.id = up.id WHERE c.parent IS NOT NULL), "
-    " sel(id) AS MATERIALIZED (SELECT id FROM down WHERE ?3 IS NULL OR id IN up "
-    "  UNION SELECT id FROM up WHERE ?4 IS NULL), "
-    " hit(seq) AS MATERIALIZED (SELECT x.seq FROM sel CROSS JOIN events x ON x.subject = sel.id"
-    "  UNION SELECT x.seq FROM sel CROSS JOIN events x ON x.other = sel.id"
-    "  UNION SELECT ec.seq FROM sel CROSS JOIN event_codes ec ON ec.code = sel.id) "
-    EVENT_COLUMNS "FROM hit CROSS JOIN events e ON e.seq = hit.seq "
-    "JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other " EVENT_BOUNDS;
+/* ?4 lot, ?5 subtree code, ?6 lk_code_hash(?5). sel is the codes an event
+ * must touch: the subtree (and, with a lot too, only its codes of that lot
+ * or holding it), or the lot's codes and every container above them. The
+ * events are found from sel through the indexes on events.subject,
+ * events.other and event_codes.code, so the cost follows what is exported,
+ * not the store. SQLite's text pins the join order with CROSS JOIN, which
+ * PostgreSQL has no ON for; PostgreSQL must be told ?4 and ?5 are text. */
+#define EXPORT_FILTERED(cross, lot, tree)                                                \
+    "WITH RECURSIVE "                                                                       \
+    " down(id) AS (SELECT id FROM codes WHERE " LK_CODE_KEYED("id", "?6")                   \
+    "  AND code = ?5"                                                                       \
+    "  UNION SELECT c.id FROM codes c JOIN down ON c.parent = down.id), "                   \
+    " up(id) AS (SELECT id FROM codes WHERE lot = ?4 "                                      \
+    "  UNION SELECT c.parent FROM codes c JOIN up ON c.id = up.id WHERE c.parent IS NOT NULL), " \
+    " sel(id) AS MATERIALIZED (SELECT id FROM down WHERE " lot " IS NULL OR id IN "       \
+    "  (SELECT id FROM up) UNION SELECT id FROM up WHERE " tree " IS NULL), "              \
+    " hit(seq) AS MATERIALIZED (SELECT x.seq FROM sel " cross " events x ON x.subject = sel.id" \
+    "  UNION SELECT x.seq FROM sel " cross " events x ON x.other = sel.id"                  \
+    "  UNION SELECT ec.seq FROM sel " cross " event_codes ec ON ec.code = sel.id) "         \
+    EVENT_COLUMNS "FROM hit " cross " events e ON e.seq = hit.seq "                         \
+    "JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other " EVENT_BOUNDS
+const char lk_export_filtered_sql[] = EXPORT_FILTERED("CROSS JOIN", "?4", "?5");
+const char lk_export_filtered_pg_sql[] = EXPORT_FILTERED("JOIN", "CAST(?4 AS text)",
+                                                         "CAST(?5 AS text)");
 enum { E_SEQ, E_ID, E_TYPE, E_TIME, E_TZ, E_CODE, E_PAYLOAD, E_OTHER, E_OTHER_PAYLOAD, E_INFO,
        E_PRODUCT, E_LOT, E_EXPIRY, E_SUBJECT, E_GCP, E_OTHER_GCP, E_READ_POINT, E_LOCATION,
        E_USER, E_STATION, E_PARTY, E_SHIP_TO, E_SHIPMENT };
@@ -444,11 +450,13 @@ static int run(exporter *x)
     uint64_t events = 0;
     lk_bind_int64(x->ev, 1, o->time_from);
     lk_bind_int64(x->ev, 2, o->time_to);
-    lk_bind_int64(x->ev, 5, o->after);
+    lk_bind_int64(x->ev, 3, o->after);
     if (o->lot)
-        lk_bind_text(x->ev, 3, o->lot, -1);
-    if (o->subtree)
-        lk_bind_text(x->ev, 4, o->subtree, -1);
+        lk_bind_text(x->ev, 4, o->lot, -1);
+    if (o->subtree) {
+        lk_bind_text(x->ev, 5, o->subtree, -1);
+        lk_bind_int64(x->ev, 6, lk_code_hash(o->subtree, strlen(o->subtree)));
+    }
     if (epcis)
         rc = epcis_head(x);
     while (!rc && (step = lk_step(x->ev)) == LK_ROW) {
@@ -572,12 +580,12 @@ int yima_link_export(yima_link *s, const yima_link_export_options *opt,
     x.opt = &o;
     if (opt->template_text && (rc = yima_template_check(opt->template_text, err)))
         return rc;
-    const char *sql = o.lot || o.subtree ? lk_export_filtered_sql : lk_export_all_sql;
+    const char *sql = o.lot || o.subtree ? s->dialect->export_filtered : lk_export_all_sql;
     /* One read transaction: the document is one consistent snapshot even
      * while the line keeps importing. */
     if (!(rc = lk_snapshot_begin(s, err))) {
         if (load_store_id(&x) != YIMA_OK ||
-            lk_prepare(s, sql, &x.ev) != LK_OK ||
+            lk_prepare_stream(s, sql, &x.ev) != LK_OK ||
             lk_prepare(s, sql_codes, &x.codes) != LK_OK)
             rc = lk_db_error(s, "export", err);
         rc = rc ? rc : pick_template(&x, err);
@@ -640,7 +648,7 @@ int lk_export_scan_run(yima_link *s, const lk_export_scan *scan, yima_err *err)
     int rc = scan->template_text ? yima_template_check(scan->template_text, err) : YIMA_OK;
     if (rc || (rc = lk_snapshot_begin(s, err)))
         return rc;
-    if (load_store_id(&x) != YIMA_OK || lk_prepare(s, scan->sql, &x.ev) != LK_OK ||
+    if (load_store_id(&x) != YIMA_OK || lk_prepare_stream(s, scan->sql, &x.ev) != LK_OK ||
         lk_prepare(s, sql_codes, &x.codes) != LK_OK)
         rc = lk_db_error(s, "query", err);
     rc = rc ? rc : pick_template(&x, err);

@@ -33,11 +33,23 @@ extern const char lk_code_get_sql[];
     id " IN (SELECT id FROM code_index WHERE h = " h                                        \
     " UNION ALL SELECT id FROM code_stage WHERE h = " h ")"
 
+/* The few SQL texts that differ between the engines (one per backend,
+ * link_store.c); every other statement is one text for both. */
+typedef struct lk_dialect {
+    const char *const *upgrade;  /* upgrade[v] takes schema v to v + 1; [0] makes it */
+    int upgrades;                /* how many upgrade[] has */
+    const char *export_filtered; /* lk_export_filtered_sql */
+    const char *trace_down;      /* lk_trace_down_sql */
+} lk_dialect;
+extern const lk_dialect lk_dialect_sqlite, lk_dialect_pg;
+extern const char lk_trace_down_sql[], lk_trace_down_pg_sql[];
+
 /* BLAKE2b-256: events.hash and events.chain. */
 #define LK_HASH_BYTES 32
 
 struct yima_link {
     const lk_backend *be;
+    const lk_dialect *dialect;
     lk_db *db;
     char *path;          /* as opened, to lead messages */
     yima_link_mode mode;
@@ -105,8 +117,8 @@ lk_st *lk_stmt(yima_link *s, int q);
 /* A statement of its own (lk_finalize it): LK_OK, or LK_ERROR with the
  * reason for lk_db_error. */
 int lk_prepare(yima_link *s, const char *sql, lk_st **st);
-/* The id the last INSERT gave its row. */
-int64_t lk_last_id(yima_link *s);
+/* Same, for a statement that may walk millions of rows (LK_PREPARE_STREAM). */
+int lk_prepare_stream(yima_link *s, const char *sql, lk_st **st);
 /* 1 if another writer waits for the store (SQLite's writers' gate,
  * link_gate.c): a bulk import then commits and stands back. */
 int lk_gate_wanted(yima_link *s);
@@ -148,7 +160,7 @@ int lk_template_bind(yima_link *s, const char *template_text, yima_err *err);
 /* Two templates differ: YIMA_E_USAGE naming both. */
 int lk_template_conflict(yima_link *s, const char *kept, const char *given, yima_err *err);
 /* The export's statements (link_export.c), for tests of their plans. */
-extern const char lk_export_all_sql[], lk_export_filtered_sql[];
+extern const char lk_export_all_sql[], lk_export_filtered_sql[], lk_export_filtered_pg_sql[];
 /* A query's pass over the events as EPCIS (link_export.c, link_query.c).
  * lk_export_columns: "SELECT" and the columns of an event statement, before
  * its "FROM events e JOIN codes s ON s.id = e.subject LEFT JOIN codes

@@ -8,7 +8,7 @@ static const char sql_info[] =
     "SELECT c.id, c.code, c.level, c.state, c.product, c.lot, c.expiry, c.payload, r.code, "
     " (SELECT shipment FROM events WHERE seq = c.shipped) "
     "FROM codes c LEFT JOIN codes r ON r.id = c.replaced_by "
-    "WHERE " LK_CODE_KEYED("c.id", "yima_code_hash(?1)") " AND c.code = ?1";
+    "WHERE " LK_CODE_KEYED("c.id", "?2") " AND c.code = ?1"; /* ?2 lk_code_hash(?1) */
 static const char sql_up[] =
     "WITH RECURSIVE up(id, depth) AS (SELECT parent, 1 FROM codes WHERE id = ?1 "
     " UNION ALL SELECT c.parent, up.depth + 1 FROM codes c JOIN up ON c.id = up.id) "
@@ -18,12 +18,15 @@ static const char sql_up[] =
  * the sort key. (0.1 ordered the recursion's queue instead, which SQLite
  * need not keep through the join: a pallet's items came after all its
  * cases.) */
-static const char sql_down[] =
-    "WITH RECURSIVE down(id, depth, path) AS (SELECT ?1, 0, '' "
-    " UNION ALL SELECT c.id, down.depth + 1, down.path || printf('%019d', c.id) "
-    " FROM down JOIN codes c ON c.parent = down.id) "
-    "SELECT c.code, c.level, p.code, down.depth FROM down JOIN codes c ON c.id = down.id "
-    "LEFT JOIN codes p ON p.id = c.parent WHERE down.depth > 0 ORDER BY down.path";
+#define TRACE_DOWN(padded_id)                                                               \
+    "WITH RECURSIVE down(id, depth, path) AS (SELECT CAST(?1 AS bigint), 0, CAST('' AS text) " \
+    " UNION ALL SELECT c.id, down.depth + 1, down.path || " padded_id                         \
+    " FROM down JOIN codes c ON c.parent = down.id) "                                         \
+    "SELECT c.code, c.level, p.code, down.depth FROM down JOIN codes c ON c.id = down.id "   \
+    "LEFT JOIN codes p ON p.id = c.parent WHERE down.depth > 0 ORDER BY down.path"
+/* The padding is the one text that differs (the dialects, link_store.c). */
+const char lk_trace_down_sql[] = TRACE_DOWN("printf('%019d', c.id)");
+const char lk_trace_down_pg_sql[] = TRACE_DOWN("lpad(c.id::text, 19, '0')");
 static const char sql_history[] =
     "SELECT e.seq, e.id, e.type, e.time, e.tz, s.code, o.code, e.info, e.party, e.ship_to, "
     " e.shipment, e.user_name, e.station FROM events e "
@@ -154,7 +157,7 @@ static int trace_json(yima_link *s, lk_st *info, int64_t id, FILE *to, yima_err 
     json_object_set_new(obj, "down", down);
     json_object_set_new(obj, "history", hist);
     int rc = each_row(s, sql_up, id, json_up, up, err);
-    rc = rc ? rc : each_row(s, sql_down, id, json_down, down, err);
+    rc = rc ? rc : each_row(s, s->dialect->trace_down, id, json_down, down, err);
     rc = rc ? rc : each_row(s, sql_history, id, json_history, hist, err);
     if (!rc && (json_dumpf(obj, to, JSON_COMPACT) || fputc('\n', to) == EOF))
         rc = yima_err_set(err, YIMA_E_IO, "writing the trace failed");
@@ -167,7 +170,7 @@ static int trace_text(yima_link *s, lk_st *info, int64_t id, FILE *to, yima_err 
     text_info(info, to);
     int rc = each_row(s, sql_up, id, text_up, to, err);
     fprintf(to, "contents\n");
-    rc = rc ? rc : each_row(s, sql_down, id, text_down, to, err);
+    rc = rc ? rc : each_row(s, s->dialect->trace_down, id, text_down, to, err);
     fprintf(to, "history\n");
     return rc ? rc : each_row(s, sql_history, id, text_history, to, err);
 }
@@ -188,6 +191,7 @@ int yima_link_trace(yima_link *s, const char *code, const char *template_text, i
         rc = lk_db_error(s, "trace", err);
     if (!rc) {
         lk_bind_text(st, 1, c.text, (int)c.len);
+        lk_bind_int64(st, 2, lk_code_hash(c.text, c.len));
         int step = lk_step(st);
         if (step == LK_DONE)
             rc = yima_err_set(err, YIMA_E_DATA, "code '%s' is not in the store", c.text);

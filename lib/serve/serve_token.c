@@ -5,7 +5,6 @@
 #include <sodium.h>
 #include "yima/serve.h"
 #include "link/link_internal.h"
-#include "link/link_db_sqlite.h"
 
 #define TOKEN_PREFIX "yima_"
 
@@ -49,25 +48,27 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* Inserts the row; YIMA_E_EXISTS when the name is taken. */
+/* Inserts the row; YIMA_E_EXISTS when the name is taken (no row returned:
+ * the insert did nothing). */
 static int insert_token(yima_link *s, const char *name, int role,
                         const unsigned char hash[LK_HASH_BYTES], yima_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
-                           "INSERT INTO tokens(name, role, hash, created) "
-                           "VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+    lk_st *st;
+    if (lk_prepare(s, "INSERT INTO tokens(name, role, hash, created) VALUES(?1, ?2, ?3, ?4) "
+                   "ON CONFLICT(name) DO NOTHING RETURNING name", &st) != LK_OK)
         return lk_db_error(s, "adding a token", err);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, yima_token_role_name(role), -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, hash, LK_HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, now_ms());
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return yima_err_set(err, YIMA_E_EXISTS, "%s: a token named '%s' exists (names are "
-                            "never reused, revoked or not)", s->path, name);
-    return rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "adding a token", err);
+    lk_bind_text(st, 1, name, -1);
+    lk_bind_text(st, 2, yima_token_role_name(role), -1);
+    lk_bind_blob(st, 3, hash, LK_HASH_BYTES);
+    lk_bind_int64(st, 4, now_ms());
+    int step = lk_step(st), rc = YIMA_OK;
+    if (step == LK_DONE)
+        rc = yima_err_set(err, YIMA_E_EXISTS, "%s: a token named '%s' exists (names are "
+                          "never reused, revoked or not)", s->path, name);
+    else if (step != LK_ROW)
+        rc = lk_db_error(s, "adding a token", err);
+    lk_finalize(st);
+    return rc;
 }
 
 int yima_link_token_add(yima_link *s, const char *name, int role, char token[YIMA_TOKEN_TEXT],
@@ -106,24 +107,23 @@ int yima_link_token_add(yima_link *s, const char *name, int role, char token[YIM
 
 int yima_link_token_revoke(yima_link *s, const char *name, yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     int rc = lk_begin(s, err);
     if (rc)
         return rc;
-    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
-                           "UPDATE tokens SET revoked = 1 WHERE name = ?1", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (lk_prepare(s, "UPDATE tokens SET revoked = 1 WHERE name = ?1 RETURNING name",
+                   &st) != LK_OK) {
         rc = lk_db_error(s, "revoking a token", err);
         lk_rollback(s);
         return rc;
     }
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        rc = lk_db_error(s, "revoking a token", err);
-    else if (sqlite3_changes(lk_sqlite_handle(s->db)) == 0)
+    lk_bind_text(st, 1, name, -1);
+    int step = lk_step(st);
+    if (step == LK_DONE) /* no row changed */
         rc = yima_err_set(err, YIMA_E_USAGE, "%s: no token is named '%.64s'", s->path, name);
+    else if (step != LK_ROW)
+        rc = lk_db_error(s, "revoking a token", err);
+    lk_finalize(st);
     rc = rc ? rc : lk_commit(s, err);
     if (rc)
         lk_rollback(s);
@@ -131,57 +131,55 @@ int yima_link_token_revoke(yima_link *s, const char *name, yima_err *err)
 }
 
 /* One row of SELECT name, role, created, revoked. */
-static void read_token(sqlite3_stmt *st, yima_link_token *t)
+static void read_token(lk_st *st, yima_link_token *t)
 {
-    snprintf(t->name, sizeof t->name, "%s", (const char *)sqlite3_column_text(st, 0));
-    t->role = yima_token_role_parse((const char *)sqlite3_column_text(st, 1));
-    t->created_ms = sqlite3_column_int64(st, 2);
-    t->revoked = sqlite3_column_int(st, 3) != 0;
+    snprintf(t->name, sizeof t->name, "%s", lk_column_text(st, 0));
+    t->role = yima_token_role_parse(lk_column_text(st, 1));
+    t->created_ms = lk_column_int64(st, 2);
+    t->revoked = lk_column_int64(st, 3) != 0;
 }
 
 int yima_link_token_list(yima_link *s, yima_link_token_fn fn, void *ctx, yima_err *err)
 {
-    sqlite3_stmt *st;
+    lk_st *st;
     yima_link_token t;
     int rc;
-    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
-                           "SELECT name, role, created, revoked FROM tokens "
-                           "ORDER BY created, name", -1, &st, NULL) != SQLITE_OK)
+    if (lk_prepare(s, "SELECT name, role, created, revoked FROM tokens ORDER BY created, name",
+                   &st) != LK_OK)
         return lk_db_error(s, "listing tokens", err);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = lk_step(st)) == LK_ROW) {
         read_token(st, &t);
         fn(ctx, &t);
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? YIMA_OK : lk_db_error(s, "listing tokens", err);
+    lk_finalize(st);
+    return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "listing tokens", err);
 }
 
 int yima_link_token_check(yima_link *s, const char *token, size_t len, yima_link_token *who,
                           yima_err *err)
 {
     unsigned char hash[LK_HASH_BYTES];
-    sqlite3_stmt *st;
+    lk_st *st;
     if (len != YIMA_TOKEN_TEXT - 1 || strncmp(token, TOKEN_PREFIX, sizeof TOKEN_PREFIX - 1))
         return yima_err_set(err, YIMA_E_DATA, "not a yima token");
     token_hash(token, len, hash);
-    if (sqlite3_prepare_v2(lk_sqlite_handle(s->db),
-                           "SELECT name, role, created, revoked, hash FROM tokens "
-                           "WHERE hash = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (lk_prepare(s, "SELECT name, role, created, revoked, hash FROM tokens WHERE hash = ?1",
+                   &st) != LK_OK)
         return lk_db_error(s, "checking a token", err);
-    sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
-    int step = sqlite3_step(st), rc = YIMA_OK;
+    lk_bind_blob(st, 1, hash, sizeof hash);
+    int step = lk_step(st), rc = YIMA_OK;
     /* The index found the row; the comparison that decides takes the same
      * time whatever the bytes. */
-    if (step == SQLITE_ROW && sqlite3_column_bytes(st, 4) == LK_HASH_BYTES &&
-        sodium_memcmp(sqlite3_column_blob(st, 4), hash, LK_HASH_BYTES) == 0) {
+    if (step == LK_ROW && lk_column_bytes(st, 4) == LK_HASH_BYTES &&
+        sodium_memcmp(lk_column_blob(st, 4), hash, LK_HASH_BYTES) == 0) {
         read_token(st, who);
         if (who->revoked)
             rc = yima_err_set(err, YIMA_E_DATA, "token '%s' is revoked", who->name);
-    } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+    } else if (step == LK_ROW || step == LK_DONE) {
         rc = yima_err_set(err, YIMA_E_DATA, "unknown token");
     } else {
         rc = lk_db_error(s, "checking a token", err);
     }
-    sqlite3_finalize(st);
+    lk_finalize(st);
     return rc;
 }
