@@ -15,7 +15,7 @@ has() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; fi; }
 field() { sed -n "${1}p" "$T/day.tsv" | cut -f"$2"; }
 
 "$FIXTURE" --fixture "$T" 120 # 2,880 items, 120 cases, 2 pallets: 3,002 events
-S="$T/line.db"
+S=$(store line) COPY=$(store copy)
 K=(-k "$T/brand.key")
 
 # Help and usage.
@@ -43,6 +43,15 @@ has "$T/err" "pack takes PARENT CHILD... (too few arguments)"
 expect 2 "$Y" link -s "$S" trace
 echo "not sqlite" >"$T/junk.db"
 expect 3 "$Y" link -s "$T/junk.db" stats
+if is_pg "$S"; then
+    # A database that does not exist; messages name it without its password.
+    expect_error "no such database" 3 "postgresql://yima:\*\*\*@/nodb?host=" \
+        "$Y" link -s "postgresql://yima:hunter2@/nodb?host=$PGHOST&port=$PGPORT" stats
+    if grep -q hunter2 "$T/err"; then bad "the password is shown: $(cat "$T/err")"; else ok; fi
+    expect_error "key=value: no such database" 3 "password=\*\*\* dbname=nodb" \
+        "$Y" link -s "host=$PGHOST port=$PGPORT user=yima password=hunter2 dbname=nodb" stats
+    if grep -q hunter2 "$T/err"; then bad "the password is shown: $(cat "$T/err")"; else ok; fi
+fi
 
 # Bulk import, then a re-run that skips everything.
 expect 0 "$Y" link -s "$S" "${K[@]}" --pack 24,60 import "$T/day.tsv"
@@ -91,7 +100,7 @@ has "$T/err" "without control characters"
 # Export: TSV re-imports; EPCIS validates against the GS1 schema.
 expect 0 "$Y" link -s "$S" export -o "$T/log.tsv"
 [ "$(wc -l <"$T/log.tsv")" = 3004 ] && ok || bad "export has $(wc -l <"$T/log.tsv") lines"
-expect 0 "$Y" link -s "$T/copy.db" "${K[@]}" import "$T/log.tsv"
+expect 0 "$Y" link -s "$COPY" "${K[@]}" import "$T/log.tsv"
 has "$T/err" "3004 applied"
 expect 0 "$Y" link -s "$S" export -f epcis -t 'HTTPS://V.EXAMPLE.CN/{code}' -o "$T/all.jsonld"
 expect 0 "$Y" link -s "$S" export -f epcis --subtree "$PALLET" -o "$T/pallet.jsonld"

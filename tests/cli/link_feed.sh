@@ -10,7 +10,7 @@ FIXTURE=$(dirname "$Y")/tests/test_link
 SCHEMA=${YIMA_SHARED:?}/reference/epcis/EPCIS-JSON-Schema.json
 
 "$FIXTURE" --fixture "$T" 3
-S="$T/feed.db"
+S=$(store feed)
 L=("$Y" link -s "$S" -k "$T/brand.key")
 code() { sed -n "${1}p" "$T/day.tsv" | cut -f2; }
 expect_status "import" 0 "${L[@]}" --pack 24,60 -q import "$T/day.tsv"
@@ -42,7 +42,7 @@ expect_error "--after: negative" 2 "after" "$Y" link -s "$S" export --after -1
 
 # --- the store keeps its template ---------------------------------------------
 TPL='HTTPS://V.EXAMPLE.CN/{code}' OTHER='https://other.example/{code}'
-S2="$T/tpl.db"
+S2=$(store tpl)
 # The line scans payloads (-t); a hand station later enters codes bare.
 awk -F'\t' 'BEGIN { OFS = "\t" } NR <= 60 { for (i = 2; i <= NF; i++) if ($1 == "PACK" || i == 2) $i = "HTTPS://V.EXAMPLE.CN/" $i; print }' \
     "$T/day.tsv" >"$T/payloads.tsv"
@@ -70,15 +70,16 @@ mkdir "$T/big" && "$FIXTURE" --fixture "$T/big" 3960
 # Ten lots, L0..L9, one per block of cases.
 awk -F'\t' 'BEGIN { OFS = "\t" } $1 == "COMMISSION" { $4 = "L" int(n++ * 10 / 95040) } { print }' \
     "$T/big/day.tsv" >"$T/big/lots.tsv"
-expect_status "import 100,000 events" 0 "$Y" link -s "$T/big.db" -k "$T/big/brand.key" --pack 24,60 --batch 20000 -q import "$T/big/lots.tsv"
+BIG=$(store big) ALONE=$(store alone)
+expect_status "import 100,000 events" 0 "$Y" link -s "$BIG" -k "$T/big/brand.key" --pack 24,60 --batch 20000 -q import "$T/big/lots.tsv"
 now() { date +%s.%N; }
 t0=$(now)
-expect_status "--lot L3" 0 "$Y" link -s "$T/big.db" export --lot L3 -o "$T/l3.tsv"
+expect_status "--lot L3" 0 "$Y" link -s "$BIG" export --lot L3 -o "$T/l3.tsv"
 t1=$(now)
 lot_events=$(wc -l <"$T/l3.tsv")
-expect_status "that lot alone" 0 "$Y" link -s "$T/alone.db" -k "$T/big/brand.key" -q import "$T/l3.tsv"
+expect_status "that lot alone" 0 "$Y" link -s "$ALONE" -k "$T/big/brand.key" -q import "$T/l3.tsv"
 t2=$(now)
-expect_status "export that lot alone" 0 "$Y" link -s "$T/alone.db" export -o "$T/alone.tsv"
+expect_status "export that lot alone" 0 "$Y" link -s "$ALONE" export -o "$T/alone.tsv"
 t3=$(now)
 same "that lot alone: the same events" "$(wc -l <"$T/alone.tsv")" "$lot_events"
 lot=$(echo "$t1 - $t0" | bc) alone=$(echo "$t3 - $t2" | bc)

@@ -11,7 +11,7 @@ for b in a b c; do
     expect_status "keygen $b --id 5" 0 "$Y" keygen -o "$T/$b" --id 5
 done
 A=$(code "$T/a.key" 0) B=$(code "$T/b.key" 0) C=$(code "$T/c.key" 0)
-S="$T/s.db"
+S=$(store s)
 expect_status "sig code of a, keys a and b" 0 \
     "$Y" link -s "$S" -p "$T/a.pub" -p "$T/b.pub" commission "$A" P L1
 expect_status "sig code of b, keys a and b" 0 \

@@ -15,7 +15,7 @@ code() { sed -n "${1}p" "$T/day.tsv" | cut -f2; }
 ITEM0=$(code 1) ITEM1=$(code 2) ITEM2=$(code 3) CASE0=$(code 25) CASE1=$(code 50) PALLET=$(code 1501)
 ITEM60=$(code 1502) CASE60=$(code 1526)
 mapfile -t SPARE < <(sed -n '1527,1550p' "$T/day.tsv" | cut -f2) # case 61's items: unused
-S="$T/line.db"
+S=$(store line) COPY=$(store copy) PLAN=$(store plan) GS1=$(store gs1)
 RP=urn:epc:id:sgln:9506000.13435.0 LOC=urn:epc:id:sgln:9506000.13435.1
 PARTY=urn:epc:id:pgln:9506000.00001 SHIP_TO=urn:epc:id:sgln:9506000.20000.0
 DESADV=urn:epcglobal:cbv:bt:9506000000017:DES-42
@@ -143,9 +143,9 @@ expect_error "--user with a newline" 2 "^yima link: --user: a name may not hold 
 expect_status "TSV export" 0 "$Y" link -s "$S" export -o "$T/log.tsv"
 contains "TSV: who and where before the type" "$T/log.tsv" "	user=bob	station=hand-2	read_point=urn:epc:id:sgln:9506000.13435.7	COMMISSION	${SPARE[3]}"
 contains "TSV: SHIP" "$T/log.tsv" "SHIP	$PALLET	$PARTY	$SHIP_TO	$DESADV"
-expect_status "TSV re-import" 0 "$Y" link -s "$T/copy.db" -k "$T/brand.key" -q import "$T/log.tsv"
+expect_status "TSV re-import" 0 "$Y" link -s "$COPY" -k "$T/brand.key" -q import "$T/log.tsv"
 contains "TSV re-import: all of it" "$T/err" "$(wc -l <"$T/log.tsv") applied, 0 skipped (already in the store), 0 rejected"
-expect_status "export of the copy" 0 "$Y" link -s "$T/copy.db" export -o "$T/log2.tsv"
+expect_status "export of the copy" 0 "$Y" link -s "$COPY" export -o "$T/log2.tsv"
 if cmp -s "$T/log.tsv" "$T/log2.tsv"; then ok; else bad "TSV export of the re-import differs: $(diff "$T/log.tsv" "$T/log2.tsv" | head -4)"; fi
 
 # --- EPCIS 2.0: the new events, validated -------------------------------------
@@ -187,7 +187,7 @@ G=("$Y" gen -k "$T/brand.key" --no-ledger)
 expect_status "gen --pack" 0 "${G[@]}" --pack 3,2 -n 12 -f tsv -o "$T/batch1.tsv.gz"
 zcat "$T/batch1.tsv.gz" >"$T/batch1.tsv"
 col() { awk -F'\t' -v l="$1" -v n="$2" '$2 == l && $1 == n {print $4}' "$T/batch1.tsv"; }
-P=(-s "$T/plan.db" -k "$T/brand.key")
+P=(-s "$PLAN" -k "$T/brand.key")
 expect_status "plan" 0 "$Y" link "${P[@]}" plan "$T/batch1.tsv.gz"
 contains "plan: summary" "$T/err" "plan: 18 rows, 16 codes planned into a container: 16 added, 0 already planned; 0 commissioned"
 expect_status "plan again" 0 "$Y" link "${P[@]}" plan "$T/batch1.tsv.gz"
@@ -231,7 +231,7 @@ awk -F'\t' -v OFS='\t' 'NR == 1 {print $0, "product", "lot", "expiry"; next}
     {print $0, "WINE-750", "B3", "2031-06-30"}' "$T/batch3.tsv" >"$T/merged.tsv"
 expect_status "plan --commission" 0 "$Y" link "${P[@]}" --user planner plan --commission "$T/merged.tsv"
 contains "plan --commission: summary" "$T/err" "plan: 9 rows, 8 codes planned into a container: 8 added, 0 already planned; 6 commissioned"
-expect_status "planned item commissioned" 0 "$Y" link -s "$T/plan.db" trace --json "$B3ITEM"
+expect_status "planned item commissioned" 0 "$Y" link -s "$PLAN" trace --json "$B3ITEM"
 contains "commissioned from the plan" "$T/out" '"state":"commissioned","product":"WINE-750","lot":"B3","expiry":"2031-06-30"'
 contains "commissioned: by the plan's event" "$T/out" '"id":"plan:merged.tsv:2"'
 contains "commissioned: who" "$T/out" '"user":"planner"'
@@ -243,27 +243,27 @@ expect_status "--require-plan --require-commissioned" 0 "$Y" link "${P[@]}" --re
 # each item commissioned with the product, lot and expiry its code carries.
 expect_status "gen --gs1 --pack" 0 "${G[@]}" --gs1 --gtin 09506000134352 --gcp 9506000 \
     --lot G7 --expiry 271231 --pack 2,2 -n 4 -f jsonl -o "$T/gs1.jsonl"
-expect_status "GS1 plan --commission" 0 "$Y" link -s "$T/gs1.db" -k "$T/brand.key" plan --commission "$T/gs1.jsonl"
+expect_status "GS1 plan --commission" 0 "$Y" link -s "$GS1" -k "$T/brand.key" plan --commission "$T/gs1.jsonl"
 contains "GS1 plan: summary" "$T/err" "plan: 7 rows, 6 codes planned into a container: 6 added, 0 already planned; 4 commissioned"
 GS1ITEM=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["code"])' "$T/gs1.jsonl")
-expect_status "GS1 planned item" 0 "$Y" link -s "$T/gs1.db" trace --json "$GS1ITEM"
+expect_status "GS1 planned item" 0 "$Y" link -s "$GS1" trace --json "$GS1ITEM"
 contains "GS1 item: from its code" "$T/out" '"product":"09506000134352","lot":"G7","expiry":"2027-12-31"'
 # A GS1 label carries its own lot and expiry: a new label must carry the old one's.
 first_code() { /usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["code"])' "$1"; }
 GS=("${G[@]}" --gs1 --gtin 09506000134352 --gcp 9506000 --expiry 271231 -n 1 -f jsonl)
 "${GS[@]}" -b 5 --lot X9 -o "$T/x9.jsonl" && "${GS[@]}" -b 6 --lot G7 -o "$T/g7.jsonl"
 expect_error "GS1 REPLACE with another lot" 1 "rejected: new code '(01)09506000134352(21)[^']*' carries lot 'X9'; old code '[^']*' has 'G7'" \
-    "$Y" link -s "$T/gs1.db" -k "$T/brand.key" replace "$GS1ITEM" "$(first_code "$T/x9.jsonl")"
+    "$Y" link -s "$GS1" -k "$T/brand.key" replace "$GS1ITEM" "$(first_code "$T/x9.jsonl")"
 expect_status "GS1 REPLACE, same lot and expiry" 0 \
-    "$Y" link -s "$T/gs1.db" -k "$T/brand.key" replace "$GS1ITEM" "$(first_code "$T/g7.jsonl")"
+    "$Y" link -s "$GS1" -k "$T/brand.key" replace "$GS1ITEM" "$(first_code "$T/g7.jsonl")"
 head -n 1 "$T/gs1.jsonl" | sed 's/"case":"[^"]*",\{0,1\}//; s/,\{0,1\}"pallet":"[^"]*"//' >"$T/nocase.jsonl"
 expect_error "jsonl without containers" 3 "nocase.jsonl: no code is planned into a container: not the output of gen --pack" \
-    "$Y" link -s "$T/gs1.db" -k "$T/brand.key" plan "$T/nocase.jsonl"
+    "$Y" link -s "$GS1" -k "$T/brand.key" plan "$T/nocase.jsonl"
 
 # The audit trail holds through every kind of event above (section 3): the
 # writer's hashes are the ones audit recomputes.
-for db in "$S" "$T/gs1.db" "$T/plan.db"; do
-    expect_error "audit: $(basename "$db")" 0 "audit: .* events read; the chain holds up to seq [1-9]" \
+for db in "$S" "$GS1" "$PLAN"; do
+    expect_error "audit: ${db##*/}" 0 "audit: .* events read; the chain holds up to seq [1-9]" \
         "$Y" link -s "$db" audit
 done
 finish link_life

@@ -10,7 +10,7 @@ ROUNDS=10 PROCS=8
 "$FIXTURE" --fixture "$T" 1
 mapfile -t CODES < <(awk -F'\t' '$1 == "COMMISSION" {print $2}' "$T/day.tsv" | head -n $PROCS)
 for round in $(seq $ROUNDS); do
-    S="$T/new$round.db" pids=()
+    S=$(store "new$round") pids=()
     for i in $(seq 0 $((PROCS - 1))); do
         "$Y" link -s "$S" -k "$T/brand.key" --id "r$round-$i" commission "${CODES[$i]}" P L1 \
             >"$T/out$i" 2>&1 &

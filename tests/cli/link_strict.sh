@@ -15,7 +15,7 @@ code() { sed -n "${1}p" "$T/day.tsv" | cut -f2; }
 mapfile -t SPARE < <(sed -n '1502,1525p' "$T/day.tsv" | cut -f2) # 24 unused items
 SPARE_CASE=$(code 1526)
 ITEM0=$(code 1) CASE0=$(code 25) PALLET=$(code 1501)
-S="$T/line.db"
+S=$(store line) COPY=$(store copy)
 K=(-k "$T/brand.key")
 L=("$Y" link -s "$S" "${K[@]}")
 expect_status "pallet import" 0 "${L[@]}" --pack 24,60 -q import "$T/pallet.tsv"
@@ -164,7 +164,7 @@ contains "JSON: TAB in a code" "$T/hand.rej" "hand.jsonl:4	code '${SPARE[11]}\\t
 same "JSON: one rejects line each" "$(wc -l <"$T/hand.rej")" 4
 # What the store holds exports as TSV that imports again, event for event.
 expect_status "export" 0 "$Y" link -s "$S" export -o "$T/log.tsv"
-expect_status "export re-imports" 0 "$Y" link -s "$T/copy.db" "${K[@]}" -q import "$T/log.tsv"
+expect_status "export re-imports" 0 "$Y" link -s "$COPY" "${K[@]}" -q import "$T/log.tsv"
 contains "export re-imports: nothing refused" "$T/err" "$(wc -l <"$T/log.tsv") applied, 0 skipped (already in the store), 0 rejected"
 
 finish link_strict

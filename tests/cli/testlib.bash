@@ -57,6 +57,47 @@ same() { if [ "$2" == "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
 # contains NAME FILE TEXT: FILE must contain TEXT.
 contains() { if grep -qF -- "$3" "$2"; then ok; else bad "$1: '$3' not in $2: $(head -c 300 "$2")"; fi; }
 finish() {
+  # A store that could not be made in a $(store ...) subshell counts here.
+  [[ -s $T/.store-failed ]] && bad "stores not made: $(tr '\n' ' ' <"$T/.store-failed")"
   echo "$1: $PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
+}
+
+# The store the link tests run against: SQLite files, or with
+# YIMA_TEST_STORE=pg databases of a throwaway PostgreSQL cluster started
+# here (pglib.bash; one that cannot start fails the test).
+STORE_KIND=${YIMA_TEST_STORE:-sqlite}
+case $STORE_KIND in
+  sqlite) ;;
+  pg) source "$TESTS/cli/pglib.bash" && pg_start ;;
+  *) echo "YIMA_TEST_STORE is sqlite or pg, not '$STORE_KIND'" >&2; exit 2 ;;
+esac
+# is_pg STORE: STORE names a PostgreSQL database rather than an SQLite file.
+is_pg() { [[ $1 == postgresql://* ]]; }
+# store NAME: a new, empty store: "$T/NAME.db", or a fresh database's URL.
+# Used in $(...): a failure is noted in a file that finish counts.
+store() {
+  if [[ $STORE_KIND != pg ]]; then echo "$T/$1.db"; return; fi
+  "$PG_BINDIR/createdb" "$1" 2>>"$T/.store-failed.log" || { echo "$1" >>"$T/.store-failed"; return 3; }
+  pg_url "$1"
+}
+# store_copy STORE NAME: a copy of STORE (no writer open on it) as store NAME,
+# replacing any store NAME made before; prints its name.
+store_copy() {
+  if ! is_pg "$1"; then rm -f "$T/$2.db"; cp "$1" "$T/$2.db" && echo "$T/$2.db"; return; fi
+  local from=${1#postgresql:///}
+  from=${from%%\?*}
+  "$PG_BINDIR/dropdb" --if-exists "$2" 2>>"$T/.store-failed.log" &&
+    "$PG_BINDIR/createdb" -T "$from" "$2" 2>>"$T/.store-failed.log" ||
+    { echo "$2" >>"$T/.store-failed"; return 3; }
+  pg_url "$2"
+}
+# sql STORE QUERY: QUERY's rows as the sqlite3 shell prints them (fields
+# joined by |), by sqlite3 or psql as the store is.
+sql() {
+  if is_pg "$1"; then
+    "$PG_BINDIR/psql" -X -q -At -F '|' -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+  else
+    sqlite3 "$1" "$2"
+  fi
 }
