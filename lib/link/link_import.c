@@ -354,7 +354,9 @@ static int tend_stage(importer *im, yima_err *err)
     if (s->staging && now_ms() > im->others_until)
         s->staging = 0;
     int all = !s->staging; /* also what an import killed beside others left */
-    if (!s->staged || (!all && s->staged < STAGE_MERGE_AT))
+    /* A key range moves in a commit no writer waits for (it doubled a
+     * station's wait). */
+    if (!s->staged || (!all && (s->staged < STAGE_MERGE_AT || lk_gate_wanted(s))))
         return YIMA_OK;
     int rc = s->in_txn ? YIMA_OK : lk_begin(s, err);
     if (rc || all)
