@@ -40,12 +40,14 @@ static int step_done(applier *a, lk_st *st, const char *what)
     return lk_step(st) == LK_DONE ? YIMA_OK : db_fail(a, what);
 }
 
-/* Runs an INSERT ... RETURNING its new row's id into *id. */
+/* Runs an INSERT and gives its new row's id in *id: the row its RETURNING
+ * gives, or without one (the SQLite dialect) the engine's last id. */
 static int step_id(applier *a, lk_st *st, int64_t *id, const char *what)
 {
-    int rc = lk_step(st) == LK_ROW ? YIMA_OK : db_fail(a, what);
+    int step = lk_step(st);
+    int rc = step == LK_ROW || step == LK_DONE ? YIMA_OK : db_fail(a, what);
     if (!rc)
-        *id = lk_column_int64(st, 0);
+        *id = step == LK_ROW ? lk_column_int64(st, 0) : a->s->be->last_id(a->s->db);
     lk_reset(st); /* the INSERT is done: it holds nothing open */
     return rc;
 }

@@ -40,6 +40,9 @@ typedef struct lk_dialect {
     int upgrades;                /* how many upgrade[] has */
     const char *export_filtered; /* lk_export_filtered_sql */
     const char *trace_down;      /* lk_trace_down_sql */
+    /* Q_CODE_ADD and Q_EVENT_ADD with RETURNING their new id, or NULL:
+     * the shared text, and the engine's last id (link_apply.c step_id). */
+    const char *code_add, *event_add;
 } lk_dialect;
 extern const lk_dialect lk_dialect_sqlite, lk_dialect_pg;
 extern const char lk_trace_down_sql[], lk_trace_down_pg_sql[];
