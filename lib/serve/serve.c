@@ -96,7 +96,7 @@ static int parse_listen(const char *listen, int allow_remote, int tls, struct so
     return YIMA_OK;
 }
 
-yima_link *sv_store(yima_serve *srv, yima_err *err)
+yima_link *sv_store_open(yima_serve *srv, yima_err *err)
 {
     sv_worker *w = pthread_getspecific(srv->key);
     if (w)
@@ -115,6 +115,25 @@ yima_link *sv_store(yima_serve *srv, yima_err *err)
     pthread_mutex_unlock(&srv->lock);
     pthread_setspecific(srv->key, w);
     return w->store;
+}
+
+yima_link *sv_store(const sv_request *rq, sv_reply *out)
+{
+    yima_err err;
+    yima_link *store = sv_store_open(rq->srv, &err);
+    if (!store)
+        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
+    return store;
+}
+
+yima_link *sv_store_for_events(const sv_request *rq, sv_reply *out)
+{
+    if (!rq->srv->opt.import.ring) {
+        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "this server has no keys to verify codes "
+                 "with, so it takes no events");
+        return NULL;
+    }
+    return sv_store(rq, out);
 }
 
 void sv_json(sv_reply *out, int status, void *json_object)
@@ -226,7 +245,7 @@ static void authenticate(yima_serve *srv, struct MHD_Connection *c, conn *cn)
         refuse(cn, MHD_HTTP_UNAUTHORIZED, "this needs an Authorization: Bearer token");
         return;
     }
-    yima_link *store = sv_store(srv, &err);
+    yima_link *store = sv_store_open(srv, &err);
     if (!store) {
         refuse(cn, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
         return;

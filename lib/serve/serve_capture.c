@@ -33,16 +33,9 @@ void sv_capture_post(const sv_request *rq, sv_reply *out)
 {
     yima_err err;
     yima_link_capture cap;
-    yima_link *store = sv_store(rq->srv, &err);
-    if (!rq->srv->opt.import.ring) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "this server has no keys to verify codes "
-                 "with, so it takes no events");
+    yima_link *store = sv_store_for_events(rq, out);
+    if (!store)
         return;
-    }
-    if (!store) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
-        return;
-    }
     yima_link_import_options o = rq->srv->opt.import;
     o.station = rq->who->name;
     o.station_fixed = 1;
@@ -64,11 +57,9 @@ void sv_capture_get(const sv_request *rq, sv_reply *out)
 {
     yima_err err;
     yima_link_capture cap;
-    yima_link *store = sv_store(rq->srv, &err);
-    if (!store) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
+    yima_link *store = sv_store(rq, out);
+    if (!store)
         return;
-    }
     /* Only ids as the store makes them: 32 hex digits. */
     if (strlen(rq->rest) != YIMA_LINK_CAPTURE_ID - 1 ||
         strspn(rq->rest, "0123456789abcdef") != YIMA_LINK_CAPTURE_ID - 1) {

@@ -75,7 +75,12 @@ void sv_query_args(sv_arg_fn fn, void *ctx);
 int sv_reply_header(const char *name, const char *value);
 
 /* The calling worker's store handle, opened on its first request. */
-yima_link *sv_store(yima_serve *srv, yima_err *err);
+yima_link *sv_store_open(yima_serve *srv, yima_err *err);
+/* The same for a route: NULL with out set to a 503 if it cannot be opened. */
+yima_link *sv_store(const sv_request *rq, sv_reply *out);
+/* The same for a route that applies events: also a 503 if the server has
+ * no keys to verify codes with. */
+yima_link *sv_store_for_events(const sv_request *rq, sv_reply *out);
 
 /* out = {"error": msg} with status. */
 void sv_error(sv_reply *out, int status, const char *msg);

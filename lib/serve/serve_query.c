@@ -130,11 +130,9 @@ static void answer(const sv_request *rq, params *p, sv_reply *out)
     yima_link_query_page page;
     char *text = NULL;
     size_t len = 0;
-    yima_link *store = sv_store(rq->srv, &err);
-    if (!store) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
+    yima_link *store = sv_store(rq, out);
+    if (!store)
         return;
-    }
     if (options(p, rq->srv, &o)) {
         sv_error(out, MHD_HTTP_BAD_REQUEST, p->bad);
         return;

@@ -22,11 +22,9 @@ static void trace(const sv_request *rq, sv_reply *out)
     yima_err err;
     char *text = NULL;
     size_t len = 0;
-    yima_link *store = sv_store(rq->srv, &err);
-    if (!store) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
+    yima_link *store = sv_store(rq, out);
+    if (!store)
         return;
-    }
     if (!*rq->rest) {
         sv_error(out, MHD_HTTP_BAD_REQUEST, "no code: GET /trace/CODE");
         return;
@@ -123,14 +121,11 @@ static void capture_tsv(const sv_request *rq, sv_reply *out)
     yima_link_summary sum;
     char path[4096], source[YIMA_TOKEN_NAME_MAX + 16];
     const char *inputs[1] = {path};
-    yima_link *store = sv_store(rq->srv, &err);
-    if (!rq->srv->opt.import.ring) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "this server has no keys to verify codes "
-                 "with, so it takes no events");
+    yima_link *store = sv_store_for_events(rq, out);
+    if (!store)
         return;
-    }
-    if (!store || body_file(rq, path, sizeof path, &err)) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, store ? err.msg : "the store cannot be opened");
+    if (body_file(rq, path, sizeof path, &err)) {
+        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
         return;
     }
     json_t *rejects = json_array();

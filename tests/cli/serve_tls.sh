@@ -26,29 +26,7 @@ expect_status "a self-signed certificate" 0 openssl req -x509 -newkey ec \
 chmod 600 "$T/key.pem"
 TLS=(--tls-cert "$T/cert.pem" --tls-key "$T/key.pem")
 
-# start_tls LOG ARGS...: the server on a free port with TLS; sets SRV and
-# URL (https), or fails the test and exits.
-start_tls() {
-    local log=$1 port=""
-    shift
-    "$Y" serve "$@" --listen "${LISTEN_HOST:-127.0.0.1}:0" 2>"$log" &
-    SRV=$!
-    SERVERS+=("$SRV")
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^yima serve: listening on https:\/\/[^/]*:\([0-9]*\)\/.*/\1/p' "$log")
-        [ -n "$port" ] && break
-        kill -0 "$SRV" 2>/dev/null || break
-        sleep 0.1
-    done
-    PORT=$port
-    URL=https://127.0.0.1:$port
-    if [ -z "$port" ] || ! curl -sf --cacert "$T/cert.pem" --retry 20 --retry-connrefused \
-        --retry-delay 0 -o /dev/null "$URL/health"; then
-        bad "the TLS server did not start: $(cat "$log")"
-        finish serve_tls
-        exit 1
-    fi
-}
+SERVE_CA=$T/cert.pem # start_server (servelib.bash) speaks https
 
 # --- refused before it starts --------------------------------------------------
 cp "$T/key.pem" "$T/open.pem"
@@ -70,7 +48,7 @@ expect_error "plain HTTP off loopback still needs --insecure: exit 2" 2 "not a l
     "$Y" serve -s "$S" --listen 0.0.0.0:0
 
 # --- https -----------------------------------------------------------------------
-start_tls "$T/srv.log" -s "$S" -j 2 "${TLS[@]}"
+start_server "$T/srv.log" -s "$S" -j 2 "${TLS[@]}"
 http "https /health with --cacert" 200 --cacert "$T/cert.pem" "$URL/health"
 same "health body" "$(cat "$T/body")" '{"status":"ok"}'
 http "https trace with a token" 200 --cacert "$T/cert.pem" -H "$(auth "$QUERY")" "$URL/trace/$CASE"
@@ -89,7 +67,7 @@ wait "$SRV"
 same "SIGTERM: exit 0" "$?" 0
 
 # With TLS, any address, no --insecure.
-LISTEN_HOST=0.0.0.0 start_tls "$T/srv2.log" -s "$S" -j 1 "${TLS[@]}"
+LISTEN_HOST=0.0.0.0 start_server "$T/srv2.log" -s "$S" -j 1 "${TLS[@]}"
 http "TLS on 0.0.0.0 without --insecure" 200 --cacert "$T/cert.pem" "$URL/health"
 kill -TERM "$SRV"
 wait "$SRV"

@@ -8,22 +8,25 @@ trap 'stop_servers; if [[ -n ${YIMA_KEEP:-} && $FAILED -gt 0 ]]; then echo "kept
 command -v curl >/dev/null || { bad "curl is not installed"; finish "$(basename "$0" .sh)"; exit 1; }
 
 # start_server LOG ARGS...: yima serve in the background on a free port
-# (of $LISTEN_HOST, 127.0.0.1 unless set); sets SRV (its pid) and URL, or
-# fails the test and exits.
+# (of $LISTEN_HOST, 127.0.0.1 unless set); sets SRV (its pid), PORT and
+# URL, or fails the test and exits. With SERVE_CA set (ARGS then carry
+# --tls-cert and --tls-key), it speaks https and curl trusts SERVE_CA.
 start_server() {
-    local log=$1 port=""
+    local log=$1 port="" scheme=http tls=()
     shift
+    [ -n "${SERVE_CA:-}" ] && scheme=https tls=(--cacert "$SERVE_CA")
     "$Y" serve "$@" --listen "${LISTEN_HOST:-127.0.0.1}:0" 2>"$log" &
     SRV=$!
     SERVERS+=("$SRV")
     for _ in $(seq 100); do
-        port=$(sed -n 's/^yima serve: listening on http:\/\/[^/]*:\([0-9]*\)\/.*/\1/p' "$log")
+        port=$(sed -n "s/^yima serve: listening on $scheme:\/\/[^/]*:\([0-9]*\)\/.*/\1/p" "$log")
         [ -n "$port" ] && break
         kill -0 "$SRV" 2>/dev/null || break
         sleep 0.1
     done
-    URL=http://127.0.0.1:$port
-    if [ -z "$port" ] || ! curl -sf --retry 20 --retry-connrefused --retry-delay 0 \
+    PORT=$port
+    URL=$scheme://127.0.0.1:$port
+    if [ -z "$port" ] || ! curl -sf "${tls[@]}" --retry 20 --retry-connrefused --retry-delay 0 \
         -o /dev/null "$URL/health"; then
         bad "the server did not start: $(cat "$log")"
         finish "$(basename "$0" .sh)"
