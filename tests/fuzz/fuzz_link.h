@@ -53,6 +53,14 @@ static void fz_check_store(yima_link *s)
     FZ_ASSERT(fz_sql_int(s, "SELECT count(*) FROM (SELECT code FROM codes GROUP BY code "
                             "HAVING count(*) > 1)") == 0,
               "a code stored twice");
+    FZ_ASSERT(fz_sql_int(s, "SELECT count(*) FROM codes c WHERE (SELECT count(*) FROM "
+                            "(SELECT id FROM code_index WHERE h = c.h AND id = c.id UNION ALL "
+                            "SELECT id FROM code_stage WHERE h = c.h AND id = c.id)) != 1") == 0,
+              "a code not filed exactly once in the code index or its stage");
+    FZ_ASSERT(fz_sql_int(s, "SELECT (SELECT count(*) FROM code_index) + "
+                            "(SELECT count(*) FROM code_stage) - (SELECT count(*) FROM codes)")
+                  == 0,
+              "an index or stage entry of no code");
 }
 
 /* One in-memory store a process, emptied before each input: as fresh as a
@@ -67,7 +75,8 @@ static yima_link *fz_store(void)
         FZ_ASSERT(rc == 0, "cannot open a store: %s", err.msg);
     }
     int rc = lk_exec(store, "DELETE FROM event_codes; DELETE FROM events; DELETE FROM codes;"
-                            "DELETE FROM rejects;", &err);
+                            "DELETE FROM rejects; DELETE FROM code_index;"
+                            "DELETE FROM code_stage;", &err);
     FZ_ASSERT(rc == 0, "cannot empty the store: %s", err.msg);
     FZ_ASSERT(fz_sql_int(store, "SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM "
                                 "events) + (SELECT count(*) FROM rejects)") == 0,
