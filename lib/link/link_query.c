@@ -15,32 +15,44 @@
 #include <sodium.h>
 #include "link_internal.h"
 
-/* The SQL's parameters: ?1 from, ?2 to (0: open), ?5 after this seq, ?6 and
- * ?8 the MATCH_epc and MATCH_parentID codes' ids (JSON arrays), ?7 a mask
- * of the store event types (1 << type) that can make a wanted event. */
+/* The SQL is one text for SQLite and PostgreSQL. Its parameters: ?1 from,
+ * ?2 to (0: open), ?3 after this seq, ?4 a mask of the store event types
+ * (1 << type) that can make a wanted event, then the MATCH_epc codes' ids
+ * and the MATCH_parentID codes' ids, as far as the query has them (?5,
+ * ?6; PostgreSQL must see every parameter it is given). CROSS JOIN pins
+ * SQLite's join order; its terms stand in WHERE, since PostgreSQL takes
+ * no ON after a CROSS JOIN. */
 #define QUERY_BOUNDS                                                                        \
     "JOIN codes s ON s.id = e.subject LEFT JOIN codes o ON o.id = e.other "                  \
-    "WHERE e.seq > ?5 AND (?1 = 0 OR e.time >= ?1) AND (?2 = 0 OR e.time < ?2) "              \
-    "AND (?7 >> e.type) & 1 = 1 ORDER BY e.seq"
-/* Events naming a code of ?6 as subject, other code or child. */
+    "WHERE %se.seq > ?3 AND (CAST(?1 AS bigint) = 0 OR e.time >= ?1) "                        \
+    "AND (CAST(?2 AS bigint) = 0 OR e.time < ?2) "                                          \
+    "AND (CAST(?4 AS bigint) >> CAST(e.type AS integer)) & 1 = 1 ORDER BY e.seq"
+/* The code ids of parameter ?%d: a JSON object keyed by them, which
+ * json_each reads alike in both engines. */
+#define IDS "SELECT CAST(key AS bigint) FROM json_each(?%d)"
+/* Events naming a code of the ids as subject, other code or child. */
 #define HIT_EPC                                                                             \
-    "epc(id) AS MATERIALIZED (SELECT value FROM json_each(?6)), "                           \
-    "hit_epc(seq) AS MATERIALIZED (SELECT x.seq FROM epc CROSS JOIN events x ON x.subject = epc.id" \
-    " UNION SELECT x.seq FROM epc CROSS JOIN events x ON x.other = epc.id"                   \
-    " UNION SELECT ec.seq FROM epc CROSS JOIN event_codes ec ON ec.code = epc.id)"
-/* Events where a code of ?8 can be the parent: its own, and those of every
- * code that was ever its child (which name it as the parent they left). */
+    "epc(id) AS MATERIALIZED (" IDS "), "                                                   \
+    "hit_epc(seq) AS MATERIALIZED (SELECT x.seq FROM epc CROSS JOIN events x WHERE x.subject = epc.id" \
+    " UNION SELECT x.seq FROM epc CROSS JOIN events x WHERE x.other = epc.id"                \
+    " UNION SELECT ec.seq FROM epc CROSS JOIN event_codes ec WHERE ec.code = epc.id)"
+/* Events where a code of the ids can be the parent: its own, and those of
+ * every code that was ever its child (which name it as the parent they
+ * left). */
 #define HIT_PARENT                                                                          \
-    "par(id) AS MATERIALIZED (SELECT value FROM json_each(?8)), "                           \
-    "kid(id) AS MATERIALIZED (SELECT ec.code FROM par CROSS JOIN events x ON x.subject = par.id" \
-    " CROSS JOIN event_codes ec ON ec.seq = x.seq UNION SELECT ec.code FROM par CROSS JOIN"  \
-    " events x ON x.other = par.id CROSS JOIN event_codes ec ON ec.seq = x.seq), "           \
-    "hit_par(seq) AS MATERIALIZED (SELECT x.seq FROM par CROSS JOIN events x ON x.subject = par.id" \
-    " UNION SELECT x.seq FROM par CROSS JOIN events x ON x.other = par.id"                   \
-    " UNION SELECT ec.seq FROM kid CROSS JOIN event_codes ec ON ec.code = kid.id)"
+    "par(id) AS MATERIALIZED (" IDS "), "                                                   \
+    "kid(id) AS MATERIALIZED (SELECT ec.code FROM par CROSS JOIN events x CROSS JOIN"        \
+    " event_codes ec WHERE x.subject = par.id AND ec.seq = x.seq UNION SELECT ec.code FROM"  \
+    " par CROSS JOIN events x CROSS JOIN event_codes ec WHERE x.other = par.id"              \
+    " AND ec.seq = x.seq), "                                                                \
+    "hit_par(seq) AS MATERIALIZED (SELECT x.seq FROM par CROSS JOIN events x WHERE x.subject = par.id" \
+    " UNION SELECT x.seq FROM par CROSS JOIN events x WHERE x.other = par.id"                \
+    " UNION SELECT ec.seq FROM kid CROSS JOIN event_codes ec WHERE ec.code = kid.id)"
 
 #define TOKEN_MAC 16
 #define TOKEN_RAW (8 + 4 + TOKEN_MAC)
+#define EPC_PARAM 5
+#define PARENT_PARAM(q) (EPC_PARAM + ((q)->epcs.text != NULL))
 
 /* A comma list, split in place (items point into text). */
 typedef struct list {
@@ -266,8 +278,8 @@ static void code_of(lk_parser *p, const char *v, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)c.len, c.text);
 }
 
-/* The codes of l the store knows: their ids into ids (a JSON array, for the
- * SQL), their identifiers as the export writes them into want. */
+/* The codes of l the store knows: their ids into ids (a JSON object keyed by
+ * them, for the SQL), their identifiers as the export writes them into want. */
 static int resolve(query *q, lk_exporter *x, const list *l, json_t *ids, json_t *want)
 {
     lk_parser *p;
@@ -291,7 +303,9 @@ static int resolve(query *q, lk_exporter *x, const list *l, json_t *ids, json_t 
         lk_bind_text(st, 2, code, -1);
         if (lk_step(st) != LK_ROW)
             continue;
-        json_array_append_new(ids, json_integer(lk_column_int64(st, 0)));
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)lk_column_int64(st, 0));
+        json_object_set_new(ids, id, json_true());
         json_t *u = lk_export_uri(x, lk_column_text(st, 1), lk_column_text(st, 2),
                                   lk_column_int(st, 3));
         if (u)
@@ -320,22 +334,22 @@ static int begin(void *ctx, lk_exporter *x, lk_st *ev, const unsigned char store
     memcpy(q->store_id, store_id, sizeof q->store_id);
     if (q->opt->page_token && (rc = token_read(q)))
         return rc;
-    json_t *epc_ids = json_array(), *par_ids = json_array();
+    json_t *epc_ids = json_object(), *par_ids = json_object();
     if (q->epcs.text)
         rc = resolve(q, x, &q->epcs, epc_ids, q->want_epc);
     if (!rc && q->parents.text)
         rc = resolve(q, x, &q->parents, par_ids, q->want_parent);
     lk_bind_int64(ev, 1, q->opt->has_from ? q->opt->time_from : 0);
     lk_bind_int64(ev, 2, q->opt->has_to ? q->opt->time_to : 0);
-    lk_bind_int64(ev, 5, q->start_seq > 0 ? q->start_seq - 1 : 0);
-    lk_bind_int64(ev, 7, q->mask);
+    lk_bind_int64(ev, 3, q->start_seq > 0 ? q->start_seq - 1 : 0);
+    lk_bind_int64(ev, 4, q->mask);
     if (!rc && q->epcs.text)
-        rc = bind_ids(q, ev, 6, epc_ids);
+        rc = bind_ids(q, ev, EPC_PARAM, epc_ids);
     if (!rc && q->parents.text)
-        rc = bind_ids(q, ev, 8, par_ids);
+        rc = bind_ids(q, ev, PARENT_PARAM(q), par_ids);
     /* A code the store never saw matches nothing: no pass at all. */
-    int none = !q->mask || (q->epcs.text && !json_array_size(epc_ids)) ||
-               (q->parents.text && !json_array_size(par_ids));
+    int none = !q->mask || (q->epcs.text && !json_object_size(epc_ids)) ||
+               (q->parents.text && !json_object_size(par_ids));
     json_decref(epc_ids);
     json_decref(par_ids);
     return rc ? rc : none ? LK_SCAN_STOP : YIMA_OK;
@@ -399,15 +413,19 @@ static char *query_sql(const query *q)
 {
     int epc = q->epcs.text != NULL, par = q->parents.text != NULL;
     const char *from = epc && par ? "FROM (SELECT seq FROM hit_epc INTERSECT SELECT seq FROM "
-                                    "hit_par) hit CROSS JOIN events e ON e.seq = hit.seq "
-                       : epc ? "FROM hit_epc hit CROSS JOIN events e ON e.seq = hit.seq "
-                       : par ? "FROM hit_par hit CROSS JOIN events e ON e.seq = hit.seq "
+                                    "hit_par) hit CROSS JOIN events e "
+                       : epc ? "FROM hit_epc hit CROSS JOIN events e "
+                       : par ? "FROM hit_par hit CROSS JOIN events e "
                              : "FROM events e ";
-    char *sql = NULL;
-    if (asprintf(&sql, "%s%s%s%s%s%s%s" QUERY_BOUNDS, epc || par ? "WITH " : "",
-                 epc ? HIT_EPC : "", epc && par ? ", " : "", par ? HIT_PARENT : "",
-                 epc || par ? " " : "", lk_export_columns, from) < 0)
-        return NULL;
+    char *hit_epc = NULL, *hit_par = NULL, *sql = NULL;
+    if ((epc && asprintf(&hit_epc, HIT_EPC "%s", EPC_PARAM, par ? ", " : " ") < 0) ||
+        (par && asprintf(&hit_par, HIT_PARENT " ", PARENT_PARAM(q)) < 0) ||
+        asprintf(&sql, "%s%s%s%s%s" QUERY_BOUNDS, epc || par ? "WITH " : "",
+                 hit_epc ? hit_epc : "", hit_par ? hit_par : "", lk_export_columns, from,
+                 epc || par ? "e.seq = hit.seq AND " : "") < 0)
+        sql = NULL;
+    free(hit_epc);
+    free(hit_par);
     return sql;
 }
 

@@ -14,7 +14,7 @@ SCHEMA=${YIMA_SHARED:?}/reference/epcis/EPCIS-JSON-Schema.json
 
 # --- a store with every event type, a minute apart, two UTC offsets ----------
 fixed_key "$T/brand" 12
-S="$T/s.db"
+S=$(store s)
 "$Y" gen -k "$T/brand.key" -b 1 -n 240 -a sig --pack 6,4 -f tsv --no-ledger -q -o "$T/codes.tsv"
 "$Y" gen -k "$T/brand.key" -b 2 -n 4 -a sig -f tsv --no-ledger -q -o "$T/spare.tsv"
 python3 - "$T/codes.tsv" "$T/spare.tsv" >"$T/ev.tsv" <<'PY'
@@ -170,7 +170,7 @@ http "a tampered token: 400" 400 -H "$(auth "$QUERY")" "$URL/events?perPage=7&ne
 contains "400 says so" "$T/body" "page token"
 http "a truncated token: 400" 400 -H "$(auth "$QUERY")" "$URL/events?nextPageToken=${TOKEN:0:10}"
 http "the token with another query: 400" 400 -H "$(auth "$QUERY")" "$URL/events?eventType=ObjectEvent&nextPageToken=$TOKEN"
-S2="$T/other.db"
+S2=$(store other)
 expect_status "another store" 0 "$Y" link -s "$S2" -k "$T/brand.key" --move -q import "$T/ev.tsv"
 OTHER=$("$Y" serve -s "$S2" token add --role query erp 2>/dev/null)
 URL1=$URL
