@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,6 +213,42 @@ static void test_reader_outside(void **state)
     yima_link_close(w);
 }
 
+static long long store_bytes(void)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (long long)st.st_size;
+}
+
+/* Commits about 1,500 WAL frames of new pages (over a writer's 1,000). */
+static void commit_many_pages(yima_link *s)
+{
+    yima_err err;
+    assert_int_equal(lk_begin(s, &err), YIMA_OK);
+    assert_int_equal(lk_exec(s, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                                "FROM n WHERE i < 1500) INSERT OR REPLACE INTO meta "
+                                "SELECT 'p' || i, randomblob(3000) FROM n", &err), YIMA_OK);
+    assert_int_equal(lk_commit(s, &err), YIMA_OK);
+}
+
+/* Beside a bulk import, another writer leaves copying the WAL back into
+ * the store to the import (the import's pages were most of it); once the
+ * import is gone it copies again. The store file grows only by a copy. */
+static void test_bulk_checkpoints_alone(void **state)
+{
+    (void)state;
+    yima_link *bulk = open_store(), *station = open_store();
+    yima_err err;
+    assert_int_equal(lk_tune_bulk(bulk, &err), YIMA_OK);
+    long long before = store_bytes();
+    commit_many_pages(station);
+    assert_int_equal(store_bytes(), before);
+    yima_link_close(bulk);
+    commit_many_pages(station);
+    assert_true(store_bytes() > before);
+    yima_link_close(station);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_reader_outside),
         cmocka_unit_test(test_stale_statement),
         cmocka_unit_test(test_others_wrote),
+        cmocka_unit_test(test_bulk_checkpoints_alone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

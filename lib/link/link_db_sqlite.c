@@ -270,12 +270,25 @@ static int sq_begin(lk_db *db, int kind, yima_err *err)
     return rc;
 }
 
+/* 1 if this handle copies the WAL back now. Beside a bulk import the
+ * others leave that to it: the WAL is then mostly the import's, and a
+ * station that copied it after each of its events spent its fsyncs on the
+ * import's pages, so its next event waited for them and the import lost
+ * its pace. Past twice the import's own threshold anyone copies. */
+static int checkpoint_due(const sq_db *d)
+{
+    if (d->wal_frames < d->checkpoint_frames)
+        return 0;
+    return d->checkpoint_frames == BULK_CHECKPOINT_FRAMES ||
+           d->wal_frames >= 2 * BULK_CHECKPOINT_FRAMES || !lk_gate_bulk_elsewhere(&d->gate);
+}
+
 /* Copies the WAL back into the store once it has grown, after the turn is
  * given up: a checkpoint runs beside the next writer, not in its way. */
 static void sq_checkpoint(lk_db *db)
 {
     sq_db *d = DB(db);
-    if (d->wal_frames >= d->checkpoint_frames)
+    if (checkpoint_due(d))
         sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     d->wal_frames = 0;
 }
@@ -334,6 +347,7 @@ static int sq_tune_bulk(lk_db *db, yima_err *err)
 {
     static const char sql[] = "PRAGMA cache_size=-524288";
     DB(db)->checkpoint_frames = BULK_CHECKPOINT_FRAMES;
+    lk_gate_mark_bulk(&DB(db)->gate);
     return exec_as(DB(db), sql, sql, err);
 }
 

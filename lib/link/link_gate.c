@@ -13,6 +13,9 @@
  *   WANT  read-locked by every writer waiting for its turn, so the one in a
  *         transaction can see that someone waits: a bulk import then
  *         commits at once and stands back until the waiters are through.
+ *   BULK  read-locked by a bulk import for as long as it is open, so the
+ *         other writers leave copying the WAL back to it (see
+ *         link_db_sqlite.c, sq_checkpoint).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +25,7 @@
 #include <unistd.h>
 #include "link_gate.h"
 
-enum { TURN = 0, WANT = 1 };
+enum { TURN = 0, WANT = 1, BULK = 2 };
 
 /* One byte at `at`: lock it as type (F_WRLCK, F_RDLCK, F_UNLCK). */
 static int lock_byte(int fd, int cmd, int type, int at)
@@ -85,10 +88,27 @@ void lk_gate_leave(lk_gate *g)
     g->held = 0;
 }
 
-int lk_gate_waiting(const lk_gate *g)
+/* 1 if another handle holds a lock on the byte at `at`. */
+static int locked_elsewhere(const lk_gate *g, int at)
 {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = WANT, .l_len = 1};
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1};
     if (g->fd < 0 || fcntl(g->fd, F_OFD_GETLK, &fl) < 0)
         return 0;
     return fl.l_type != F_UNLCK;
+}
+
+int lk_gate_waiting(const lk_gate *g)
+{
+    return locked_elsewhere(g, WANT);
+}
+
+void lk_gate_mark_bulk(lk_gate *g)
+{
+    if (g->fd >= 0)
+        lock_byte(g->fd, F_OFD_SETLK, F_RDLCK, BULK); /* best effort: a hint */
+}
+
+int lk_gate_bulk_elsewhere(const lk_gate *g)
+{
+    return locked_elsewhere(g, BULK);
 }

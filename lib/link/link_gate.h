@@ -20,5 +20,9 @@ int lk_gate_enter(lk_gate *g, const char *path, yima_err *err);
 void lk_gate_leave(lk_gate *g);
 /* 1 if another writer waits for its turn. */
 int lk_gate_waiting(const lk_gate *g);
+/* Marks this handle a bulk import's until it closes (or its process dies). */
+void lk_gate_mark_bulk(lk_gate *g);
+/* 1 if another handle is a bulk import's. */
+int lk_gate_bulk_elsewhere(const lk_gate *g);
 
 #endif
