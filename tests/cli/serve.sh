@@ -11,7 +11,7 @@ source "$(dirname "$0")/servelib.bash"
 
 # A store with one packed case of 24 items.
 fixed_key "$T/brand" 12
-S="$T/s.db"
+S=$(store s)
 "$Y" gen -k "$T/brand.key" -b 1 -n 48 -a sig --pack 24,2 -f tsv --no-ledger -q -o "$T/codes.tsv"
 events "$T/codes.tsv" >"$T/ev.tsv"
 expect_status "a store" 0 "$Y" link -s "$S" -k "$T/brand.key" -q import "$T/ev.tsv"

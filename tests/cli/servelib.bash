@@ -4,7 +4,18 @@
 # curl. A server that does not start fails the test (never a skip).
 SERVERS=()
 stop_servers() { for pid in "${SERVERS[@]}"; do kill -9 "$pid" 2>/dev/null; done; }
-trap 'stop_servers; if [[ -n ${YIMA_KEEP:-} && $FAILED -gt 0 ]]; then echo "kept $T" >&2; else rm -rf "$T"; fi' EXIT
+# Servers stop first, then whatever the EXIT trap did before (testlib's temp
+# dir; with YIMA_TEST_STORE=pg, pglib's cluster too, which must not outlive
+# the test).
+serve_chain_trap() {
+    local old
+    old=$(trap -p EXIT)
+    old=${old#trap -- }
+    old=${old% EXIT}
+    eval "old=${old:-''}"
+    trap -- "stop_servers; $old" EXIT
+}
+serve_chain_trap
 command -v curl >/dev/null || { bad "curl is not installed"; finish "$(basename "$0" .sh)"; exit 1; }
 
 # start_server LOG ARGS...: yima serve in the background on a free port
