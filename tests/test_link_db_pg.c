@@ -4,7 +4,8 @@
  * values of every kind read back exactly, ?N rewritten outside literals,
  * statements nested as on SQLite, a long walk streamed in chunks,
  * transactions seen (or not) from a second handle, and errors that keep
- * their SQLSTATE, conflicts reported as retryable.
+ * their SQLSTATE, conflicts reported as retryable; and a store's seal
+ * (lib/link/link_chain.c): two writers' events numbered in commit order.
  *
  * The database is YIMA_PG_URL's (tests/cli/pg_unit.sh starts a throwaway
  * cluster and runs this); without it, or without a server, this FAILS.
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 #include "link/link_db.h"
 #include "link/link_db_pg.h"
+#include "link/link_internal.h"
 
 static const char *url;
 
@@ -426,6 +428,63 @@ static void test_deadlock(void **state)
     lk_pg.close(b);
 }
 
+/* A SHIP of a new code, written as link_apply.c writes one (provisional
+ * seq, the code's shipped and an event_codes row pointing at it), inside
+ * the writer's open transaction. */
+static void ship(yima_link *s, const char *id)
+{
+    char sql[1024];
+    yima_err err = {0};
+    snprintf(sql, sizeof sql,
+             "INSERT INTO codes(code, level, h) VALUES('C-%s', 1, 0);"
+             "INSERT INTO events(id, digest, type, time, tz, subject, hash, chain)"
+             " SELECT '%s', 0, 6, 0, 0, id, '\\x00', '\\x00' FROM codes WHERE code = 'C-%s';"
+             "UPDATE codes SET shipped = (SELECT seq FROM events WHERE id = '%s')"
+             " WHERE code = 'C-%s';"
+             "INSERT INTO event_codes(seq, code) SELECT e.seq, c.id FROM events e, codes c"
+             " WHERE e.id = '%s' AND c.code = 'C-%s'", id, id, id, id, id, id, id);
+    if (lk_exec(s, sql, &err) || lk_chain_append(s, 0, &err))
+        fail_msg("%s", err.msg);
+}
+
+/* Two writers at once: the one that commits first gets the lower seq,
+ * whichever added its event first; the rows that point at an event follow
+ * its final seq; no provisional (negative) seq is left; the chain holds. */
+static void test_seal_order(void **state)
+{
+    (void)state;
+    char where[1024];
+    yima_link *a = NULL, *b = NULL;
+    yima_err err = {0};
+    yima_link_audit_report r = {0};
+    lk_db *db = connect_db(1);
+    run(db, "DROP SCHEMA IF EXISTS seal CASCADE; CREATE SCHEMA seal");
+    snprintf(where, sizeof where, "%s%soptions=-csearch_path%%3Dseal", url,
+             strchr(url, '?') ? "&" : "?");
+    if (yima_link_open(&a, where, YIMA_LINK_WRITE, &err) ||
+        yima_link_open(&b, where, YIMA_LINK_WRITE, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(lk_begin(a, &err), YIMA_OK);
+    ship(a, "first-added");
+    assert_int_equal(lk_begin(b, &err), YIMA_OK);
+    ship(b, "first-committed");
+    assert_int_equal(lk_commit(b, &err), YIMA_OK);
+    assert_int_equal(lk_commit(a, &err), YIMA_OK);
+    run(db, "SET search_path = seal");
+    assert_int_equal(one_int(db, "SELECT seq FROM events WHERE id = 'first-committed'"), 1);
+    assert_int_equal(one_int(db, "SELECT seq FROM events WHERE id = 'first-added'"), 2);
+    assert_int_equal(one_int(db, "SELECT shipped FROM codes WHERE code = 'C-first-added'"), 2);
+    assert_int_equal(one_int(db, "SELECT ec.seq FROM event_codes ec JOIN codes c"
+                                 " ON c.id = ec.code WHERE c.code = 'C-first-added'"), 2);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM events WHERE seq < 0"), 0);
+    assert_int_equal(yima_link_audit(a, NULL, NULL, &r, &err), YIMA_OK);
+    assert_int_equal(r.status, YIMA_LINK_AUDIT_INTACT);
+    assert_int_equal(r.head_seq, 2);
+    yima_link_close(a);
+    yima_link_close(b);
+    lk_pg.close(db);
+}
+
 int main(void)
 {
     url = getenv("YIMA_PG_URL");
@@ -439,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_nested),      cmocka_unit_test(test_stream),
         cmocka_unit_test(test_transactions), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_serialization), cmocka_unit_test(test_deadlock),
+        cmocka_unit_test(test_seal_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,8 +46,10 @@ static int step_id(applier *a, lk_st *st, int64_t *id, const char *what)
 {
     int step = lk_step(st);
     int rc = step == LK_ROW || step == LK_DONE ? YIMA_OK : db_fail(a, what);
+    /* A RETURNING insert without a row added none (ON CONFLICT): id 0. */
     if (!rc)
-        *id = step == LK_ROW ? lk_column_int64(st, 0) : a->s->be->last_id(a->s->db);
+        *id = step == LK_ROW ? lk_column_int64(st, 0)
+              : a->s->dialect->code_add ? 0 : a->s->be->last_id(a->s->db);
     lk_reset(st); /* the INSERT is done: it holds nothing open */
     return rc;
 }
@@ -84,6 +86,20 @@ static int learn_gcp(applier *a, const lk_code *c, const known *k)
     return step_done(a, st, "recording a company prefix length");
 }
 
+/* Another writer added code c between its lookup and our insert (many
+ * writers, PostgreSQL: the insert gave no row). What the event decided
+ * on "not in the store" no longer holds: the row is read and locked (once
+ * the other writer committed), and the transaction runs again. */
+static int lost_race(applier *a, const lk_code *c, known *k)
+{
+    int rc = lookup(a, c, k);
+    if (rc)
+        return rc;
+    a->s->conflict = 1;
+    return yima_err_set(a->err, YIMA_E_STORE, "%s: code '%s' was added by another writer at "
+                        "the same time", a->s->path, c->text);
+}
+
 /* Inserts the code if new (with parent), else records a payload or a
  * company prefix length seen first now. */
 static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
@@ -111,6 +127,8 @@ static int ensure(applier *a, const lk_code *c, known *k, int64_t parent)
     int rc = step_id(a, st, &k->id, "adding a code");
     if (rc)
         return rc;
+    if (!k->id)
+        return lost_race(a, c, k);
     if ((rc = lk_code_file(a->s, k->h, k->id, a->err)))
         return rc;
     k->parent = parent;
@@ -569,10 +587,26 @@ static int find_in(applier *a, int q, int digest_col, const char *id, size_t id_
     return YIMA_OK;
 }
 
+/* Many writers: id is ours until the commit, so of two writers sending
+ * one event the second waits, then finds it applied or refused. */
+static int lock_id(applier *a, const char *id, size_t id_len)
+{
+    if (!a->s->dialect->seal)
+        return YIMA_OK; /* one writer at a time */
+    uint64_t h = (uint64_t)lk_code_hash(id, id_len);
+    lk_st *st = lk_stmt(a->s, Q_ID_LOCK);
+    lk_bind_int64(st, 1, (int32_t)(uint32_t)(h >> 32));
+    lk_bind_int64(st, 2, (int32_t)(uint32_t)h);
+    int rc = lk_step(st) == LK_ROW ? YIMA_OK : db_fail(a, "locking an event id");
+    lk_reset(st);
+    return rc;
+}
+
 static int find_id(applier *a, const char *id, size_t id_len, int *found)
 {
     *found = ID_NEW;
-    int rc = find_in(a, Q_EVENT_GET, 1, id, id_len, found);
+    int rc = lock_id(a, id, id_len);
+    rc = rc ? rc : find_in(a, Q_EVENT_GET, 1, id, id_len, found);
     return rc || *found != ID_NEW ? rc : find_in(a, Q_REJECT_GET, 0, id, id_len, found);
 }
 

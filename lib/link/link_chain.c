@@ -36,7 +36,22 @@ const char lk_chain_codes_sql[] =
     " LEFT JOIN codes p ON p.id = ec.prev_parent WHERE ec.seq = ?1 ORDER BY ec.code";
 const char lk_chain_set_sql[] = "UPDATE events SET hash = ?2, chain = ?3 WHERE seq = ?1";
 static const char head_get_sql[] = "SELECT value FROM meta WHERE key = 'chain_head'";
-static const char head_set_sql[] = "INSERT INTO meta(key, value) VALUES('chain_head', ?1) "
+/* The seal (many writers): the head's row, locked to the commit; the
+ * transaction's own events (no other's provisional seq is visible) in the
+ * order they were added, and their codes; an event's final seq. */
+const char lk_head_lock_sql[] = "SELECT value FROM meta WHERE key = 'chain_head' FOR UPDATE";
+const char lk_seal_events_sql[] = EVENT_COLUMNS " WHERE e.seq < 0 ORDER BY e.seq DESC";
+const char lk_seal_codes_sql[] =
+    "SELECT ec.seq, c.code, p.code FROM event_codes ec LEFT JOIN codes c ON c.id = ec.code"
+    " LEFT JOIN codes p ON p.id = ec.prev_parent WHERE ec.seq < 0 ORDER BY ec.seq DESC, ec.code";
+/* Every event of the seal in one statement (one round trip, while the head
+ * is held): ?1 their provisional seqs in order, ?2 and ?3 their hashes and
+ * chains in hex, as array texts; the i-th becomes seq ?4 + i. */
+const char lk_seal_set_sql[] =
+    "UPDATE events e SET seq = CAST(?4 AS bigint) + v.i, hash = decode(v.h, 'hex'),"
+    " chain = decode(v.c, 'hex') FROM unnest(CAST(?1 AS bigint[]), CAST(?2 AS text[]),"
+    " CAST(?3 AS text[])) WITH ORDINALITY AS v(p, h, c, i) WHERE e.seq = v.p";
+const char lk_head_set_sql[] = "INSERT INTO meta(key, value) VALUES('chain_head', ?1) "
                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 static void put_u32(crypto_generichash_state *h, uint32_t v)
@@ -88,15 +103,22 @@ static void content_start(crypto_generichash_state *h)
     crypto_generichash_update(h, &version, 1);
 }
 
+/* The event's own fields of row ev (EVENT_COLUMNS), numbered seq. */
+static void content_fields(crypto_generichash_state *h, lk_st *ev, int64_t seq)
+{
+    content_start(h);
+    put_int(h, seq);
+    for (int i = F_SEQ + 1; i < F__CONTENT; i++)
+        put_field(h, ev, i, INT_FIELD(i));
+}
+
 /* The content hash of the event in row ev (EVENT_COLUMNS), its codes read
  * with codes (lk_chain_codes_sql). */
 static int content_hash(yima_link *s, lk_st *ev, lk_st *codes,
                         unsigned char out[LK_HASH_BYTES], yima_err *err)
 {
     crypto_generichash_state h;
-    content_start(&h);
-    for (int i = 0; i < F__CONTENT; i++)
-        put_field(&h, ev, i, INT_FIELD(i));
+    content_fields(&h, ev, lk_column_int64(ev, F_SEQ));
     lk_reset(codes);
     lk_bind_int64(codes, 1, lk_column_int64(ev, F_SEQ));
     /* The count last: the rows stream, so it is known only at the end. */
@@ -141,16 +163,13 @@ static int set_hashes(yima_link *s, lk_st *set, int64_t seq, const unsigned char
     return out;
 }
 
-/* The head recorded in meta: (0, zeros) for a store without events. */
-static int head_read(yima_link *s, int64_t *seq, unsigned char head[LK_HASH_BYTES],
+/* The head in st's row (head_get_sql), if any: (0, zeros) for none. */
+static int head_from(yima_link *s, lk_st *st, int64_t *seq, unsigned char head[LK_HASH_BYTES],
                      int *found, yima_err *err)
 {
-    lk_st *st;
     *seq = 0;
     *found = 0;
     memset(head, 0, LK_HASH_BYTES);
-    if (lk_prepare(s, head_get_sql, &st) != LK_OK)
-        return lk_db_error(s, "reading the chain head", err);
     int rc = lk_step(st);
     if (rc == LK_ROW && lk_column_bytes(st, 0) == 8 + LK_HASH_BYTES) {
         const unsigned char *b = lk_column_blob(st, 0);
@@ -163,9 +182,20 @@ static int head_read(yima_link *s, int64_t *seq, unsigned char head[LK_HASH_BYTE
     } else if (rc == LK_ROW) {
         *found = -1; /* there, but not 40 bytes: altered */
     }
-    lk_finalize(st);
     return rc == LK_ROW || rc == LK_DONE ? YIMA_OK
                                          : lk_db_error(s, "reading the chain head", err);
+}
+
+/* The head recorded in meta: (0, zeros) for a store without events. */
+static int head_read(yima_link *s, int64_t *seq, unsigned char head[LK_HASH_BYTES],
+                     int *found, yima_err *err)
+{
+    lk_st *st;
+    if (lk_prepare(s, head_get_sql, &st) != LK_OK)
+        return lk_db_error(s, "reading the chain head", err);
+    int rc = head_from(s, st, seq, head, found, err);
+    lk_finalize(st);
+    return rc;
 }
 
 static int head_write(yima_link *s, int64_t seq, const unsigned char head[LK_HASH_BYTES],
@@ -176,11 +206,17 @@ static int head_write(yima_link *s, int64_t seq, const unsigned char head[LK_HAS
     for (int k = 0; k < 8; k++)
         b[k] = (unsigned char)((uint64_t)seq >> (56 - 8 * k));
     memcpy(b + 8, head, LK_HASH_BYTES);
-    if (lk_prepare(s, head_set_sql, &st) != LK_OK)
+    /* Many writers seal at every commit: kept prepared there. */
+    if (s->dialect->seal)
+        st = lk_stmt(s, Q_HEAD_SET);
+    else if (lk_prepare(s, lk_head_set_sql, &st) != LK_OK)
         return lk_db_error(s, "recording the chain head", err);
     lk_bind_blob(st, 1, b, sizeof b);
     int rc = lk_step(st);
-    lk_finalize(st);
+    if (s->dialect->seal)
+        lk_reset(st);
+    else
+        lk_finalize(st);
     return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "recording the chain head", err);
 }
 
@@ -225,6 +261,10 @@ static int append_hash(yima_link *s, int64_t seq, const unsigned char hash[LK_HA
 int lk_chain_append(yima_link *s, int64_t seq, yima_err *err)
 {
     unsigned char hash[LK_HASH_BYTES];
+    if (s->dialect->seal) { /* hashed at the commit, with its final seq */
+        s->chain.dirty = 1;
+        return YIMA_OK;
+    }
     lk_st *ev = lk_stmt(s, Q_CHAIN_EVENT);
     lk_bind_int64(ev, 1, seq);
     if (lk_step(ev) != LK_ROW) {
@@ -242,6 +282,8 @@ int lk_chain_append_fields(yima_link *s, int64_t seq, const lk_chain_field f[LK_
 {
     crypto_generichash_state h;
     unsigned char hash[LK_HASH_BYTES];
+    if (s->dialect->seal) /* read back at the commit instead */
+        return lk_chain_append(s, seq, err);
     content_start(&h);
     for (int i = 0; i < LK_CHAIN_FIELDS; i++) {
         if (INT_FIELD(i))
@@ -254,11 +296,142 @@ int lk_chain_append_fields(yima_link *s, int64_t seq, const lk_chain_field f[LK_
     return append_hash(s, seq, hash, err);
 }
 
+/* The chain head's row, locked until the commit: the one step writers
+ * take in turn, and only to seal. A store made before any event may have
+ * no row yet: it is added (of two first sealers, one adds it). */
+static int head_lock(yima_link *s, int64_t *seq, unsigned char head[LK_HASH_BYTES],
+                     yima_err *err)
+{
+    static const unsigned char none[8 + LK_HASH_BYTES];
+    int found, rc;
+    for (int tries = 0;; tries++) {
+        rc = head_from(s, lk_stmt(s, Q_HEAD_LOCK), seq, head, &found, err);
+        lk_reset(s->q[Q_HEAD_LOCK]);
+        if (rc || found || tries)
+            break;
+        lk_st *st;
+        if (lk_prepare(s, "INSERT INTO meta(key, value) VALUES('chain_head', ?1) "
+                       "ON CONFLICT(key) DO NOTHING", &st) != LK_OK)
+            return lk_db_error(s, "recording the chain head", err);
+        lk_bind_blob(st, 1, none, sizeof none);
+        rc = lk_step(st);
+        lk_finalize(st);
+        if (rc != LK_DONE)
+            return lk_db_error(s, "recording the chain head", err);
+    }
+    if (!rc && found != 1)
+        rc = yima_err_set(err, YIMA_E_STORE, "%s: the recorded chain head is missing or "
+                          "malformed (run audit)", s->path);
+    return rc;
+}
+
+static void hex(const unsigned char *b, size_t n, char *out);
+
+/* The seal's walk: the transaction's events, and their codes a step
+ * ahead; what it sets, as the array texts of lk_seal_set_sql. */
+typedef struct sealer {
+    yima_link *s;
+    lk_st *ev, *codes;
+    int code_row; /* codes' last step: LK_ROW while a row waits to be read */
+    yima_buf prov, hash, chain;
+    int oom;
+} sealer;
+
+/* Appends one element to array text b ("{" first, "}" by seal_set). */
+static void seal_put(sealer *w, yima_buf *b, const char *text)
+{
+    w->oom = w->oom || yima_buf_append(b, b->len ? "," : "{", 1) ||
+             yima_buf_append(b, text, strlen(text));
+}
+
+static void seal_add(sealer *w, int64_t prov, const unsigned char *hash,
+                     const unsigned char *chain)
+{
+    char num[24], h[2 * LK_HASH_BYTES + 1];
+    snprintf(num, sizeof num, "%lld", (long long)prov);
+    seal_put(w, &w->prov, num);
+    hex(hash, LK_HASH_BYTES, h);
+    seal_put(w, &w->hash, h);
+    hex(chain, LK_HASH_BYTES, h);
+    seal_put(w, &w->chain, h);
+}
+
+/* Hashes the event on w->ev (provisional seq prov) as event seq. */
+static int seal_hash(sealer *w, int64_t prov, int64_t seq, unsigned char out[LK_HASH_BYTES],
+                     yima_err *err)
+{
+    crypto_generichash_state h;
+    uint32_t n = 0;
+    content_fields(&h, w->ev, seq);
+    while (w->code_row == LK_ROW && lk_column_int64(w->codes, 0) == prov) {
+        put_field(&h, w->codes, 1, 0);
+        put_field(&h, w->codes, 2, 0);
+        n++;
+        w->code_row = lk_step(w->codes);
+    }
+    if (w->code_row != LK_ROW && w->code_row != LK_DONE)
+        return lk_db_error(w->s, "reading an event's codes", err);
+    put_u32(&h, n);
+    crypto_generichash_final(&h, out, LK_HASH_BYTES);
+    return YIMA_OK;
+}
+
+/* Gives the events their seqs after head, their hashes and chains. */
+static int seal_set(sealer *w, int64_t head, yima_err *err)
+{
+    yima_link *s = w->s;
+    yima_buf *text[3] = {&w->prov, &w->hash, &w->chain};
+    for (int i = 0; i < 3; i++)
+        w->oom = w->oom || yima_buf_append(text[i], "}", 2); /* with the NUL */
+    if (w->oom)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    lk_st *set = lk_stmt(s, Q_SEAL_SET);
+    for (int i = 0; i < 3; i++)
+        lk_bind_text(set, i + 1, (const char *)text[i]->data, -1);
+    lk_bind_int64(set, 4, head);
+    int rc = lk_step(set) == LK_DONE ? YIMA_OK : lk_db_error(s, "sealing the events", err);
+    lk_reset(set);
+    return rc;
+}
+
+/* Many writers: numbers the transaction's events after the head, in the
+ * order they were added, and chains them; their codes' rows follow the
+ * new seqs (ON UPDATE CASCADE). The head stays locked until COMMIT, so
+ * seqs are in commit order and a feed reading past seq N never misses
+ * an event committed later with a lower number. */
+static int seal(yima_link *s, yima_err *err)
+{
+    unsigned char hash[LK_HASH_BYTES];
+    int64_t head, seq;
+    sealer w = {.s = s, .ev = lk_stmt(s, Q_SEAL_EVENTS), .codes = lk_stmt(s, Q_SEAL_CODES),
+                .code_row = LK_DONE};
+    int rc = head_lock(s, &head, s->chain.head, err), step = LK_DONE;
+    if (!rc)
+        w.code_row = lk_step(w.codes);
+    for (seq = head; !rc && (step = lk_step(w.ev)) == LK_ROW;) {
+        int64_t prov = lk_column_int64(w.ev, F_SEQ);
+        rc = seal_hash(&w, prov, ++seq, hash, err);
+        lk_chain_link(s->chain.head, hash, s->chain.head);
+        seal_add(&w, prov, hash, s->chain.head);
+    }
+    if (!rc && step != LK_DONE)
+        rc = lk_db_error(s, "reading the events to seal", err);
+    lk_reset(w.ev);
+    lk_reset(w.codes);
+    rc = rc || seq == head ? rc : seal_set(&w, head, err);
+    free(w.prov.data);
+    free(w.hash.data);
+    free(w.chain.data);
+    return rc ? rc : head_write(s, seq, s->chain.head, err);
+}
+
 int lk_chain_commit(yima_link *s, yima_err *err)
 {
     if (!s->chain.dirty)
         return YIMA_OK;
     s->chain.dirty = 0;
+    if (s->dialect->seal)
+        return seal(s, err);
     return head_write(s, s->chain.seq, s->chain.head, err);
 }
 

@@ -509,6 +509,23 @@ static int run(capture *c, yima_err *err)
     return rc;
 }
 
+/* run, again while another writer got in its way (many writers), from
+ * nothing counted and no refusal noted. */
+static int run_retried(capture *c, yima_err *err)
+{
+    int rc, tries = 0;
+    while ((rc = run(c, err)) && lk_retry_wait(c->s, &tries)) {
+        yima_link_capture *o = c->out;
+        o->applied = o->skipped = o->refused = 0;
+        o->success = 0;
+        free(o->errors);
+        o->errors = NULL;
+        if (json_array_clear(c->errors))
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
+    return rc;
+}
+
 static int start(capture *c, const char *who, yima_err *err)
 {
     const yima_link_import_options *opt = c->opt;
@@ -547,7 +564,7 @@ int yima_link_capture_epcis(yima_link *s, const yima_link_import_options *opt, c
         snprintf(out->who, sizeof out->who, "%s", who);
         out->received_ms = now_ms();
         out->events = json_array_size(c.list);
-        rc = run(&c, err);
+        rc = run_retried(&c, err);
     }
     json_decref(root);
     json_decref(c.errors);

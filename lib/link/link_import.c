@@ -64,6 +64,15 @@ typedef struct code_rec {
     int32_t gs1, gcp;
 } code_rec;
 
+/* A refused line, reported once its batch commits: a batch that another
+ * writer made fail runs again, and must not report it twice. */
+typedef struct pending_reject {
+    const char *src;
+    uint64_t line;
+    char *reason, *raw; /* copies */
+    size_t raw_len;
+} pending_reject;
+
 /* An event line whose outcome waits for the commit to be acknowledged. */
 typedef struct pending_ack {
     const char *src;
@@ -89,6 +98,9 @@ typedef struct importer {
     int codes_cap;
     pending_ack *acks;    /* outcomes of the open transaction, for on_ack */
     size_t nacks, acks_cap;
+    pending_reject *rejs; /* refusals of the open transaction */
+    size_t nrejs, rejs_cap;
+    uint64_t commits;     /* batches committed so far */
     lk_watch watch;       /* bulk: commits for a waiting writer while we are idle */
     int64_t others_until; /* bulk: others write until then (ms), so we stage */
     int others_seen;      /* bulk: another writer came during the import */
@@ -330,19 +342,59 @@ static int note_outcome(importer *im, const char *src, uint64_t line, yima_link_
     return YIMA_OK;
 }
 
-/* A refused event goes to the caller's callback and the rejects file: the
- * library itself never prints. */
+/* Forgets the refusals of a batch that is rolled back. */
+static void drop_rejects(importer *im)
+{
+    for (size_t i = 0; i < im->nrejs; i++) {
+        free(im->rejs[i].reason);
+        free(im->rejs[i].raw);
+    }
+    im->nrejs = 0;
+}
+
+/* The refusals held for the commit go to the caller's callback and the
+ * rejects file: the library itself never prints. */
+static int flush_rejects(importer *im, yima_err *err)
+{
+    int rc = YIMA_OK;
+    for (size_t i = 0; i < im->nrejs; i++) {
+        pending_reject *p = &im->rejs[i];
+        if (im->opt->on_reject) {
+            yima_link_reject r = {p->src, p->line, p->reason, p->raw, p->raw_len};
+            im->opt->on_reject(im->opt->reject_ctx, &r);
+        }
+        if (!rc && im->rejects)
+            rc = lk_rejects_write(im->rejects, p->src, p->line, p->reason, p->raw, p->raw_len,
+                                  err);
+    }
+    drop_rejects(im);
+    return rc;
+}
+
+/* A refused event, reported once its batch commits. */
 static int report_reject(importer *im, const char *src, uint64_t line, const char *reason,
                          const char *raw, size_t raw_len, yima_err *err)
 {
     im->sum->rejected++;
-    if (im->opt->on_reject) {
-        yima_link_reject r = {src, line, reason, raw, raw_len};
-        im->opt->on_reject(im->opt->reject_ctx, &r);
+    if (im->nrejs == im->rejs_cap) {
+        size_t cap = im->rejs_cap ? 2 * im->rejs_cap : 16;
+        pending_reject *p = realloc(im->rejs, cap * sizeof *p);
+        if (!p)
+            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+        im->rejs = p;
+        im->rejs_cap = cap;
     }
-    int rc = note_outcome(im, src, line, YIMA_LINK_REJECTED, err);
-    return rc || !im->rejects ? rc : lk_rejects_write(im->rejects, src, line, reason, raw,
-                                                      raw_len, err);
+    pending_reject *p = &im->rejs[im->nrejs];
+    *p = (pending_reject){src, line, strdup(reason), malloc(raw_len + 1), raw_len};
+    if (!p->reason || !p->raw) {
+        free(p->reason);
+        free(p->raw);
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    }
+    memcpy(p->raw, raw, raw_len);
+    p->raw[raw_len] = '\0';
+    im->nrejs++;
+    return note_outcome(im, src, line, YIMA_LINK_REJECTED, err);
 }
 
 /* Before a bulk commit: while others write, one key range of a large
@@ -374,8 +426,11 @@ static int commit(importer *im, yima_err *err)
     int rc = im->realtime ? YIMA_OK : tend_stage(im, err);
     rc = rc ? rc : lk_commit_only(im->s, err);
     im->in_batch = 0;
-    if (!rc)
+    if (!rc) {
         im->sum->applied += im->applied;
+        im->commits++;
+        rc = flush_rejects(im, err);
+    }
     im->applied = 0;
     for (size_t i = 0; !rc && i < im->nacks; i++)
         im->opt->on_ack(im->opt->ack_ctx, im->acks[i].src, im->acks[i].line,
@@ -463,11 +518,50 @@ static int apply_record(importer *im, const rec *r, const char *src, const char 
     return rc ? rc : end_batch_if_due(im, err);
 }
 
-static int write_events(importer *im, yima_job *job, yima_err *err)
+/* Where a failed batch runs again from: the first record after the last
+ * commit, and the summary as it stood there. */
+typedef struct replay {
+    size_t at;
+    uint64_t commits;
+    yima_link_summary sum;
+    int tries;
+} replay;
+
+/* Records applied up to at: if a batch was committed meanwhile, a replay
+ * starts at at. */
+static void replay_mark(importer *im, replay *p, size_t at)
+{
+    if (p->commits == im->commits)
+        return;
+    p->at = at;
+    p->commits = im->commits;
+    p->sum = *im->sum;
+    p->tries = 0;
+}
+
+/* Many writers: a batch that failed only because another writer got in
+ * its way is rolled back and runs again from p->at, forgetting what it
+ * had counted and held for its commit: 1 if so. */
+static int replay_batch(importer *im, replay *p)
+{
+    if (!lk_retry_wait(im->s, &p->tries))
+        return 0;
+    *im->sum = p->sum;
+    im->in_batch = im->applied = 0;
+    im->nacks = 0;
+    drop_rejects(im);
+    return 1;
+}
+
+/* The records from at, and the commit at the end where one is due: a
+ * station waits for its event, so it commits once its input has gone
+ * quiet; with many writers (PostgreSQL) every block ends its batch, so a
+ * batch that runs again has its records still at hand. */
+static int write_from(importer *im, yima_job *job, replay *p, size_t at, yima_err *err)
 {
     const char *src = im->names[job->stat[STAT_INPUT]];
     const char *input = im->inputs[job->stat[STAT_INPUT]];
-    for (size_t at = 0; at < job->out.len;) {
+    for (; at < job->out.len; replay_mark(im, p, at)) {
         const rec *r = (const rec *)(job->out.data + at);
         if (r->kind == REC_TOO_LONG) {
             /* A station's earlier lines stay applied, as if read apart. */
@@ -479,13 +573,19 @@ static int write_events(importer *im, yima_job *job, yima_err *err)
             return rc;
         at += r->size;
     }
+    int due = im->realtime || im->s->dialect->seal;
+    return due && (im->in_batch || im->nacks || im->nrejs) ? commit(im, err) : YIMA_OK;
+}
+
+static int write_events(importer *im, yima_job *job, yima_err *err)
+{
+    replay p = {0, im->commits, *im->sum, 0};
+    int rc;
+    while ((rc = write_from(im, job, &p, p.at, err)) && replay_batch(im, &p))
+        ;
+    if (rc)
+        return rc;
     im->sum->lines += job->count;
-    /* A station waits for its event: commit once the input has gone quiet. */
-    if (im->realtime && (im->in_batch || im->nacks)) {
-        int rc = commit(im, err);
-        if (rc)
-            return rc;
-    }
     if (im->opt->progress)
         im->opt->progress(im->opt->progress_ctx, im->sum->lines);
     return YIMA_OK;
@@ -635,6 +735,8 @@ static void teardown(importer *im)
     free(im->names);
     free(im->codes);
     free(im->acks);
+    drop_rejects(im);
+    free(im->rejs);
     lk_rejects_close(im->rejects, NULL);
 }
 
@@ -670,8 +772,10 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     if (!rc)
         rc = commit(&im, err);
     s->staging = 0; /* a stage left beside others is merged by a later import */
-    if (rc)
+    if (rc) {
         lk_rollback(s); /* the open batch only: committed batches stay, and count */
+        flush_rejects(&im, NULL); /* what it refused is reported all the same */
+    }
     if (!rc) {
         rc = lk_rejects_close(im.rejects, err);
         im.rejects = NULL;
@@ -686,14 +790,17 @@ static int apply_hand(yima_link *s, const yima_link_import_options *opt, const l
                       const char *id, yima_err *err)
 {
     yima_err why;
-    int skipped, refused = 0;
+    int skipped, refused, tries = 0;
     int rc = lk_set_sync(s, opt->sync, err);
-    rc = rc ? rc : lk_begin(s, err);
-    if (!rc && (rc = lk_apply(s, &opt->rules, ev, id, strlen(id), &skipped, &why))) {
-        refused = rc == YIMA_E_DATA;
-        rc = refused ? YIMA_OK : yima_err_set(err, rc, "%s", why.msg);
-    }
-    rc = rc ? rc : lk_commit(s, err);
+    do { /* again if another writer got in its way (many writers) */
+        refused = 0;
+        rc = rc ? rc : lk_begin(s, err);
+        if (!rc && (rc = lk_apply(s, &opt->rules, ev, id, strlen(id), &skipped, &why))) {
+            refused = rc == YIMA_E_DATA;
+            rc = refused ? YIMA_OK : yima_err_set(err, rc, "%s", why.msg);
+        }
+        rc = rc ? rc : lk_commit(s, err);
+    } while (rc && lk_retry_wait(s, &tries) && !(rc = YIMA_OK));
     if (rc)
         lk_rollback(s);
     else if (refused)

@@ -22,8 +22,12 @@ enum {
     Q_REJECT_GET, Q_REJECT_ADD, Q_PAYLOAD, Q_EVCODE_CHILDREN, Q_SAVEPOINT, Q_ROLLBACK_TO,
     Q_RELEASE, Q_CODE_UP, Q_CODE_SHIPPED, Q_PLAN_GET, Q_PLAN_ADD, Q_CODE_ILMD, Q_CHAIN_EVENT,
     Q_CHAIN_CODES, Q_CHAIN_SET, Q_CHAIN_PREV, Q_INDEX_ADD, Q_STAGE_ADD, Q_STAGE_MERGE,
-    Q_STAGE_DROP, Q__COUNT
+    Q_STAGE_DROP,
+    /* PostgreSQL only (many writers; NULL on SQLite): an event id's lock,
+     * and the seal of the chain at commit (link_chain.c). */
+    Q_ID_LOCK, Q_HEAD_LOCK, Q_SEAL_EVENTS, Q_SEAL_CODES, Q_SEAL_SET, Q_HEAD_SET, Q__COUNT
 };
+#define Q__MANY_WRITERS Q_ID_LOCK
 
 /* The writer's lookup of a code (Q_CODE_GET). */
 extern const char lk_code_get_sql[];
@@ -45,6 +49,14 @@ typedef struct lk_dialect {
     /* Q_CODE_ADD and Q_EVENT_ADD with RETURNING their new id, or NULL:
      * the shared text, and the engine's last id (link_apply.c step_id). */
     const char *code_add, *event_add;
+    /* Many writers at once (PostgreSQL), or NULL/0: one at a time. The
+     * codes an event decides on are read and locked (code_get, code_up:
+     * Q_CODE_GET, Q_CODE_UP), a new code is added unless another writer
+     * added it first (code_add then gives no row), an event id is locked
+     * before it is looked up (Q_ID_LOCK), and events take their seq and
+     * chain hashes only at commit (seal), in commit order. */
+    const char *code_get, *code_up;
+    int seal;
 } lk_dialect;
 extern const lk_dialect lk_dialect_sqlite, lk_dialect_pg;
 extern const char lk_trace_down_sql[], lk_trace_down_pg_sql[];
@@ -66,6 +78,8 @@ struct yima_link {
         int64_t seq;     /* the last chained event */
         unsigned char head[LK_HASH_BYTES];
     } chain;
+    int conflict;        /* the transaction lost a race to another writer:
+                          * roll back and run it again (lk_retry_wait) */
     int staging;         /* new codes go to code_stage (link_stage.c) */
     int64_t staged;      /* codes in code_stage, as far as this handle knows */
     lk_st *q[Q__COUNT];
@@ -91,7 +105,14 @@ typedef struct lk_chain_field {
  * that wrote no event_codes rows (COMMISSION): no read-back, the same hash. */
 int lk_chain_append_fields(yima_link *s, int64_t seq, const lk_chain_field f[LK_CHAIN_FIELDS],
                            yima_err *err);
-/* Records the chain's head in meta if it moved; lk_commit calls it. */
+/* On a store whose dialect seals (PostgreSQL) lk_chain_append and
+ * lk_chain_append_fields only note that the transaction added events:
+ * they hold provisional seqs (negative, from events_provisional), and
+ * lk_chain_commit gives them their seqs, hashes and chain links, in order,
+ * holding the chain head's row lock until COMMIT. The sealer's statements: */
+extern const char lk_head_lock_sql[], lk_seal_events_sql[], lk_seal_codes_sql[],
+    lk_seal_set_sql[], lk_head_set_sql[];
+/* Records the chain's head in meta if it moved (or seals); lk_commit calls it. */
 int lk_chain_commit(yima_link *s, yima_err *err);
 /* Hashes and chains every event (the upgrade to schema 6). */
 int lk_chain_rebuild(yima_link *s, yima_err *err);
@@ -151,6 +172,12 @@ int lk_commit(yima_link *s, yima_err *err);
 int lk_commit_only(yima_link *s, yima_err *err);
 void lk_checkpoint(yima_link *s);
 void lk_rollback(yima_link *s);
+/* After a failed write: 1 if it failed only because another writer got in
+ * its way (PostgreSQL's 40001 or 40P01, or a code added at once), the
+ * transaction rolled back, fewer than LK_RETRIES tries made (*tries counts
+ * them) and a short random pause taken: then run it again. */
+#define LK_RETRIES 8
+int lk_retry_wait(yima_link *s, int *tries);
 /* A read-only transaction seeing one state of the store; its end never
  * fails (it wrote nothing). */
 int lk_snapshot_begin(yima_link *s, yima_err *err);

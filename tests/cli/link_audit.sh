@@ -37,10 +37,11 @@ expect_error "hand DELETE of an event" 1 \
     "$Y" link -s "$(tampered t "DELETE FROM events WHERE seq = 40")" audit
 expect_error "hand DELETE of the last event" 1 "broken (head) at seq 76: the recorded head is seq 76, the chain ends at seq 75" \
     "$Y" link -s "$(tampered t "DELETE FROM event_codes WHERE seq = 76; DELETE FROM events WHERE seq = 76")" audit
+# At seq 77 (PostgreSQL gives a row a provisional seq until a writer seals it).
 expect_error "hand INSERT of an event" 1 "broken (content) at seq 77, event 'forged': content differs: stored hash none" \
-    "$Y" link -s "$(tampered t "INSERT INTO events(id, digest, type, time, tz, subject) VALUES('forged', 1, 1, 0, 0, 1)")" audit
+    "$Y" link -s "$(tampered t "INSERT INTO events(seq, id, digest, type, time, tz, subject) VALUES(77, 'forged', 1, 1, 0, 0, 1)")" audit
 expect_error "hand INSERT copying an event's hashes" 1 "broken (content) at seq 77, event 'copy'" \
-    "$Y" link -s "$(tampered t "INSERT INTO events(id, digest, type, time, tz, subject, hash, chain) SELECT 'copy', digest, type, time, tz, subject, hash, chain FROM events WHERE seq = 76")" audit
+    "$Y" link -s "$(tampered t "INSERT INTO events(seq, id, digest, type, time, tz, subject, hash, chain) SELECT 77, 'copy', digest, type, time, tz, subject, hash, chain FROM events WHERE seq = 76")" audit
 
 # --- checkpoints ------------------------------------------------------------
 fixed_key "$T/station" 7

@@ -97,10 +97,16 @@ same "a bulk import alone merges the stage into the index" \
 
 # A station waits while the bulk import commits what it holds, not for the
 # import: p99 within a second even on a loaded or sanitized build (the
-# benchmark, bench/link_lines.sh, measures it on a quiet machine).
+# benchmark, bench/link_lines.sh, measures it on a quiet machine). On
+# PostgreSQL within three: each statement is a round trip (a PACK of 24
+# items is about a hundred), and a station waits for the chain head while
+# the bulk import seals a block's events (yima-link(1), Many writers).
+limit=1000
+[[ $STORE_KIND == pg ]] && limit=3000
 for st in stA stB; do
     p99=$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' "$T/$st.out")
     echo "link_lines: $st latency: $(sed 's/^station //' "$T/$st.out")"
-    check "$st: p99 latency ${p99:-?} ms under 1000 ms" awk -v v="${p99:-99999}" 'BEGIN { exit !(v < 1000) }'
+    check "$st: p99 latency ${p99:-?} ms under $limit ms" \
+        awk -v v="${p99:-99999}" -v max="$limit" 'BEGIN { exit !(v < max) }'
 done
 finish link_lines
