@@ -18,7 +18,8 @@ static const char help_usage[] =
 
 static const char help_options[] =
     "Options:\n"
-    "  -s, --store FILE         the store (SQLite, WAL mode)              [Default: none]\n"
+    "  -s, --store STORE        the store: an SQLite file, or a PostgreSQL URL or\n"
+    "                           key=value string                       [Default: none]\n"
     "  -p, --public FILE        public key: verifies sig codes; repeatable [Default: none]\n"
     "  -k, --key FILE           secret key: verifies mac and none codes too [Default: none]\n"
     "  -t, --template TEXT      payload template with {code}            [Default: guess]\n"
@@ -48,6 +49,7 @@ static const char help_options[] =
     "      --tz OFFSET          UTC offset of times naming none (Z, +08:00)\n"
     "                                                   [Default: none, such times refused]\n"
     "      --from TIME          export events at or after TIME          [Default: all]\n"
+    "      --from SRC           migrate: the store to copy (file or PostgreSQL URL)\n"
     "      --to TIME            export events before TIME               [Default: all]\n"
     "      --lot LOT            export events touching this lot         [Default: all]\n"
     "      --subtree CODE       export events touching CODE or below    [Default: all]\n"
@@ -252,7 +254,8 @@ static int do_import(yima_link *s, args *a, const link_command *c, char **files,
 }
 
 /* The subcommands, in the order --help lists them. writes: opens the store
- * for writing and needs a key; min/max: argument counts (-1 any). */
+ * for writing and (W_KEYED) needs a key; min/max: argument counts (-1 any). */
+enum { W_READ = 0, W_KEYED = 1, W_UNKEYED = 2 };
 struct link_command {
     const char *name;
     link_fn fn;
@@ -373,6 +376,29 @@ static int do_plan(yima_link *s, args *a, const link_command *c, char **files, i
     return EXIT_OK;
 }
 
+/* Copies --from into the store, which must hold nothing yet. */
+static int do_migrate(yima_link *s, args *a, const link_command *c, char **argv, int n)
+{
+    yima_link_migrate_summary sum;
+    yima_link *src = NULL;
+    yima_err err;
+    char head[65];
+    (void)c, (void)argv, (void)n;
+    if (!a->from)
+        return usage_error("link", "migrate needs the store to copy (--from SRC)");
+    int rc = yima_link_open(&src, a->from, YIMA_LINK_READ, &err);
+    rc = rc ? rc : yima_link_migrate(s, src, &sum, &err);
+    yima_link_close(src);
+    if (rc)
+        return report_error("link", &err);
+    sodium_bin2hex(head, sizeof head, sum.head, sizeof sum.head);
+    fprintf(stderr, "yima link: migrate: %llu tables, %llu rows (%llu events, %llu codes); "
+            "the copy audits intact up to seq %lld, head %s\n", (unsigned long long)sum.tables,
+            (unsigned long long)sum.rows, (unsigned long long)sum.events,
+            (unsigned long long)sum.codes, (long long)sum.head_seq, head);
+    return EXIT_OK;
+}
+
 static const link_command commands[] = {
     {"import", do_import, 1, 0, -1, "[FILE...]",
      "apply line events (TSV or JSON lines; - is stdin)"},
@@ -393,6 +419,8 @@ static const link_command commands[] = {
     {"export", do_export, 0, 0, 0, "", "the event log as TSV or EPCIS 2.0 JSON-LD"},
     {"audit", do_audit, 0, 0, 0, "", "recompute the hash chain; report the first break"},
     {"checkpoint", do_checkpoint, 0, 0, 0, "", "sign the chain's head (-k) into -o FILE"},
+    {"migrate", do_migrate, W_UNKEYED, 0, 0, "--from SRC",
+     "copy store SRC (SQLite or PostgreSQL) into a new one"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
@@ -441,7 +469,7 @@ static const link_command *pick_command(const args *a, int argc, char **argv)
                     n < c->min ? "few" : "many");
     else if (!a->store)
         usage_error("link", "no store given (-s FILE)");
-    else if (c->writes && !a->nkeys)
+    else if (c->writes == W_KEYED && !a->nkeys)
         usage_error("link", "%s needs a key to verify codes (-p brand.pub or -k brand.key)",
                     c->name);
     else
@@ -477,7 +505,9 @@ int cmd_link(int argc, char **argv)
     a.ring = yima_keyring_create();
     a.tz = YIMA_LINK_TZ_NONE;
     rc = parse_options("link", argc, argv, "s:p:k:t:j:f:o:qh", longopts, help, parse_opt, &a);
-    if (rc < 0 && (opt_time(&a, "--from", a.from, &a.exp.time_from) ||
+    /* migrate's --from is a store, not a time. */
+    int migrating = rc < 0 && optind < argc && !strcmp(argv[optind], "migrate");
+    if (rc < 0 && !migrating && (opt_time(&a, "--from", a.from, &a.exp.time_from) ||
                    opt_time(&a, "--to", a.to, &a.exp.time_to)))
         rc = EXIT_USAGE;
     if (rc < 0)

@@ -433,6 +433,33 @@ YIMA_API int yima_link_audit(yima_link *store, const char *checkpoint, const yim
 YIMA_API int yima_link_checkpoint(yima_link *store, const yima_key *key, const char *output,
                                   int force, yima_link_audit_report *report, yima_err *err);
 
+/* What yima_link_migrate copied. */
+typedef struct yima_link_migrate_summary {
+    uint64_t tables;        /* tables copied */
+    uint64_t rows;          /* rows copied, all tables together */
+    uint64_t events, codes; /* of them, events and codes */
+    int64_t head_seq;       /* the chain's head, the source's and the copy's (0: empty) */
+    unsigned char head[32]; /* its chain hash */
+} yima_link_migrate_summary;
+
+/*
+ * Copies the store source into dest (yima-link(1), MIGRATE), SQLite or
+ * PostgreSQL either way: every table verbatim, ids, seqs and the audit
+ * trail's hashes kept, the store id and template too, so the copy is the
+ * same store (its EPCIS event ids and signed checkpoints stay valid); a
+ * bulk import's staged codes join the code index. source (opened for
+ * reading, at the current schema) is read in one snapshot; dest (opened
+ * for writing) gets it in one transaction, committed only once its chain
+ * audits intact up to the source's recorded head: on any failure, or a
+ * killed process, dest keeps nothing of it. Errors: YIMA_E_USAGE (dest
+ * holds events, codes, plan, tokens, rejects or captures already; the two
+ * are one store), YIMA_E_DATA (the copy's audit fails: the source's chain
+ * is broken, the first break named by seq), YIMA_E_STORE, YIMA_E_NOMEM.
+ * sum is filled on success.
+ */
+YIMA_API int yima_link_migrate(yima_link *dest, yima_link *source,
+                               yima_link_migrate_summary *sum, yima_err *err);
+
 /* default_tz of yima_link_parse_time: a time without an offset is refused. */
 #define YIMA_LINK_TZ_NONE (-100000)
 

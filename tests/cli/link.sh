@@ -29,7 +29,7 @@ expect 3 "$Y" link -s "$T/none/x.db" "${K[@]}" import "$T/day.tsv"
 # The commands come from one table: --help lists each with its arguments,
 # each is known and documented, and a wrong argument count is a usage error.
 "$Y" link --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ {print $1}' >"$T/cmds"
-[ "$(tr '\n' ' ' <"$T/cmds")" = "import commission pack unpack replace decommission ship receive return plan trace stats export audit checkpoint " ] \
+[ "$(tr '\n' ' ' <"$T/cmds")" = "import commission pack unpack replace decommission ship receive return plan trace stats export audit checkpoint migrate " ] \
     && ok || bad "--help lists commands: $(tr '\n' ' ' <"$T/cmds")"
 while read -r c; do
     has "$TESTS/../man/yima-link.1" "^\.BR $c"
