@@ -3,8 +3,8 @@
 # yima serve benchmarks (issue 11), in one run, on an SQLite file and on a
 # PostgreSQL database (a throwaway cluster, tests/cli/pglib.bash):
 #   1. capture throughput over HTTP, POST /capture of EPCIS documents of
-#      1,000 COMMISSION events, by 1, 4 and 16 clients at once
-#      (bench_serve_post), against `yima link import` of the same events
+#      1,000 COMMISSION events, by 1, 4 and 16 clients at once (curl
+#      --parallel), against `yima link import` of the same events
 #      into a fresh store of the same kind; target >= 0.5;
 #   2. latency of a single PACK of 24 (one AggregationEvent a document)
 #      with 16 clients at once: p50 and p99; target p99 <= 20 ms;
@@ -12,7 +12,7 @@
 #      (links/s) and the trace of a full pallet of 1,440 items
 #      (bench_link_trace, in-process, median).
 # Usage: bash bench/serve.sh [BUILD_DIR] [--quick]   (default build/; needs
-# yima, bench/bench_serve_post and bench/bench_link_trace, python3, sqlite3,
+# yima and bench/bench_link_trace, curl, python3, sqlite3,
 # and Debian's postgresql for the PostgreSQL side). Knobs (full / quick):
 # SERVE_DOCS documents per throughput run (32 / 8), SERVE_DOC_EVENTS (1000),
 # SERVE_CLIENTS ("1 4 16"), SERVE_PACKS PACK documents (2000 / 160),
@@ -24,12 +24,11 @@ source "$(dirname "$0")/lib.bash"
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench_args "$@"
 Y=$B/yima
-POST=$B/bench/bench_serve_post
 TRACE=$B/bench/bench_link_trace
-for p in "$Y" "$POST" "$TRACE"; do
+for p in "$Y" "$TRACE"; do
     [ -x "$p" ] || { echo "serve.sh: $p missing; build with the bench programs" >&2; exit 2; }
 done
-for c in python3 sqlite3; do
+for c in curl python3 sqlite3; do
     command -v $c >/dev/null || { echo "serve.sh: $c is needed" >&2; exit 2; }
 done
 if [ "$QUICK" = 1 ]; then d=(8 160 120); else d=(32 2000 1200); fi
@@ -75,7 +74,35 @@ serve_stop() { kill -TERM "$SRV" && wait "$SRV" || true; }
 
 mkdir k
 "$Y" keygen -o k/brand >/dev/null 2>&1
-# field NAME FILE: NAME=value of bench_serve_post's line.
+# post_load PORT PATH TOKEN CLIENTS FILE...: curl POSTs each file once,
+# CLIENTS transfers at a time (--parallel: a new one as soon as one ends),
+# and prints "post requests= ok= seconds= p50_ms= p99_ms= max_ms=": the
+# answers 2xx, the wall time of the whole load, and each transfer's time
+# from its start to the answer's end (curl's time_total).
+post_load() {
+    local port=$1 path=$2 token=$3 clients=$4 f sep="" t0 t1
+    shift 4
+    (umask 077 && : >post.cfg) # it holds the token
+    for f in "$@"; do
+        printf '%surl = "http://127.0.0.1:%s%s"\nheader = "Authorization: Bearer %s"\n' \
+            "$sep" "$port" "$path" "$token" >>post.cfg
+        printf 'header = "Content-Type: application/json"\ndata-binary = "@%s"\n' "$f" >>post.cfg
+        printf 'output = "/dev/null"\nwrite-out = "%%{http_code} %%{time_total}\\n"\n' >>post.cfg
+        sep=$'next\n'
+    done
+    t0=$(now)
+    curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max "$clients" -K post.cfg >post.times || true
+    t1=$(now)
+    awk -v n=$# 'END { exit NR != n } $1 < 200 || $1 >= 300 { exit 1 }' post.times || {
+        echo "serve.sh: a POST $path failed or got no answer; the server said: $(tail -n 3 "$W/srv.log")" >&2
+        exit 3
+    }
+    sort -k2 -g post.times | awk -v n=$# -v a="$t0" -v b="$t1" '
+        { ms[NR] = $2 * 1000; if ($1 >= 200 && $1 < 300) ok++ }
+        END { printf "post requests=%d ok=%d seconds=%.3f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
+              n, ok, b - a, ms[int(NR / 2) + 1], ms[int((NR - 1) * 0.99) + 1], ms[NR] }'
+}
+# field NAME FILE: NAME=value of post_load's line.
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$2"; }
 
 # --- fixtures ----------------------------------------------------------------------
@@ -148,7 +175,7 @@ for kind in $STORES; do
         tok=$("$Y" serve -s "$s" token add --role capture bench 2>/dev/null)
         serve_start "$s" -k k/brand.key -j $((c > 2 ? c : 2))
         log "$kind: capture, $c clients, $DOCS documents"
-        "$POST" "$PORT" /capture "$tok" "$c" docs/*.json >post.out
+        post_load "$PORT" /capture "$tok" "$c" docs/*.json >post.out
         serve_stop
         ok=$(field ok post.out) sec=$(field seconds post.out)
         http=$(awk -v n=$((ok * EV)) -v s="$sec" 'BEGIN { printf "%.0f", n / s }')
@@ -163,7 +190,7 @@ for kind in $STORES; do
     tok=$("$Y" serve -s "$s" token add --role capture bench 2>/dev/null)
     serve_start "$s" -k k/brand.key --pack 24,60 -j 16
     log "$kind: $PACKS PACKs of 24, 16 clients"
-    "$POST" "$PORT" /capture "$tok" 16 packs/*.json >post.out
+    post_load "$PORT" /capture "$tok" 16 packs/*.json >post.out
     serve_stop
     p99=$(field p99_ms post.out)
     row "PACK of 24, one a document, 16 clients: p99 ($(field ok post.out) PACKs; p50 $(field p50_ms post.out), max $(field max_ms post.out) ms)" \
