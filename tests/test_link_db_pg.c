@@ -485,6 +485,35 @@ static void test_seal_order(void **state)
     lk_pg.close(db);
 }
 
+/* Many writers file a new code in the code index at once, even where a
+ * bulk import beside others would stage it on SQLite: two writers merging
+ * one stage met on its keys (duplicate key in code_index, a capture
+ * answered 500) and could drop a code another had just staged. */
+static void test_no_stage(void **state)
+{
+    (void)state;
+    char where[1024];
+    yima_link *a = NULL;
+    yima_err err = {0};
+    lk_db *db = connect_db(1);
+    run(db, "DROP SCHEMA IF EXISTS stage CASCADE; CREATE SCHEMA stage");
+    snprintf(where, sizeof where, "%s%soptions=-csearch_path%%3Dstage", url,
+             strchr(url, '?') ? "&" : "?");
+    if (yima_link_open(&a, where, YIMA_LINK_WRITE, &err))
+        fail_msg("%s", err.msg);
+    run(db, "SET search_path = stage; INSERT INTO codes(code, level, h) VALUES('C-new', 1, 77)");
+    int64_t id = one_int(db, "SELECT id FROM codes WHERE code = 'C-new'");
+    a->staging = 1; /* as a bulk import sets it while others write */
+    assert_int_equal(lk_begin(a, &err), YIMA_OK);
+    assert_int_equal(lk_code_file(a, 77, id, &err), YIMA_OK);
+    assert_int_equal(lk_commit(a, &err), YIMA_OK);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM code_stage"), 0);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM code_index WHERE h = 77"), 1);
+    assert_int_equal(a->staged, 0);
+    yima_link_close(a);
+    lk_pg.close(db);
+}
+
 int main(void)
 {
     url = getenv("YIMA_PG_URL");
@@ -498,7 +527,7 @@ int main(void)
         cmocka_unit_test(test_nested),      cmocka_unit_test(test_stream),
         cmocka_unit_test(test_transactions), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_serialization), cmocka_unit_test(test_deadlock),
-        cmocka_unit_test(test_seal_order),
+        cmocka_unit_test(test_seal_order),  cmocka_unit_test(test_no_stage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

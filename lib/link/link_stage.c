@@ -15,12 +15,17 @@
 
 int lk_code_file(yima_link *s, int64_t h, int64_t id, yima_err *err)
 {
-    lk_st *st = lk_stmt(s, s->staging ? Q_STAGE_ADD : Q_INDEX_ADD);
+    /* Many writers at once (PostgreSQL) index a code straight away: the
+     * stage spares SQLite's one writer at a time rewriting index pages, and
+     * there two writers merging it at once would meet on its keys, or one
+     * would drop a code another had staged meanwhile. */
+    int stage = s->staging && !s->dialect->seal;
+    lk_st *st = lk_stmt(s, stage ? Q_STAGE_ADD : Q_INDEX_ADD);
     lk_bind_int64(st, 1, h);
     lk_bind_int64(st, 2, id);
     int rc = lk_step(st);
     lk_reset(st);
-    s->staged += s->staging;
+    s->staged += stage;
     return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "indexing a code", err);
 }
 

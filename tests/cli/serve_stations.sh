@@ -86,6 +86,13 @@ for i in $(seq $STATIONS); do wait "${CLIENTS[i]}"; done
 answers=$(cat "$T"/st*.log)
 same "every document answered 202" "$(grep -c '\.json 202 /capture/' <<<"$answers")" $((STATIONS * 8))
 same "every event-lines request answered 200" "$(grep -c '\.tsv 200 -$' <<<"$answers")" $((STATIONS * 2))
+# A request not answered as it should be: its answer, for the log.
+for i in $(seq $STATIONS); do
+    while read -r f code _; do
+        [[ $f == *.json && $code == 202 || $f == *.tsv && $code == 200 ]] ||
+            echo "station $i: $f answered $code: $(head -c 300 "$T/st$i/${f%.*}.answer")"
+    done <"$T/st$i.log"
+done
 # Each 202's status (GET /capture/ID) next to its answer, then one check of
 # them all: applied whole, the re-sent document skipped; the event lines'
 # answers: every line applied.
