@@ -17,6 +17,14 @@ bench_args() {
     B=$(cd "$B" && pwd)
 }
 
+# need_built PROGRAM...: each built, or the script stops (exit 2).
+need_built() {
+    local p
+    for p in "$@"; do
+        [ -x "$p" ] || { echo "$(basename "$0"): $p missing; build with the bench programs" >&2; exit 2; }
+    done
+}
+
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 

@@ -15,9 +15,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 bench_args "$@"
 Y=$B/yima
-for p in "$Y" "$B/bench/bench_link_latency" "$B/bench/bench_link_trace"; do
-    [ -x "$p" ] || { echo "link.sh: $p missing; build with the bench programs" >&2; exit 2; }
-done
+need_built "$Y" "$B/bench/bench_link_latency" "$B/bench/bench_link_trace"
 command -v sqlite3 >/dev/null || { echo "link.sh: sqlite3 (the CLI) is needed" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then CASES=10000 SIGCASES=1000 LAT=500; else CASES=416667 SIGCASES=10000 LAT=2000; fi
 T=$(nproc)

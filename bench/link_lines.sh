@@ -21,9 +21,7 @@ source "$(dirname "$0")/lib.bash"
 bench_args "$@"
 Y=$B/yima
 STATION=$B/bench/bench_link_station
-for p in "$Y" "$STATION"; do
-    [ -x "$p" ] || { echo "link_lines.sh: $p missing; build with the bench programs" >&2; exit 2; }
-done
+need_built "$Y" "$STATION"
 if [ "$QUICK" = 1 ]; then CASES=20000 INTERVALS="50 250"; else CASES=100000 INTERVALS="50 250 720"; fi
 cd "$W"
 log() { echo "link_lines.sh: $*" >&2; }

@@ -25,9 +25,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bench_args "$@"
 Y=$B/yima
 TRACE=$B/bench/bench_link_trace
-for p in "$Y" "$TRACE"; do
-    [ -x "$p" ] || { echo "serve.sh: $p missing; build with the bench programs" >&2; exit 2; }
-done
+need_built "$Y" "$TRACE"
 for c in curl python3 sqlite3; do
     command -v $c >/dev/null || { echo "serve.sh: $c is needed" >&2; exit 2; }
 done

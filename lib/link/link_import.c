@@ -324,20 +324,30 @@ static int decode(importer *im, const rec *r, lk_event *ev, yima_err *err)
     return YIMA_OK;
 }
 
+/* Room in *arr (of *cap elements of elem bytes) for element n: doubled
+ * when full, first elements at the start. */
+static int room_for(void **arr, size_t *cap, size_t n, size_t elem, size_t first, yima_err *err)
+{
+    if (n < *cap)
+        return YIMA_OK;
+    size_t more = *cap ? 2 * *cap : first;
+    void *p = realloc(*arr, more * elem);
+    if (!p)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    *arr = p;
+    *cap = more;
+    return YIMA_OK;
+}
+
 /* Holds an outcome until its commit (on_ack only). */
 static int note_outcome(importer *im, const char *src, uint64_t line, yima_link_outcome o,
                         yima_err *err)
 {
     if (!im->opt->on_ack)
         return YIMA_OK;
-    if (im->nacks == im->acks_cap) {
-        size_t cap = im->acks_cap ? 2 * im->acks_cap : 256;
-        pending_ack *a = realloc(im->acks, cap * sizeof *a);
-        if (!a)
-            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-        im->acks = a;
-        im->acks_cap = cap;
-    }
+    int rc = room_for((void **)&im->acks, &im->acks_cap, im->nacks, sizeof *im->acks, 256, err);
+    if (rc)
+        return rc;
     im->acks[im->nacks++] = (pending_ack){src, line, o};
     return YIMA_OK;
 }
@@ -376,14 +386,9 @@ static int report_reject(importer *im, const char *src, uint64_t line, const cha
                          const char *raw, size_t raw_len, yima_err *err)
 {
     im->sum->rejected++;
-    if (im->nrejs == im->rejs_cap) {
-        size_t cap = im->rejs_cap ? 2 * im->rejs_cap : 16;
-        pending_reject *p = realloc(im->rejs, cap * sizeof *p);
-        if (!p)
-            return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-        im->rejs = p;
-        im->rejs_cap = cap;
-    }
+    int rc = room_for((void **)&im->rejs, &im->rejs_cap, im->nrejs, sizeof *im->rejs, 16, err);
+    if (rc)
+        return rc;
     pending_reject *p = &im->rejs[im->nrejs];
     *p = (pending_reject){src, line, strdup(reason), malloc(raw_len + 1), raw_len};
     if (!p->reason || !p->raw) {
