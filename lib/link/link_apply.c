@@ -25,6 +25,10 @@ typedef struct applier {
     int64_t seq;     /* the event's, once added */
     int64_t ms;      /* its time as stored */
     int tz;
+    /* sealed_by's last walk up from a container, and what it found: on
+     * many writers the children of one case take one walk, not one each
+     * (the event writes nothing before its checks are done). */
+    int64_t walked, walked_by;
 } applier;
 
 /* The rules refuse the event: YIMA_E_DATA with the reason. */
@@ -54,25 +58,109 @@ static int step_id(applier *a, lk_st *st, int64_t *id, const char *what)
     return rc;
 }
 
+static int no_memory(applier *a)
+{
+    return yima_err_set(a->err, YIMA_E_NOMEM, "out of memory");
+}
+
+/* What the store knows of code c before the lookup: nothing. */
+static void unknown(const lk_code *c, known *k)
+{
+    memset(k, 0, sizeof *k);
+    k->level = c->level;
+    k->h = lk_code_hash(c->text, c->len);
+}
+
+/* The codes row of Q_CODE_GET's columns, from column col on. */
+static void known_read(lk_st *st, int col, known *k)
+{
+    k->id = lk_column_int64(st, col);
+    k->level = lk_column_int(st, col + 1);
+    k->state = lk_column_int(st, col + 2);
+    k->parent = lk_column_int64(st, col + 3);
+    k->shipped = lk_column_int64(st, col + 4);
+}
+
 static int lookup(applier *a, const lk_code *c, known *k)
 {
     lk_st *st = lk_stmt(a->s, Q_CODE_GET);
-    int64_t h = lk_code_hash(c->text, c->len);
+    unknown(c, k);
     lk_bind_text(st, 1, c->text, (int)c->len);
-    lk_bind_int64(st, 2, h);
+    lk_bind_int64(st, 2, k->h);
     int rc = lk_step(st);
-    memset(k, 0, sizeof *k);
-    k->level = c->level;
-    k->h = h;
-    if (rc == LK_ROW) {
-        k->id = lk_column_int64(st, 0);
-        k->level = lk_column_int(st, 1);
-        k->state = lk_column_int(st, 2);
-        k->parent = lk_column_int64(st, 3);
-        k->shipped = lk_column_int64(st, 4);
-        return YIMA_OK;
+    if (rc == LK_ROW)
+        known_read(st, 0, k);
+    return rc == LK_ROW || rc == LK_DONE ? YIMA_OK : db_fail(a, "looking up a code");
+}
+
+/* An array text ("{1,2}"; lk_seal_set_sql binds them too) for the
+ * many-writers statements of an event's codes: elements added, then ended. */
+typedef struct array_text {
+    yima_buf buf;
+    int n, oom;
+} array_text;
+
+static void array_raw(array_text *t, const char *text, size_t len)
+{
+    t->oom = t->oom || yima_buf_append(&t->buf, text, len);
+}
+
+static void array_int(array_text *t, int64_t v)
+{
+    char num[24];
+    array_raw(t, t->n++ ? "," : "{", 1);
+    array_raw(t, num, (size_t)snprintf(num, sizeof num, "%lld", (long long)v));
+}
+
+/* A text element, double-quoted with its " and \ escaped, so PostgreSQL
+ * reads it back whatever it holds (commas, braces, spaces). */
+static void array_quoted(array_text *t, const char *text, size_t len)
+{
+    array_raw(t, t->n++ ? ",\"" : "{\"", 2);
+    for (size_t i = 0, from = 0; i <= len; i++) {
+        if (i < len && text[i] != '"' && text[i] != '\\')
+            continue;
+        array_raw(t, text + from, i - from);
+        array_raw(t, "\\", i < len); /* the quote or backslash follows */
+        from = i;
     }
-    return rc == LK_DONE ? YIMA_OK : db_fail(a, "looking up a code");
+    array_raw(t, "\"", 1);
+}
+
+/* The text to bind (NUL-terminated), or NULL if out of memory. */
+static const char *array_end(array_text *t)
+{
+    array_raw(t, t->n ? "}" : "{}", t->n ? 2 : 3);
+    return t->oom ? NULL : (const char *)t->buf.data;
+}
+
+/* Many writers: every code of the event read and locked in one statement,
+ * not one round trip a code; k[] as lookup() fills it. */
+static int lookup_many(applier *a)
+{
+    const lk_event *ev = a->ev;
+    array_text codes = {0};
+    for (int i = 0; i < ev->ncodes; i++) {
+        unknown(&ev->codes[i], &a->k[i]);
+        array_quoted(&codes, ev->codes[i].text, ev->codes[i].len);
+    }
+    const char *text = array_end(&codes);
+    if (!text) {
+        yima_buf_free(&codes.buf);
+        return no_memory(a);
+    }
+    lk_st *st = lk_stmt(a->s, Q_CODES_GET);
+    lk_bind_text(st, 1, text, -1);
+    int rc;
+    while ((rc = lk_step(st)) == LK_ROW) {
+        int64_t i = lk_column_int64(st, 0) - 1; /* ordinality counts from 1 */
+        if (i >= 0 && i < ev->ncodes)
+            known_read(st, 1, &a->k[i]);
+    }
+    rc = rc == LK_DONE ? YIMA_OK : db_fail(a, "looking up codes");
+    lk_reset(st); /* done with text */
+    yima_buf_free(&codes.buf);
+    return rc;
 }
 
 /* A GS1 code's company prefix length, learnt after the code was first seen. */
@@ -244,8 +332,14 @@ static int check_alive(applier *a, int i, const char *role)
  * shipped and not yet received or returned; 0 if none. */
 static int sealed_by(applier *a, int i, int64_t *by)
 {
-    int64_t id = a->k[i].parent;
+    int64_t from = a->k[i].parent, id = from;
     *by = a->k[i].shipped ? a->k[i].id : 0;
+    if (*by || !from)
+        return YIMA_OK;
+    if (a->s->dialect->seal && from == a->walked) {
+        *by = a->walked_by;
+        return YIMA_OK;
+    }
     for (int depth = 0; !*by && id && depth < 8; depth++) {
         lk_st *st = lk_stmt(a->s, Q_CODE_UP);
         lk_bind_int64(st, 1, id);
@@ -255,6 +349,8 @@ static int sealed_by(applier *a, int i, int64_t *by)
             *by = id;
         id = lk_column_int64(st, 0);
     }
+    a->walked = from;
+    a->walked_by = *by;
     return YIMA_OK;
 }
 
@@ -337,6 +433,62 @@ static int pack_check(applier *a)
     return rc ? rc : check_capacity(a, have + ev->ncodes - 1);
 }
 
+/* Many writers: codes ids (an array text) put in parent (0: none). */
+static int set_parents(applier *a, const char *ids, int64_t parent)
+{
+    lk_st *st = lk_stmt(a->s, Q_CODES_PARENT);
+    lk_bind_text(st, 1, ids, -1);
+    if (parent)
+        lk_bind_int64(st, 2, parent);
+    int rc = step_done(a, st, "setting parents");
+    lk_reset(st); /* done with ids */
+    return rc;
+}
+
+/* Many writers: event seq's rows of codes ids, each with its parent
+ * before in prevs (array texts, 0 for none). */
+static int add_evcodes(applier *a, int64_t seq, const char *ids, const char *prevs)
+{
+    lk_st *st = lk_stmt(a->s, Q_EVCODES_ADD);
+    lk_bind_int64(st, 1, seq);
+    lk_bind_text(st, 2, ids, -1);
+    lk_bind_text(st, 3, prevs, -1);
+    int rc = step_done(a, st, "adding an event's codes");
+    lk_reset(st);
+    return rc;
+}
+
+/* Many writers: PACK's children in a few statements, not a few a child.
+ * Those known before move in one, every child's event_codes row goes in
+ * one more; a new child is added on its own (ensure: another writer may
+ * add it at the same time), as is a payload or prefix length learnt. */
+static int pack_many(applier *a, int64_t seq, int64_t parent)
+{
+    array_text moved = {0}, ids = {0}, prevs = {0};
+    int rc = YIMA_OK;
+    for (int i = 1; !rc && i < a->ev->ncodes; i++) {
+        const lk_code *c = &a->ev->codes[i];
+        known *k = &a->k[i];
+        array_int(&prevs, k->id ? k->parent : 0);
+        if (k->id)
+            array_int(&moved, k->id);
+        if (!k->id || c->payload || c->gcp)
+            rc = ensure(a, c, k, k->id ? 0 : parent);
+        array_int(&ids, k->id);
+    }
+    const char *m = array_end(&moved), *d = array_end(&ids), *p = array_end(&prevs);
+    if (!rc && (!m || !d || !p))
+        rc = no_memory(a);
+    if (!rc && moved.n)
+        rc = set_parents(a, m, parent);
+    if (!rc && ids.n)
+        rc = add_evcodes(a, seq, d, p);
+    yima_buf_free(&moved.buf);
+    yima_buf_free(&ids.buf);
+    yima_buf_free(&prevs.buf);
+    return rc;
+}
+
 static int apply_pack(applier *a, const char *id, size_t id_len)
 {
     int64_t seq;
@@ -345,6 +497,8 @@ static int apply_pack(applier *a, const char *id, size_t id_len)
         return rc;
     int64_t parent = a->k[0].id;
     rc = add_event(a, parent, 0, id, id_len, &seq);
+    if (!rc && a->s->dialect->seal)
+        return pack_many(a, seq, parent);
     for (int i = 1; !rc && i < a->ev->ncodes; i++) {
         int64_t prev = a->k[i].id ? a->k[i].parent : 0;
         int known_before = a->k[i].id != 0;
@@ -355,6 +509,21 @@ static int apply_pack(applier *a, const char *id, size_t id_len)
         if (!rc)
             rc = add_evcode(a, seq, a->k[i].id, prev);
     }
+    return rc;
+}
+
+/* Many writers: codes ids (an array text, freed here) leave parent in two
+ * statements, not two a code. */
+static int unpack_many(applier *a, int64_t seq, int64_t parent, array_text *ids)
+{
+    array_text prevs = {0};
+    for (int i = 0; i < ids->n; i++)
+        array_int(&prevs, parent);
+    const char *d = array_end(ids), *p = array_end(&prevs);
+    int rc = !d || !p ? no_memory(a) : set_parents(a, d, 0);
+    rc = rc ? rc : add_evcodes(a, seq, d, p);
+    yima_buf_free(&ids->buf);
+    yima_buf_free(&prevs.buf);
     return rc;
 }
 
@@ -385,7 +554,13 @@ static int unpack_all(applier *a, int64_t seq, int64_t parent)
     rc = n == 0 ? REFUSE(a, "%s '%s' holds nothing to unpack",
                          yima_level_name(a->ev->codes[0].level), code_text(a, 0))
                 : YIMA_OK;
-    for (size_t i = 0; !rc && i < n; i++)
+    if (!rc && a->s->dialect->seal) {
+        array_text many = {0};
+        for (size_t i = 0; i < n; i++)
+            array_int(&many, ids[i]);
+        rc = unpack_many(a, seq, parent, &many);
+    }
+    for (size_t i = 0; !rc && !a->s->dialect->seal && i < n; i++)
         if (!(rc = set_parent(a, ids[i], 0)))
             rc = add_evcode(a, seq, ids[i], parent);
     free(ids);
@@ -408,6 +583,12 @@ static int apply_unpack(applier *a, const char *id, size_t id_len)
     rc = add_event(a, a->k[0].id, 0, id, id_len, &seq);
     if (!rc && ev->ncodes == 1)
         return unpack_all(a, seq, a->k[0].id);
+    if (!rc && a->s->dialect->seal) {
+        array_text ids = {0};
+        for (int i = 1; i < ev->ncodes; i++)
+            array_int(&ids, a->k[i].id);
+        return unpack_many(a, seq, a->k[0].id, &ids);
+    }
     for (int i = 1; !rc && i < ev->ncodes; i++)
         if (!(rc = set_parent(a, a->k[i].id, 0)))
             rc = add_evcode(a, seq, a->k[i].id, a->k[0].id);
@@ -610,13 +791,25 @@ static int find_id(applier *a, const char *id, size_t id_len, int *found)
     return rc || *found != ID_NEW ? rc : find_in(a, Q_REJECT_GET, 0, id, id_len, found);
 }
 
-static int dispatch(applier *a, const char *id, size_t id_len)
+/* Reads what the store knows of each code of the event into a->k (many
+ * writers: and locks the rows to the commit). */
+static int lookup_codes(applier *a)
 {
+    if (a->s->dialect->seal && a->ev->ncodes > 1)
+        return lookup_many(a);
     for (int i = 0; i < a->ev->ncodes; i++) {
         int rc = lookup(a, &a->ev->codes[i], &a->k[i]);
         if (rc)
             return rc;
     }
+    return YIMA_OK;
+}
+
+static int dispatch(applier *a, const char *id, size_t id_len)
+{
+    int rc = lookup_codes(a);
+    if (rc)
+        return rc;
     switch (a->ev->type) {
     case LK_COMMISSION: return apply_commission(a, id, id_len);
     case LK_PACK: return apply_pack(a, id, id_len);
@@ -672,7 +865,7 @@ int lk_apply(yima_link *s, const yima_link_rules *rules, const lk_event *ev, con
 {
     known stack[64];
     yima_err local;
-    applier a = {s, rules, ev, stack, err ? err : &local, 0, 0, 0};
+    applier a = {s, rules, ev, stack, err ? err : &local, 0, 0, 0, 0, 0};
     int found = ID_NEW, rc;
     *skipped = 0;
     if (ev->ncodes > 64 && !(a.k = malloc((size_t)ev->ncodes * sizeof *a.k)))

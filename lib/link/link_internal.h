@@ -24,8 +24,10 @@ enum {
     Q_CHAIN_CODES, Q_CHAIN_SET, Q_CHAIN_PREV, Q_INDEX_ADD, Q_STAGE_ADD, Q_STAGE_MERGE,
     Q_STAGE_DROP,
     /* PostgreSQL only (many writers; NULL on SQLite): an event id's lock,
-     * and the seal of the chain at commit (link_chain.c). */
-    Q_ID_LOCK, Q_HEAD_LOCK, Q_SEAL_EVENTS, Q_SEAL_CODES, Q_SEAL_SET, Q_HEAD_SET, Q__COUNT
+     * the seal of the chain at commit (link_chain.c), and an event's codes
+     * read, moved and recorded a statement for all (link_apply.c). */
+    Q_ID_LOCK, Q_HEAD_LOCK, Q_SEAL_EVENTS, Q_SEAL_CODES, Q_SEAL_SET, Q_HEAD_SET,
+    Q_CODES_GET, Q_CODES_PARENT, Q_EVCODES_ADD, Q__COUNT
 };
 #define Q__MANY_WRITERS Q_ID_LOCK
 

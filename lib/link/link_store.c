@@ -300,6 +300,19 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_SEAL_CODES] = lk_seal_codes_sql,
     [Q_SEAL_SET] = lk_seal_set_sql,
     [Q_HEAD_SET] = lk_head_set_sql,
+    /* An event's codes in one round trip each (link_apply.c), bound as
+     * array texts: ?1 the codes, each row giving its place in ?1 (from 1)
+     * and the row Q_CODE_GET gives, locked in id order; */
+    [Q_CODES_GET] = "SELECT v.i, c.id, c.level, c.state, c.parent, c.shipped FROM codes c"
+                    " JOIN unnest(CAST(?1 AS text[])) WITH ORDINALITY AS v(code, i)"
+                    " ON c.code = v.code ORDER BY c.id FOR UPDATE OF c",
+    /* codes ?1 put in parent ?2 (NULL: none); */
+    [Q_CODES_PARENT] = "UPDATE codes SET parent = CAST(?2 AS bigint)"
+                       " WHERE id = ANY(CAST(?1 AS bigint[]))",
+    /* event ?1's rows of codes ?2, each with its parent before in ?3 (0: none). */
+    [Q_EVCODES_ADD] = "INSERT INTO event_codes(seq, code, prev_parent) SELECT CAST(?1 AS bigint),"
+                      " v.code, NULLIF(v.prev, 0) FROM unnest(CAST(?2 AS bigint[]),"
+                      " CAST(?3 AS bigint[])) AS v(code, prev)",
 };
 
 int64_t lk_code_hash(const char *text, size_t len)

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# On PostgreSQL every statement is a network round trip: an event's codes
+# are read, moved and recorded a few statements for all of them, not a
+# statement or more a code. The server logs every statement of one yima run
+# (log_min_duration_statement=0 through PGOPTIONS: the cluster's superuser
+# runs yima here) and the test counts those of the event's transaction: a
+# PACK of 24 commissioned items, the same 24 moved into another case, and
+# that case's UNPACK of all it holds each run at most BOUND (before: 86, 110
+# and 63). The rows they write are those the same events write on SQLite,
+# and the audit holds. Needs PostgreSQL: it starts its own cluster
+# (pglib.bash) and fails if it cannot.
+source "$(dirname "$0")/testlib.bash"
+source "$TESTS/cli/pglib.bash" && pg_start
+FIXTURE=$(dirname "$Y")/tests/test_link
+command -v sqlite3 >/dev/null || { echo "link_roundtrips: sqlite3 (the CLI) is needed" >&2; exit 1; }
+BOUND=30
+
+"$FIXTURE" --fixture "$T" 2 # 48 items, cases 0 and 1
+grep '^COMMISSION' "$T/day.tsv" >"$T/commission.tsv"
+grep '^PACK' "$T/day.tsv" | head -n 1 >"$T/pack0.tsv"
+CASE0=$(cut -f2 "$T/pack0.tsv")
+CASE1=$(grep '^PACK' "$T/day.tsv" | sed -n 2p | cut -f2)
+cut -f3- "$T/pack0.tsv" | sed "s/^/PACK\t$CASE1\t/" >"$T/move1.tsv" # case 0's items
+printf 'UNPACK\t%s\n' "$CASE1" >"$T/unpack1.tsv"
+LOG=$PG_DIR/server.log
+
+# statements STEP STORE ARGS...: runs yima link on STORE with the server
+# logging every statement, and prints how many its event's transaction ran,
+# BEGIN and COMMIT included (execute: a prepared statement's run;
+# statement: a simple query's). The connection's own (its SETs, and
+# DEALLOCATE a statement at its close) are not the event's.
+statements() {
+  local step=$1 st=$2 from
+  shift 2
+  from=$(($(stat -c %s "$LOG") + 1))
+  PGOPTIONS="-c log_min_duration_statement=0" "$Y" link -s "$st" -k "$T/brand.key" \
+    --pack 24,60 "$@" >"$T/$step.out" 2>&1 || bad "$step: $(head -c 300 "$T/$step.out")"
+  tail -c "+$from" "$LOG" >"$T/$step.log"
+  awk '!/duration: [0-9.]+ ms +(statement|execute [^:]*):/ { next }
+    /statement: BEGIN/ { on = 1; txns++ } on { n++ } /statement: COMMIT/ { on = 0 }
+    END { print txns == 1 ? n : "transactions: " txns + 0 }' "$T/$step.log" | tee -a "$T/counts"
+}
+
+# The rows each event wrote, by code text, the same on both stores.
+ROWS="SELECT e.type, c.code, p.code FROM event_codes ec JOIN events e ON e.seq = ec.seq
+JOIN codes c ON c.id = ec.code LEFT JOIN codes p ON p.id = ec.prev_parent ORDER BY e.seq, c.code"
+# held CASE: how many codes CASE holds.
+held() { sql "$P" "SELECT count(*) FROM codes c JOIN codes p ON p.id = c.parent WHERE p.code = '$1'"; }
+
+pg_db P roundtrips
+S=$T/same.db
+for st in "$P" "$S"; do
+  expect_status "commission" 0 "$Y" link -s "$st" -k "$T/brand.key" -q import "$T/commission.tsv"
+done
+n=$(statements pack "$P" import "$T/pack0.tsv")
+check "PACK of 24 in at most $BOUND statements (got $n)" test "$n" -le "$BOUND"
+same "case 0 holds 24" "$(held "$CASE0")" 24
+n=$(statements move "$P" --move import "$T/move1.tsv")
+check "PACK moving 24 in at most $BOUND statements (got $n)" test "$n" -le "$BOUND"
+same "case 1 holds 24, case 0 none" "$(held "$CASE1") $(held "$CASE0")" "24 0"
+n=$(statements unpack "$P" import "$T/unpack1.tsv")
+check "UNPACK of 24 in at most $BOUND statements (got $n)" test "$n" -le "$BOUND"
+same "case 1 holds none" "$(held "$CASE1")" 0
+for f in pack0 move1 unpack1; do
+  expect_status "SQLite: $f" 0 "$Y" link -s "$S" -k "$T/brand.key" --pack 24,60 --move -q import "$T/$f.tsv"
+done
+
+# What they wrote: 24 packed loose, moved from case 0, unpacked from case 1.
+sql "$P" "$ROWS" >"$T/pg.rows"
+sqlite3 "$S" "$ROWS" >"$T/sqlite.rows"
+same "event_codes rows" "$(wc -l <"$T/pg.rows")" 72
+same "PACK: 24 codes, none had a parent" "$(grep -c "^2|[^|]*|$" "$T/pg.rows")" 24
+same "moved: 24 codes from case 0" "$(grep -c "^2|[^|]*|$CASE0$" "$T/pg.rows")" 24
+same "UNPACK: 24 codes from case 1" "$(grep -c "^3|[^|]*|$CASE1$" "$T/pg.rows")" 24
+check "the same rows on SQLite" cmp -s "$T/pg.rows" "$T/sqlite.rows"
+expect_error "audit intact" 0 "the chain holds up to seq 51," "$Y" link -s "$P" audit
+echo "statements of PACK, moving PACK, UNPACK: $(tr '\n' ' ' <"$T/counts")"
+finish link_roundtrips
