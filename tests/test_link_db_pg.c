@@ -5,7 +5,8 @@
  * statements nested as on SQLite, a long walk streamed in chunks,
  * transactions seen (or not) from a second handle, and errors that keep
  * their SQLSTATE, conflicts reported as retryable; and a store's seal
- * (lib/link/link_chain.c): two writers' events numbered in commit order.
+ * (lib/link/link_chain.c): two writers' events numbered in commit order;
+ * an event's codes bound as one array text whatever they hold.
  *
  * The database is YIMA_PG_URL's (tests/cli/pg_unit.sh starts a throwaway
  * cluster and runs this); without it, or without a server, this FAILS.
@@ -514,6 +515,45 @@ static void test_no_stage(void **state)
     lk_pg.close(db);
 }
 
+/* An event's codes go to PostgreSQL as one array text (link_apply.c): a
+ * code holding a quote, a backslash, a comma, braces or a space is found,
+ * moved and recorded as itself, whether known before or new. */
+static void test_codes_quoted(void **state)
+{
+    (void)state;
+    static const char *const text[] = {"P{1}", "a\"b", "c\\d", "e,f g", "new\"\\{}"};
+    char where[1024];
+    lk_code codes[5];
+    yima_link *a = NULL;
+    yima_err err = {0};
+    yima_link_rules rules = {0};
+    int skipped = 0;
+    lk_db *db = connect_db(1);
+    run(db, "DROP SCHEMA IF EXISTS quoted CASCADE; CREATE SCHEMA quoted");
+    snprintf(where, sizeof where, "%s%soptions=-csearch_path%%3Dquoted", url,
+             strchr(url, '?') ? "&" : "?");
+    if (yima_link_open(&a, where, YIMA_LINK_WRITE, &err))
+        fail_msg("%s", err.msg);
+    run(db, "SET search_path = quoted; INSERT INTO codes(code, level, h) VALUES"
+            " ('a\"b', 1, 0), ('c\\d', 1, 0), ('e,f g', 1, 0)");
+    for (int i = 0; i < 5; i++)
+        codes[i] = (lk_code){.text = text[i], .len = strlen(text[i]), .level = i ? 1 : 2};
+    lk_event ev = {.type = LK_PACK, .codes = codes, .ncodes = 5, .digest = 42};
+    assert_int_equal(lk_begin(a, &err), YIMA_OK);
+    if (lk_apply(a, &rules, &ev, "quoted-1", 8, &skipped, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(lk_commit(a, &err), YIMA_OK);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM codes"), 5);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM codes c JOIN codes p ON p.id = c.parent"
+                                 " WHERE p.code = 'P{1}' AND c.code IN ('a\"b', 'c\\d',"
+                                 " 'e,f g', 'new\"\\{}')"), 4);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM event_codes ec JOIN events e"
+                                 " ON e.seq = ec.seq WHERE e.id = 'quoted-1'"
+                                 " AND ec.prev_parent IS NULL"), 4);
+    yima_link_close(a);
+    lk_pg.close(db);
+}
+
 int main(void)
 {
     url = getenv("YIMA_PG_URL");
@@ -528,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_transactions), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_serialization), cmocka_unit_test(test_deadlock),
         cmocka_unit_test(test_seal_order),  cmocka_unit_test(test_no_stage),
+        cmocka_unit_test(test_codes_quoted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
