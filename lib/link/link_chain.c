@@ -40,10 +40,15 @@ static const char head_get_sql[] = "SELECT value FROM meta WHERE key = 'chain_he
  * transaction's own events (no other's provisional seq is visible) in the
  * order they were added, and their codes; an event's final seq. */
 const char lk_head_lock_sql[] = "SELECT value FROM meta WHERE key = 'chain_head' FOR UPDATE";
-const char lk_seal_events_sql[] = EVENT_COLUMNS " WHERE e.seq < 0 ORDER BY e.seq DESC";
+const char lk_seal_events_sql[] =
+    EVENT_COLUMNS " WHERE e.seq BETWEEN ?1 AND ?2 ORDER BY e.seq DESC";
+/* Each code by its id, not joined: before the table's first ANALYZE the
+ * planner hash-joined every code to a seal's few rows (a scan of codes at
+ * every commit, while the head is held). */
 const char lk_seal_codes_sql[] =
-    "SELECT ec.seq, c.code, p.code FROM event_codes ec LEFT JOIN codes c ON c.id = ec.code"
-    " LEFT JOIN codes p ON p.id = ec.prev_parent WHERE ec.seq < 0 ORDER BY ec.seq DESC, ec.code";
+    "SELECT ec.seq, (SELECT c.code FROM codes c WHERE c.id = ec.code),"
+    " (SELECT p.code FROM codes p WHERE p.id = ec.prev_parent) FROM event_codes ec"
+    " WHERE ec.seq BETWEEN ?1 AND ?2 ORDER BY ec.seq DESC, ec.code";
 /* Every event of the seal in one statement (one round trip, while the head
  * is held): ?1 their provisional seqs in order, ?2 and ?3 their hashes and
  * chains in hex, as array texts; the i-th becomes seq ?4 + i. */
@@ -258,10 +263,32 @@ static int append_hash(yima_link *s, int64_t seq, const unsigned char hash[LK_HA
     return YIMA_OK;
 }
 
+/* Many writers: seq (provisional, negative; else not known) is the open
+ * transaction's. */
+static void note_provisional(yima_link *s, int64_t seq)
+{
+    if (seq >= 0)
+        s->chain.prov_lo = INT64_MIN; /* not known: the seal reads every negative seq */
+    else if (!s->chain.prov_lo || seq < s->chain.prov_lo)
+        s->chain.prov_lo = seq;
+    if (seq < 0 && (!s->chain.prov_hi || seq > s->chain.prov_hi))
+        s->chain.prov_hi = seq;
+}
+
+/* The seal's range of provisional seqs, bound to st as ?1 and ?2. */
+static lk_st *provisional_range(yima_link *s, lk_st *st)
+{
+    int known = s->chain.prov_lo && s->chain.prov_lo != INT64_MIN;
+    lk_bind_int64(st, 1, known ? s->chain.prov_lo : INT64_MIN);
+    lk_bind_int64(st, 2, known ? s->chain.prov_hi : -1);
+    return st;
+}
+
 int lk_chain_append(yima_link *s, int64_t seq, yima_err *err)
 {
     unsigned char hash[LK_HASH_BYTES];
     if (s->dialect->seal) { /* hashed at the commit, with its final seq */
+        note_provisional(s, seq);
         s->chain.dirty = 1;
         return YIMA_OK;
     }
@@ -403,8 +430,8 @@ static int seal(yima_link *s, yima_err *err)
 {
     unsigned char hash[LK_HASH_BYTES];
     int64_t head, seq;
-    sealer w = {.s = s, .ev = lk_stmt(s, Q_SEAL_EVENTS), .codes = lk_stmt(s, Q_SEAL_CODES),
-                .code_row = LK_DONE};
+    sealer w = {.s = s, .ev = provisional_range(s, lk_stmt(s, Q_SEAL_EVENTS)),
+                .codes = provisional_range(s, lk_stmt(s, Q_SEAL_CODES)), .code_row = LK_DONE};
     int rc = head_lock(s, &head, s->chain.head, err), step = LK_DONE;
     if (!rc)
         w.code_row = lk_step(w.codes);

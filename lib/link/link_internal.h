@@ -79,6 +79,10 @@ struct yima_link {
         int dirty;       /* head moved since the last commit: record it */
         int64_t seq;     /* the last chained event */
         unsigned char head[LK_HASH_BYTES];
+        /* Many writers: the open transaction's provisional seqs lie in
+         * [prov_lo, prov_hi] (0, 0: none noted), so the seal reads its own
+         * events by key, not every negative seq a past seal left dead. */
+        int64_t prov_lo, prov_hi;
     } chain;
     int conflict;        /* the transaction lost a race to another writer:
                           * roll back and run it again (lk_retry_wait) */

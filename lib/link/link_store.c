@@ -396,6 +396,7 @@ int lk_begin(yima_link *s, yima_err *err)
         s->in_txn = 1;
     /* Another process may have appended since: read the head afresh. */
     s->chain.known = s->chain.dirty = 0;
+    s->chain.prov_lo = s->chain.prov_hi = 0;
     return rc;
 }
 
@@ -447,6 +448,7 @@ void lk_rollback(yima_link *s)
         s->be->rollback(s->db);
     s->in_txn = 0;
     s->chain.known = s->chain.dirty = 0;
+    s->chain.prov_lo = s->chain.prov_hi = 0;
 }
 
 int lk_snapshot_begin(yima_link *s, yima_err *err)

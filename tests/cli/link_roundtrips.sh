@@ -76,4 +76,37 @@ same "UNPACK: 24 codes from case 1" "$(grep -c "^3|[^|]*|$CASE1$" "$T/pg.rows")"
 check "the same rows on SQLite" cmp -s "$T/pg.rows" "$T/sqlite.rows"
 expect_error "audit intact" 0 "the chain holds up to seq 51," "$Y" link -s "$P" audit
 echo "statements of PACK, moving PACK, UNPACK: $(tr '\n' ' ' <"$T/counts")"
+
+# The seal reads the committing transaction's own events by key: a PACK
+# committed on a store of 10,000 events scans none of events, event_codes
+# and codes whole (their seq_scan counts stay; before, the seal's
+# WHERE seq < 0 read every event and event code, a past seal's dead rows
+# too, and hash-joined every code: 10 ms a commit at 10,000 events, all of
+# it holding the chain head every writer waits for).
+"$Y" gen -k "$T/brand.key" -b 7 -n 9624 -a mac --pack 24,60 -f tsv --no-ledger -q -o "$T/big.codes"
+awk -F'\t' '$2 == "item" { print "COMMISSION\t" $4 "\tP7\tL7" }' "$T/big.codes" >"$T/big.tsv"
+awk 'BEGIN { FS = OFS = "\t" } $2 == "item" && $6 != cur { if (line != "") print line; cur = $6
+    line = "PACK\t" $6 } $2 == "item" { line = line "\t" $4 } END { print line }' "$T/big.codes" >"$T/big-packs.tsv"
+head -n -1 "$T/big-packs.tsv" >>"$T/big.tsv"
+tail -n 1 "$T/big-packs.tsv" >"$T/last-pack.tsv"
+pg_db B big
+expect_status "a store of 10,000 events" 0 "$Y" link -s "$B" -k "$T/brand.key" --pack 24,60 -q import "$T/big.tsv"
+# scans: each table's seq_scan and idx_scan, once the last yima's server
+# process has flushed its counts (it does so as it exits, after yima).
+SCANS="SELECT string_agg(relname || ' ' || seq_scan || ' ' || idx_scan, ', ' ORDER BY relname)
+  FROM pg_stat_user_tables WHERE relname IN ('codes', 'event_codes', 'events')"
+scans() {
+    for _ in $(seq 50); do
+        [ "$(sql "$B" "SELECT count(*) FROM pg_stat_activity WHERE datname = 'big'
+            AND backend_type = 'client backend' AND pid <> pg_backend_pid()")" = 0 ] && break
+        sleep 0.1
+    done
+    sql "$B" "$SCANS"
+}
+before=$(scans)
+expect_status "one more PACK" 0 "$Y" link -s "$B" -k "$T/brand.key" --pack 24,60 -q import "$T/last-pack.tsv"
+after=$(scans)
+seqs() { tr ',' '\n' | awk '{ print $1, $2 }'; }
+same "no table scanned whole for it ($before -> $after)" "$(seqs <<<"$after")" "$(seqs <<<"$before")"
+check "its lookups went by index ($before -> $after)" test "$before" != "$after"
 finish link_roundtrips
