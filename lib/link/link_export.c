@@ -583,7 +583,7 @@ int yima_link_export(yima_link *s, const yima_link_export_options *opt,
     const char *sql = o.lot || o.subtree ? s->dialect->export_filtered : lk_export_all_sql;
     /* One read transaction: the document is one consistent snapshot even
      * while the line keeps importing. */
-    const char *plan = sql == lk_export_all_sql ? NULL : s->dialect->export_filtered_plan;
+    const char *plan = sql == lk_export_all_sql ? NULL : s->dialect->by_index;
     if (!(rc = lk_snapshot_begin(s, err))) {
         if ((plan && lk_exec(s, plan, err)) || load_store_id(&x) != YIMA_OK ||
             lk_prepare_stream(s, sql, &x.ev) != LK_OK ||

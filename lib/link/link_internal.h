@@ -45,8 +45,10 @@ typedef struct lk_dialect {
     const char *const *upgrade;  /* upgrade[v] takes schema v to v + 1; [0] makes it */
     int upgrades;                /* how many upgrade[] has */
     const char *export_filtered; /* lk_export_filtered_sql */
-    /* Run in the export's transaction before it, or NULL (see link_store.c). */
-    const char *export_filtered_plan;
+    /* Run first in a read transaction whose rows are few and must be found
+     * by index whatever the planner guesses (a filtered export, a trace),
+     * or NULL (see link_store.c). */
+    const char *by_index;
     const char *trace_down;      /* lk_trace_down_sql */
     /* Q_CODE_ADD and Q_EVENT_ADD with RETURNING their new id, or NULL:
      * the shared text, and the engine's last id (link_apply.c step_id). */

@@ -227,8 +227,9 @@ const lk_dialect lk_dialect_pg = {
      * took the lot's few thousand codes for a million and hashed whole
      * tables (1.2 s for what index lookups from the codes do in 0.3 s): the
      * filtered export is nested index lookups, with a cost that follows
-     * what it returns, whatever the guess. */
-    .export_filtered_plan = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off",
+     * what it returns, whatever the guess. A trace's recursion and its
+     * history likewise. */
+    .by_index = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off",
     .trace_down = lk_trace_down_pg_sql,
     /* No row: another writer added the code first (link_apply.c ensure). */
     .code_add = CODE_ADD " ON CONFLICT(code) DO NOTHING RETURNING id",

@@ -17,13 +17,15 @@ static const char sql_up[] =
  * from the traced code, fixed-width so that text order is tree order, is
  * the sort key. (0.1 ordered the recursion's queue instead, which SQLite
  * need not keep through the join: a pallet's items came after all its
- * cases.) */
-#define TRACE_DOWN(padded_id)                                                               \
-    "WITH RECURSIVE down(id, depth, path) AS (SELECT CAST(?1 AS bigint), 0, CAST('' AS text) " \
-    " UNION ALL SELECT c.id, down.depth + 1, down.path || " padded_id                         \
-    " FROM down JOIN codes c ON c.parent = down.id) "                                         \
-    "SELECT c.code, c.level, p.code, down.depth FROM down JOIN codes c ON c.id = down.id "   \
-    "LEFT JOIN codes p ON p.id = c.parent WHERE down.depth > 0 ORDER BY down.path"
+ * cases.) Each row carries its code, level and container's code from the
+ * recursion's own index lookups: joined to codes again after it,
+ * PostgreSQL hash-joined every code to a pallet's 1,500 rows. */
+#define TRACE_DOWN(padded_id)                                                                \
+    "WITH RECURSIVE down(id, depth, path, code, level, container) AS ("                      \
+    " SELECT id, 0, CAST('' AS text), code, level, CAST(NULL AS text) FROM codes WHERE id = ?1" \
+    " UNION ALL SELECT c.id, down.depth + 1, down.path || " padded_id ", c.code, c.level,"     \
+    " down.code FROM down JOIN codes c ON c.parent = down.id) "                               \
+    "SELECT code, level, container, depth FROM down WHERE depth > 0 ORDER BY path"
 /* The padding is the one text that differs (the dialects, link_store.c). */
 const char lk_trace_down_sql[] = TRACE_DOWN("printf('%019d', c.id)");
 const char lk_trace_down_pg_sql[] = TRACE_DOWN("lpad(c.id::text, 19, '0')");
@@ -175,32 +177,45 @@ static int trace_text(yima_link *s, lk_st *info, int64_t id, FILE *to, yima_err 
     return rc ? rc : each_row(s, sql_history, id, text_history, to, err);
 }
 
+static int trace_code(yima_link *s, const lk_code *c, int json, FILE *to, yima_err *err)
+{
+    lk_st *st = NULL;
+    int rc = YIMA_OK;
+    if (lk_prepare(s, sql_info, &st) != LK_OK)
+        return lk_db_error(s, "trace", err);
+    lk_bind_text(st, 1, c->text, (int)c->len);
+    lk_bind_int64(st, 2, lk_code_hash(c->text, c->len));
+    int step = lk_step(st);
+    if (step == LK_DONE)
+        rc = yima_err_set(err, YIMA_E_DATA, "code '%s' is not in the store", c->text);
+    else if (step != LK_ROW)
+        rc = lk_db_error(s, "trace", err);
+    else
+        rc = (json ? trace_json : trace_text)(s, st, lk_column_int64(st, 0), to, err);
+    lk_finalize(st);
+    return rc;
+}
+
 int yima_link_trace(yima_link *s, const char *code, const char *template_text, int json,
                     FILE *to, yima_err *err)
 {
     lk_parser *p;
     lk_code c;
-    lk_st *st = NULL;
     int rc = lk_parser_create(&p, NULL, template_text, err);
     if (rc)
         return rc;
     rc = lk_code_lookup_text(p, code, strlen(code), &c, err);
     if (rc == YIMA_E_DATA)
         lk_escape_controls(err); /* one line, whatever was typed */
-    if (!rc && lk_prepare(s, sql_info, &st) != LK_OK)
-        rc = lk_db_error(s, "trace", err);
-    if (!rc) {
-        lk_bind_text(st, 1, c.text, (int)c.len);
-        lk_bind_int64(st, 2, lk_code_hash(c.text, c.len));
-        int step = lk_step(st);
-        if (step == LK_DONE)
-            rc = yima_err_set(err, YIMA_E_DATA, "code '%s' is not in the store", c.text);
-        else if (step != LK_ROW)
-            rc = lk_db_error(s, "trace", err);
-        else
-            rc = (json ? trace_json : trace_text)(s, st, lk_column_int64(st, 0), to, err);
+    /* One read transaction: up, down and history from one snapshot, each
+     * row found by index (on PostgreSQL the recursion down joined every
+     * code otherwise). */
+    if (!rc && !(rc = lk_snapshot_begin(s, err))) {
+        if (s->dialect->by_index)
+            rc = lk_exec(s, s->dialect->by_index, err);
+        rc = rc ? rc : trace_code(s, &c, json, to, err);
+        lk_snapshot_end(s);
     }
-    lk_finalize(st);
     lk_parser_free(p);
     return rc;
 }

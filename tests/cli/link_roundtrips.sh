@@ -109,4 +109,12 @@ after=$(scans)
 seqs() { tr ',' '\n' | awk '{ print $1, $2 }'; }
 same "no table scanned whole for it ($before -> $after)" "$(seqs <<<"$after")" "$(seqs <<<"$before")"
 check "its lookups went by index ($before -> $after)" test "$before" != "$after"
+# A trace down reads each code by index too: it scans no table whole
+# (before, its rows were joined to codes again: every code hash-joined).
+CASE=$(cut -f2 "$T/last-pack.tsv")
+before=$(scans)
+expect_status "trace of a case" 0 "$Y" link -s "$B" trace --json "$CASE"
+after=$(scans)
+same "no table scanned whole for the trace ($before -> $after)" "$(seqs <<<"$after")" "$(seqs <<<"$before")"
+same "the trace holds the case's 24 items" "$(grep -o '"level": *"item"' "$T/out" | wc -l)" 24
 finish link_roundtrips
