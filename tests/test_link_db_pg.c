@@ -429,6 +429,24 @@ static void test_deadlock(void **state)
     lk_pg.close(b);
 }
 
+/* A store in a fresh schema of its own (name), opened as a writer; db's
+ * session set to that schema too. */
+static yima_link *open_in_schema(lk_db *db, const char *name)
+{
+    char sql[256], where[1024];
+    yima_link *s = NULL;
+    yima_err err = {0};
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", name, name);
+    run(db, sql);
+    snprintf(where, sizeof where, "%s%soptions=-csearch_path%%3D%s", url,
+             strchr(url, '?') ? "&" : "?", name);
+    if (yima_link_open(&s, where, YIMA_LINK_WRITE, &err))
+        fail_msg("%s", err.msg);
+    snprintf(sql, sizeof sql, "SET search_path = %s", name);
+    run(db, sql);
+    return s;
+}
+
 /* A SHIP of a new code, written as link_apply.c writes one (provisional
  * seq, the code's shipped and an event_codes row pointing at it), inside
  * the writer's open transaction. */
@@ -493,16 +511,10 @@ static void test_seal_order(void **state)
 static void test_no_stage(void **state)
 {
     (void)state;
-    char where[1024];
-    yima_link *a = NULL;
     yima_err err = {0};
     lk_db *db = connect_db(1);
-    run(db, "DROP SCHEMA IF EXISTS stage CASCADE; CREATE SCHEMA stage");
-    snprintf(where, sizeof where, "%s%soptions=-csearch_path%%3Dstage", url,
-             strchr(url, '?') ? "&" : "?");
-    if (yima_link_open(&a, where, YIMA_LINK_WRITE, &err))
-        fail_msg("%s", err.msg);
-    run(db, "SET search_path = stage; INSERT INTO codes(code, level, h) VALUES('C-new', 1, 77)");
+    yima_link *a = open_in_schema(db, "stage");
+    run(db, "INSERT INTO codes(code, level, h) VALUES('C-new', 1, 77)");
     int64_t id = one_int(db, "SELECT id FROM codes WHERE code = 'C-new'");
     a->staging = 1; /* as a bulk import sets it while others write */
     assert_int_equal(lk_begin(a, &err), YIMA_OK);
@@ -522,19 +534,13 @@ static void test_codes_quoted(void **state)
 {
     (void)state;
     static const char *const text[] = {"P{1}", "a\"b", "c\\d", "e,f g", "new\"\\{}"};
-    char where[1024];
     lk_code codes[5];
-    yima_link *a = NULL;
     yima_err err = {0};
     yima_link_rules rules = {0};
     int skipped = 0;
     lk_db *db = connect_db(1);
-    run(db, "DROP SCHEMA IF EXISTS quoted CASCADE; CREATE SCHEMA quoted");
-    snprintf(where, sizeof where, "%s%soptions=-csearch_path%%3Dquoted", url,
-             strchr(url, '?') ? "&" : "?");
-    if (yima_link_open(&a, where, YIMA_LINK_WRITE, &err))
-        fail_msg("%s", err.msg);
-    run(db, "SET search_path = quoted; INSERT INTO codes(code, level, h) VALUES"
+    yima_link *a = open_in_schema(db, "quoted");
+    run(db, "INSERT INTO codes(code, level, h) VALUES"
             " ('a\"b', 1, 0), ('c\\d', 1, 0), ('e,f g', 1, 0)");
     for (int i = 0; i < 5; i++)
         codes[i] = (lk_code){.text = text[i], .len = strlen(text[i]), .level = i ? 1 : 2};
