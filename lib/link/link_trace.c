@@ -17,15 +17,13 @@ static const char sql_up[] =
  * from the traced code, fixed-width so that text order is tree order, is
  * the sort key. (0.1 ordered the recursion's queue instead, which SQLite
  * need not keep through the join: a pallet's items came after all its
- * cases.) Each row carries its code, level and container's code from the
- * recursion's own index lookups: joined to codes again after it,
- * PostgreSQL hash-joined every code to a pallet's 1,500 rows. */
-#define TRACE_DOWN(padded_id)                                                                \
-    "WITH RECURSIVE down(id, depth, path, code, level, container) AS ("                      \
-    " SELECT id, 0, CAST('' AS text), code, level, CAST(NULL AS text) FROM codes WHERE id = ?1" \
-    " UNION ALL SELECT c.id, down.depth + 1, down.path || " padded_id ", c.code, c.level,"     \
-    " down.code FROM down JOIN codes c ON c.parent = down.id) "                               \
-    "SELECT code, level, container, depth FROM down WHERE depth > 0 ORDER BY path"
+ * cases.) */
+#define TRACE_DOWN(padded_id)                                                               \
+    "WITH RECURSIVE down(id, depth, path) AS (SELECT CAST(?1 AS bigint), 0, CAST('' AS text) " \
+    " UNION ALL SELECT c.id, down.depth + 1, down.path || " padded_id                         \
+    " FROM down JOIN codes c ON c.parent = down.id) "                                         \
+    "SELECT c.code, c.level, p.code, down.depth FROM down JOIN codes c ON c.id = down.id "   \
+    "LEFT JOIN codes p ON p.id = c.parent WHERE down.depth > 0 ORDER BY down.path"
 /* The padding is the one text that differs (the dialects, link_store.c). */
 const char lk_trace_down_sql[] = TRACE_DOWN("printf('%019d', c.id)");
 const char lk_trace_down_pg_sql[] = TRACE_DOWN("lpad(c.id::text, 19, '0')");
@@ -207,14 +205,17 @@ int yima_link_trace(yima_link *s, const char *code, const char *template_text, i
     rc = lk_code_lookup_text(p, code, strlen(code), &c, err);
     if (rc == YIMA_E_DATA)
         lk_escape_controls(err); /* one line, whatever was typed */
-    /* One read transaction: up, down and history from one snapshot, each
-     * row found by index (on PostgreSQL the recursion down joined every
-     * code otherwise). */
-    if (!rc && !(rc = lk_snapshot_begin(s, err))) {
-        if (s->dialect->by_index)
-            rc = lk_exec(s, s->dialect->by_index, err);
+    /* Where the dialect says so (PostgreSQL) in one read transaction whose
+     * rows are found by index: the recursion down hash-joined every code
+     * otherwise. SQLite reads statement by statement (a transaction round
+     * it cost a fifth of a pallet's trace). */
+    const char *plan = s->dialect->by_index;
+    if (!rc && plan && !(rc = lk_snapshot_begin(s, err))) {
+        rc = lk_exec(s, plan, err);
         rc = rc ? rc : trace_code(s, &c, json, to, err);
         lk_snapshot_end(s);
+    } else if (!rc) {
+        rc = trace_code(s, &c, json, to, err);
     }
     lk_parser_free(p);
     return rc;

@@ -109,8 +109,8 @@ after=$(scans)
 seqs() { tr ',' '\n' | awk '{ print $1, $2 }'; }
 same "no table scanned whole for it ($before -> $after)" "$(seqs <<<"$after")" "$(seqs <<<"$before")"
 check "its lookups went by index ($before -> $after)" test "$before" != "$after"
-# A trace down reads each code by index too: it scans no table whole
-# (before, its rows were joined to codes again: every code hash-joined).
+# A trace reads each code by index too: it scans no table whole (before,
+# PostgreSQL hash-joined every code to the recursion's rows).
 CASE=$(cut -f2 "$T/last-pack.tsv")
 before=$(scans)
 expect_status "trace of a case" 0 "$Y" link -s "$B" trace --json "$CASE"
