@@ -263,24 +263,22 @@ static int append_hash(yima_link *s, int64_t seq, const unsigned char hash[LK_HA
     return YIMA_OK;
 }
 
-/* Many writers: seq (provisional, negative; else not known) is the open
- * transaction's. */
+/* Many writers: seq (provisional, negative; else not known, and the seal
+ * reads every negative seq) is the open transaction's. */
 static void note_provisional(yima_link *s, int64_t seq)
 {
-    if (seq >= 0)
-        s->chain.prov_lo = INT64_MIN; /* not known: the seal reads every negative seq */
-    else if (!s->chain.prov_lo || seq < s->chain.prov_lo)
-        s->chain.prov_lo = seq;
-    if (seq < 0 && (!s->chain.prov_hi || seq > s->chain.prov_hi))
-        s->chain.prov_hi = seq;
+    int64_t lo = seq < 0 ? seq : INT64_MIN, hi = seq < 0 ? seq : -1;
+    if (!s->chain.prov_lo || lo < s->chain.prov_lo)
+        s->chain.prov_lo = lo;
+    if (!s->chain.prov_hi || hi > s->chain.prov_hi)
+        s->chain.prov_hi = hi;
 }
 
 /* The seal's range of provisional seqs, bound to st as ?1 and ?2. */
 static lk_st *provisional_range(yima_link *s, lk_st *st)
 {
-    int known = s->chain.prov_lo && s->chain.prov_lo != INT64_MIN;
-    lk_bind_int64(st, 1, known ? s->chain.prov_lo : INT64_MIN);
-    lk_bind_int64(st, 2, known ? s->chain.prov_hi : -1);
+    lk_bind_int64(st, 1, s->chain.prov_lo ? s->chain.prov_lo : INT64_MIN);
+    lk_bind_int64(st, 2, s->chain.prov_hi ? s->chain.prov_hi : -1);
     return st;
 }
 

@@ -386,6 +386,13 @@ static void release_statements(yima_link *s)
             lk_reset(s->q[i]);
 }
 
+/* The head is read afresh at the next write, nothing is pending sealing. */
+static void forget_chain(yima_link *s)
+{
+    s->chain.known = s->chain.dirty = 0;
+    s->chain.prov_lo = s->chain.prov_hi = 0;
+}
+
 int lk_begin(yima_link *s, yima_err *err)
 {
     if (s->in_txn)
@@ -395,9 +402,7 @@ int lk_begin(yima_link *s, yima_err *err)
     int rc = s->be->begin(s->db, LK_WRITE, err);
     if (!rc)
         s->in_txn = 1;
-    /* Another process may have appended since: read the head afresh. */
-    s->chain.known = s->chain.dirty = 0;
-    s->chain.prov_lo = s->chain.prov_hi = 0;
+    forget_chain(s); /* another process may have appended since */
     return rc;
 }
 
@@ -448,8 +453,7 @@ void lk_rollback(yima_link *s)
     if (s->in_txn)
         s->be->rollback(s->db);
     s->in_txn = 0;
-    s->chain.known = s->chain.dirty = 0;
-    s->chain.prov_lo = s->chain.prov_hi = 0;
+    forget_chain(s);
 }
 
 int lk_snapshot_begin(yima_link *s, yima_err *err)
