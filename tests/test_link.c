@@ -998,6 +998,49 @@ static void test_code_stage(void **state)
     yima_link_close(s);
 }
 
+static off_t file_size(const char *name)
+{
+    char p[512];
+    struct stat st;
+    path(p, name);
+    assert_int_equal(stat(p, &st), 0);
+    return st.st_size;
+}
+
+/* COMMISSIONs of items first .. first + n - 1, one commit each. */
+static void commission(yima_link *s, yima_link_import_options *o, uint64_t first, int n)
+{
+    for (int i = 0; i < n; i++)
+        hand(s, o, 0, "COMMISSION", I(first + (uint64_t)i), "P", "L1", NULL);
+}
+
+/* A handle that defers its checkpoints leaves the store file as it was,
+ * however far its commits grow the log, until another handle copies the
+ * log back (yima serve's copier); one that does not copies it itself. */
+static void test_deferred_checkpoints(void **state)
+{
+    (void)state;
+    yima_link_import_options o;
+    options(&o);
+    yima_link *s = open_store("defer.db", YIMA_LINK_WRITE), *copier;
+    yima_link_defer_checkpoints(s);
+    off_t before = file_size("defer.db");
+    commission(s, &o, 5000, 600);
+    assert_int_equal(file_size("defer.db"), before);
+    yima_err err;
+    copier = open_store("defer.db", YIMA_LINK_WRITE);
+    assert_int_equal(yima_link_wal_checkpoint(copier, &err), YIMA_OK);
+    off_t copied = file_size("defer.db");
+    assert_true(copied > before);
+    yima_link_close(copier);
+    yima_link_close(s);
+    s = open_store("own.db", YIMA_LINK_WRITE);
+    before = file_size("own.db");
+    commission(s, &o, 6000, 600);
+    assert_true(file_size("own.db") > before);
+    yima_link_close(s);
+}
+
 /* Schema 8 to 9: the index codes_h gives way to code_index, filled with
  * every code, so a store of schema 8 finds its codes as before. */
 static void test_schema8_upgrade(void **state)
@@ -1047,6 +1090,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_chain_batches),
         cmocka_unit_test(test_export_plans),
         cmocka_unit_test(test_code_stage),
+        cmocka_unit_test(test_deferred_checkpoints),
         cmocka_unit_test(test_schema8_upgrade),
         cmocka_unit_test(test_gs1_spellings),
     };

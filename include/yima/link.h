@@ -53,6 +53,18 @@ YIMA_API int yima_link_open(yima_link **out, const char *path, yima_link_mode mo
 /* Closes the store; NULL is accepted. Uncommitted work is rolled back. */
 YIMA_API void yima_link_close(yima_link *store);
 
+/* 1 if the store lets one writer in at a time (an SQLite file): a program
+ * whose threads all write should then write through one handle, taking
+ * turns, since each handle's cache is thrown away whenever another handle
+ * has written. 0 for PostgreSQL, where each thread keeps its own. */
+YIMA_API int yima_link_one_writer(const yima_link *store);
+/* Leaves copying the write-ahead log back into an SQLite store to
+ * yima_link_wal_checkpoint, called on another handle by another thread: a
+ * commit on this handle then never waits for that copy (and its fsync). */
+YIMA_API void yima_link_defer_checkpoints(yima_link *store);
+/* Copies the write-ahead log back into an SQLite store as far as no reader
+ * still needs it, beside the writers; YIMA_OK at once on PostgreSQL. */
+YIMA_API int yima_link_wal_checkpoint(yima_link *store, yima_err *err);
 /* Schema version found in the file when it was opened (before any upgrade). */
 YIMA_API int yima_link_schema_found(const yima_link *store);
 

@@ -73,6 +73,8 @@ struct lk_backend {
     /* Optional: the work a commit leaves due, out of the writers' way
      * (SQLite: copying a grown WAL back into the store). */
     void (*checkpoint)(lk_db *db);
+    /* Optional: that work now, whatever is due (yima_link_wal_checkpoint). */
+    int (*wal_checkpoint)(lk_db *db, yima_err *err);
     void (*rollback)(lk_db *db);
     const char *(*errmsg)(lk_db *db);
     /* Optional (NULL: never). 1 if the last error was a conflict between

@@ -76,6 +76,7 @@ struct yima_link {
     yima_link_mode mode;
     int schema_found;
     int in_txn;
+    int defer_checkpoints; /* yima_link_defer_checkpoints */
     struct {
         int known;       /* head valid: this handle holds the write lock */
         int dirty;       /* head moved since the last commit: record it */

@@ -436,8 +436,18 @@ int lk_retry_wait(yima_link *s, int *tries)
 
 void lk_checkpoint(yima_link *s)
 {
-    if (s->be->checkpoint)
+    if (s->be->checkpoint && !s->defer_checkpoints)
         s->be->checkpoint(s->db);
+}
+
+void yima_link_defer_checkpoints(yima_link *s)
+{
+    s->defer_checkpoints = 1;
+}
+
+int yima_link_wal_checkpoint(yima_link *s, yima_err *err)
+{
+    return s->be->wal_checkpoint ? s->be->wal_checkpoint(s->db, err) : YIMA_OK;
 }
 
 int lk_commit(yima_link *s, yima_err *err)
@@ -739,6 +749,11 @@ void yima_link_close(yima_link *s)
 int yima_link_schema_found(const yima_link *s)
 {
     return s->schema_found;
+}
+
+int yima_link_one_writer(const yima_link *s)
+{
+    return s->dialect == &lk_dialect_sqlite;
 }
 
 static const char *const type_names[LK__TYPES] = {NULL, "COMMISSION", "PACK", "UNPACK",

@@ -105,7 +105,9 @@ yima_link *sv_store_open(yima_serve *srv, yima_err *err)
         yima_err_set(err, YIMA_E_NOMEM, "out of memory");
         return NULL;
     }
-    if (yima_link_open(&w->store, srv->opt.store, YIMA_LINK_WRITE, err)) {
+    /* Beside the one write handle a worker only reads. */
+    if (yima_link_open(&w->store, srv->opt.store, srv->writer ? YIMA_LINK_READ : YIMA_LINK_WRITE,
+                       err)) {
         free(w);
         return NULL;
     }
@@ -124,16 +126,6 @@ yima_link *sv_store(const sv_request *rq, sv_reply *out)
     if (!store)
         sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be opened");
     return store;
-}
-
-yima_link *sv_store_for_events(const sv_request *rq, sv_reply *out)
-{
-    if (!rq->srv->opt.import.ring) {
-        sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, "this server has no keys to verify codes "
-                 "with, so it takes no events");
-        return NULL;
-    }
-    return sv_store(rq, out);
 }
 
 void sv_json(sv_reply *out, int status, void *json_object)
@@ -505,9 +497,9 @@ int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *
         free_tls(key);
         return rc;
     }
-    yima_link_close(first);
     yima_serve *srv = calloc(1, sizeof *srv);
     if (!srv) {
+        yima_link_close(first);
         free_tls(cert);
         free_tls(key);
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
@@ -517,13 +509,19 @@ int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *
         srv->opt.listen = DEFAULT_LISTEN;
     atomic_init(&srv->in_flight, 0);
     pthread_mutex_init(&srv->lock, NULL);
+    if ((rc = sv_writer_start(srv, first, err))) {
+        yima_serve_stop(srv, 0);
+        free_tls(cert);
+        free_tls(key);
+        return rc;
+    }
     if (pthread_key_create(&srv->key, NULL)) {
-        pthread_mutex_destroy(&srv->lock);
-        free(srv);
+        yima_serve_stop(srv, 0);
         free_tls(cert);
         free_tls(key);
         return yima_err_set(err, YIMA_E_NOMEM, "out of thread keys");
     }
+    srv->key_made = 1;
     errno = 0;
     rc = start_daemon(srv, &ss, cert, key, err);
     /* GnuTLS holds its own copy once the daemon has started. */
@@ -562,7 +560,9 @@ void yima_serve_stop(yima_serve *srv, int drain_ms)
         yima_link_close(w->store);
         free(w);
     }
-    pthread_key_delete(srv->key);
+    if (srv->key_made)
+        pthread_key_delete(srv->key);
+    sv_writer_stop(srv);
     pthread_mutex_destroy(&srv->lock);
     free(srv);
 }

@@ -23,9 +23,19 @@ struct yima_serve {
     struct MHD_Daemon *daemon;
     int port;
     pthread_key_t key;       /* the calling thread's sv_worker */
+    int key_made;
     pthread_mutex_t lock;    /* guards workers */
     sv_worker *workers;
     atomic_int in_flight;    /* requests begun and not yet completed */
+    /* The one write handle of a store that lets one writer in at a time
+     * (yima_link_one_writer), or NULL (serve_writer.c). */
+    yima_link *writer;
+    yima_link *copier;       /* the copier thread's handle */
+    pthread_t copier_thread;
+    int stopping;            /* the copier is to stop */
+    pthread_mutex_t writer_lock; /* guards the tickets and stopping */
+    pthread_cond_t writer_turn, copier_wake;
+    unsigned long writer_next, writer_serving;
 };
 
 /* What a route answers: status, a malloc'd body and its type. */
@@ -78,9 +88,18 @@ int sv_reply_header(const char *name, const char *value);
 yima_link *sv_store_open(yima_serve *srv, yima_err *err);
 /* The same for a route: NULL with out set to a 503 if it cannot be opened. */
 yima_link *sv_store(const sv_request *rq, sv_reply *out);
-/* The same for a route that applies events: also a 503 if the server has
+/* The handle for a route that applies events: the store's one write handle,
+ * once the requests that asked before have given it back, or the worker's
+ * own; NULL with out set to a 503 if it cannot be opened or the server has
  * no keys to verify codes with. */
-yima_link *sv_store_for_events(const sv_request *rq, sv_reply *out);
+yima_link *sv_writer_take(const sv_request *rq, sv_reply *out);
+/* Gives back what sv_writer_take gave (a no-op if it gave NULL). */
+void sv_writer_give(const sv_request *rq, yima_link *store);
+/* Takes first, the store's handle opened at the start: kept as the one
+ * write handle (with the copier thread) if the store lets one writer in at
+ * a time, else closed. sv_writer_stop undoes it, and is safe without it. */
+int sv_writer_start(yima_serve *srv, yima_link *first, yima_err *err);
+void sv_writer_stop(yima_serve *srv);
 
 /* out = {"error": msg} with status. */
 void sv_error(sv_reply *out, int status, const char *msg);

@@ -121,11 +121,13 @@ static void capture_tsv(const sv_request *rq, sv_reply *out)
     yima_link_summary sum;
     char path[4096], source[YIMA_TOKEN_NAME_MAX + 16];
     const char *inputs[1] = {path};
-    yima_link *store = sv_store_for_events(rq, out);
-    if (!store)
-        return;
     if (body_file(rq, path, sizeof path, &err)) {
         sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
+        return;
+    }
+    yima_link *store = sv_writer_take(rq, out);
+    if (!store) {
+        unlink(path);
         return;
     }
     json_t *rejects = json_array();
@@ -142,6 +144,7 @@ static void capture_tsv(const sv_request *rq, sv_reply *out)
     o.on_ack = NULL;
     o.progress = NULL;
     int rc = yima_link_import(store, &o, inputs, 1, &sum, &err);
+    sv_writer_give(rq, store);
     unlink(path);
     if (rc) {
         json_decref(rejects);
