@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -47,6 +48,9 @@ typedef struct conn {
     struct MHD_Connection *c; /* while its route runs */
     char *header_name, *header_value; /* sv_reply_header's, or NULL */
     char location[SV_LOCATION_MAX]; /* a Location header the route set, or empty */
+    sv_job job;              /* a writing route's run on the writer thread */
+    sv_reply reply;          /* that run's answer, once replied is set */
+    int replied;
 } conn;
 
 void yima_serve_options_init(yima_serve_options *opt)
@@ -105,9 +109,8 @@ yima_link *sv_store_open(yima_serve *srv, yima_err *err)
         yima_err_set(err, YIMA_E_NOMEM, "out of memory");
         return NULL;
     }
-    /* Beside the one write handle a worker only reads. */
-    if (yima_link_open(&w->store, srv->opt.store, srv->writer ? YIMA_LINK_READ : YIMA_LINK_WRITE,
-                       err)) {
+    /* A worker only reads: the writer threads write (serve_writer.c). */
+    if (yima_link_open(&w->store, srv->opt.store, YIMA_LINK_READ, err)) {
         free(w);
         return NULL;
     }
@@ -318,6 +321,38 @@ static void take_body(yima_serve *srv, conn *cn, const char *data, size_t n)
     }
 }
 
+/* The request's route, on this thread. */
+static void run_route(yima_serve *srv, conn *cn, sv_reply *r)
+{
+    sv_request rq = {srv, cn->path + strlen(cn->route->path), (const char *)cn->body.data,
+                     cn->body.len, cn->authed ? &cn->who : NULL, cn->location};
+    serving = cn;
+    cn->route->fn(&rq, r);
+    serving = NULL;
+}
+
+/* A writer thread's run of a writing route (serve_writer.c). */
+static void run_job(sv_job *job)
+{
+    conn *cn = (conn *)((char *)job - offsetof(conn, job));
+    run_route(job->srv, cn, &cn->reply);
+    cn->replied = 1;
+}
+
+/* A writing route: queued for the writer threads with its connection
+ * suspended, and answered once resumed. */
+static enum MHD_Result queue_or_answer(yima_serve *srv, struct MHD_Connection *c, conn *cn)
+{
+    sv_reply r = {0};
+    if (cn->replied)
+        return send_reply(c, cn, &cn->reply);
+    cn->job = (sv_job){run_job, srv, c, NULL};
+    if (!sv_writer_queue(srv, &cn->job))
+        return MHD_YES;
+    sv_error(&r, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping");
+    return send_reply(c, cn, &r);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **state)
@@ -341,16 +376,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (cn->sent_status)
         return MHD_YES; /* refused on the first call; MHD drops the rest */
-    if (cn->status) {
+    cn->c = c;
+    if (cn->status)
         sv_error(&r, cn->status, cn->refusal);
-    } else {
-        sv_request rq = {srv, cn->path + strlen(cn->route->path), (const char *)cn->body.data,
-                         cn->body.len, cn->authed ? &cn->who : NULL, cn->location};
-        cn->c = c;
-        serving = cn;
-        cn->route->fn(&rq, &r);
-        serving = NULL;
-    }
+    else if (cn->route->writes)
+        return queue_or_answer(srv, c, cn);
+    else
+        run_route(srv, cn, &r);
     return send_reply(c, cn, &r);
 }
 
@@ -440,7 +472,8 @@ static void free_tls(char *pem)
 static int start_daemon(yima_serve *srv, const struct sockaddr_storage *ss, const char *cert,
                         const char *key, yima_err *err)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (key)
@@ -552,6 +585,8 @@ void yima_serve_stop(yima_serve *srv, int drain_ms)
         for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < drain_ms;
              waited += 10)
             usleep(10 * 1000);
+        /* MHD stops no suspended connection: every queued write runs. */
+        sv_writer_drain(srv);
         MHD_stop_daemon(srv->daemon);
     }
     while (srv->workers) {

@@ -33,7 +33,7 @@ void sv_capture_post(const sv_request *rq, sv_reply *out)
 {
     yima_err err;
     yima_link_capture cap;
-    yima_link *store = sv_writer_take(rq, out);
+    yima_link *store = sv_events_store(rq, out);
     if (!store)
         return;
     yima_link_import_options o = rq->srv->opt.import;
@@ -41,7 +41,6 @@ void sv_capture_post(const sv_request *rq, sv_reply *out)
     o.station_fixed = 1;
     int rc = yima_link_capture_epcis(store, &o, rq->who->name, rq->body, rq->body_len, &cap,
                                      &err);
-    sv_writer_give(rq, store);
     if (rc) {
         sv_error(out, rc == YIMA_E_DATA || rc == YIMA_E_USAGE ? MHD_HTTP_BAD_REQUEST
                                                               : MHD_HTTP_INTERNAL_SERVER_ERROR,

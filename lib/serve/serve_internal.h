@@ -27,16 +27,30 @@ struct yima_serve {
     pthread_mutex_t lock;    /* guards workers */
     sv_worker *workers;
     atomic_int in_flight;    /* requests begun and not yet completed */
-    /* The one write handle of a store that lets one writer in at a time
-     * (yima_link_one_writer), or NULL (serve_writer.c). */
-    yima_link *writer;
-    yima_link *copier;       /* the copier thread's handle */
+    /* The writer threads, each with its own store handle, and on an SQLite
+     * store the copier's (serve_writer.c). */
+    struct sv_writer *writers;
+    int nwriters;
+    yima_link *copier;
     pthread_t copier_thread;
-    int stopping;            /* the copier is to stop */
-    pthread_mutex_t writer_lock; /* guards the tickets and stopping */
-    pthread_cond_t writer_turn, copier_wake;
-    unsigned long writer_next, writer_serving;
+    int copier_started;
+    pthread_mutex_t writer_lock; /* guards what follows */
+    pthread_cond_t writer_wake, writer_idle, copier_wake;
+    struct sv_job *jobs, **jobs_end; /* queued for the writer threads, in order */
+    int writers_busy; /* jobs running */
+    int closing;      /* no more jobs are taken */
+    int stopping;     /* the threads are to end */
 };
+
+/* A request's work for a writer thread: run on it while the request's
+ * connection is suspended, which is then resumed. */
+struct MHD_Connection;
+typedef struct sv_job {
+    void (*run)(struct sv_job *job);
+    yima_serve *srv;
+    struct MHD_Connection *c;
+    struct sv_job *next;
+} sv_job;
 
 /* What a route answers: status, a malloc'd body and its type. */
 typedef struct sv_reply {
@@ -64,6 +78,7 @@ typedef struct sv_route {
     const char *method, *path;
     unsigned roles;
     void (*fn)(const sv_request *rq, sv_reply *out);
+    int writes; /* applies events: runs on the writer thread where there is one */
 } sv_route;
 
 /* The routes (serve_routes.c), ending with a NULL method. */
@@ -88,17 +103,19 @@ int sv_reply_header(const char *name, const char *value);
 yima_link *sv_store_open(yima_serve *srv, yima_err *err);
 /* The same for a route: NULL with out set to a 503 if it cannot be opened. */
 yima_link *sv_store(const sv_request *rq, sv_reply *out);
-/* The handle for a route that applies events: the store's one write handle,
- * once the requests that asked before have given it back, or the worker's
- * own; NULL with out set to a 503 if it cannot be opened or the server has
- * no keys to verify codes with. */
-yima_link *sv_writer_take(const sv_request *rq, sv_reply *out);
-/* Gives back what sv_writer_take gave (a no-op if it gave NULL). */
-void sv_writer_give(const sv_request *rq, yima_link *store);
-/* Takes first, the store's handle opened at the start: kept as the one
- * write handle (with the copier thread) if the store lets one writer in at
- * a time, else closed. sv_writer_stop undoes it, and is safe without it. */
+/* The handle for a route that applies events: the calling writer thread's;
+ * NULL with out set to a 503 if the server has no keys to verify codes with
+ * (or, off a writer thread, if the worker's handle cannot be opened). */
+yima_link *sv_events_store(const sv_request *rq, sv_reply *out);
+/* Starts the writer threads, first (the store's handle opened at the
+ * start) the first one's. sv_writer_stop undoes it, and is safe after a
+ * start that failed. */
 int sv_writer_start(yima_serve *srv, yima_link *first, yima_err *err);
+/* Suspends job->c and queues job for the writer threads: 0, or -1 if they
+ * take no more (the server is stopping). */
+int sv_writer_queue(yima_serve *srv, sv_job *job);
+/* Takes no more jobs and waits until every queued one has run. */
+void sv_writer_drain(yima_serve *srv);
 void sv_writer_stop(yima_serve *srv);
 
 /* out = {"error": msg} with status. */

@@ -125,7 +125,7 @@ static void capture_tsv(const sv_request *rq, sv_reply *out)
         sv_error(out, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
         return;
     }
-    yima_link *store = sv_writer_take(rq, out);
+    yima_link *store = sv_events_store(rq, out);
     if (!store) {
         unlink(path);
         return;
@@ -144,7 +144,6 @@ static void capture_tsv(const sv_request *rq, sv_reply *out)
     o.on_ack = NULL;
     o.progress = NULL;
     int rc = yima_link_import(store, &o, inputs, 1, &sum, &err);
-    sv_writer_give(rq, store);
     unlink(path);
     if (rc) {
         json_decref(rejects);
@@ -158,11 +157,11 @@ static void capture_tsv(const sv_request *rq, sv_reply *out)
 }
 
 const sv_route sv_routes[] = {
-    {"GET", "/health", 0, health},
-    {"GET", "/trace/", SV_READERS, trace},
-    {"POST", "/events/tsv", SV_WRITERS, capture_tsv},
-    {"GET", "/events", SV_READERS, sv_events_query},
-    {"POST", "/capture", SV_WRITERS, sv_capture_post},
-    {"GET", "/capture/", SV_WRITERS | SV_READERS, sv_capture_get},
-    {NULL, NULL, 0, NULL},
+    {"GET", "/health", 0, health, 0},
+    {"GET", "/trace/", SV_READERS, trace, 0},
+    {"POST", "/events/tsv", SV_WRITERS, capture_tsv, 1},
+    {"GET", "/events", SV_READERS, sv_events_query, 0},
+    {"POST", "/capture", SV_WRITERS, sv_capture_post, 1},
+    {"GET", "/capture/", SV_WRITERS | SV_READERS, sv_capture_get, 0},
+    {NULL, NULL, 0, NULL, 0},
 };

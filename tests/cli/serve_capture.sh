@@ -85,4 +85,23 @@ same "with its 24 items" "$(python3 -c 'import json,sys; print(len(json.load(ope
 same "every acknowledged event is in the store" "$(sql "$S" "SELECT count(*) FROM events")" 105
 expect_error "the audit passes" 0 "the chain holds up to seq 105" "$Y" link -s "$S" audit
 same "no temporary file left" "$(ls -A "$T/tmp")" ""
+
+# --- a long capture holds up no other request of its worker thread -------------
+# One worker thread: a capture used to run on it, and a /health on another
+# connection of that thread waited for the whole capture.
+"$Y" gen -k "$T/brand.key" -b 4 -n 40000 -a sig -f tsv --no-ledger -q -o "$T/codes4.tsv"
+awk -F'\t' '$2 == "item" { print "COMMISSION\t" $4 "\tP1\tL1" }' "$T/codes4.tsv" >"$T/ev4.tsv"
+start_server "$T/srv4.log" -s "$S" -j 1 -k "$T/brand.key" --pack 24,2 --max-body 8388608
+(curl -s -o "$T/long.body" -H "$(auth "$CAPTURE")" --data-binary @"$T/ev4.tsv" "$URL/events/tsv"
+ date +%s.%N >"$T/long.done") &
+LONG=$!
+sleep 0.5 # its body (2.7 MB) is in: the capture runs, some seconds
+http "GET /health during a long capture" 200 "$URL/health"
+HEALTH_DONE=$(date +%s.%N)
+wait "$LONG"
+check "answered while the capture ran (not as it ended)" \
+    awk -v h="$HEALTH_DONE" -v l="$(cat "$T/long.done")" 'BEGIN { exit !(h + 0.3 < l) }'
+same "the long capture applied every event" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["applied"])' "$T/long.body")" 40000
+kill -TERM "$SRV"; wait "$SRV"
 finish serve_capture
