@@ -28,6 +28,14 @@
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
        OID_OID = 26, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700 };
 
+/* Ad hoc statements (prepared, run once, finalized) stay prepared, the
+ * CACHE_MAX used last on a connection: a prepare, its description and its
+ * DEALLOCATE are three round trips and a plan more for each run, and a
+ * PACK's commit ran six such statements. */
+#define CACHE_MAX 64
+
+typedef struct pg_st pg_st;
+
 typedef struct pg_db {
     lk_db base;
     PGconn *conn;
@@ -36,12 +44,15 @@ typedef struct pg_db {
     int64_t last_id;
     char sqlstate[6];    /* of the last error; "" when none */
     char msg[512];       /* the last error's first line, SQLSTATE kept */
+    pg_st *cache[CACHE_MAX]; /* ad hoc statements kept prepared */
+    int ncache;
+    unsigned long uses;  /* cache_take's clock */
 } pg_db;
 
 /* A statement's state between steps. */
 enum { ST_IDLE, ST_ROWS, ST_DONE };
 
-typedef struct pg_st {
+struct pg_st {
     lk_st base;
     pg_db *db;
     unsigned name;       /* yq<name>; a stream also yd<name> (DECLARE yc<name>) */
@@ -57,7 +68,10 @@ typedef struct pg_st {
     int cursor_open, chunk_full;
     char (*num)[24];     /* integer columns read as text */
     int num_cols;
-} pg_st;
+    char *sql;           /* a cached statement's text, as asked for; else NULL */
+    int busy;            /* a cached statement in use */
+    unsigned long used;  /* when it was last taken */
+};
 
 #define DB(d) ((pg_db *)(d))
 #define ST(s) ((pg_st *)(s))
@@ -195,10 +209,14 @@ static void quiet(void *arg, const char *message)
     (void)message;
 }
 
+static void free_st(pg_st *s);
+
 static void pg_close(lk_db *db)
 {
     if (!db)
         return;
+    for (int i = 0; i < DB(db)->ncache; i++)
+        free_st(DB(db)->cache[i]);
     PQfinish(DB(db)->conn);
     free(DB(db)->name);
     free(db);
@@ -305,6 +323,7 @@ static int server_prepare(pg_db *d, const char *name, const char *sql, PGresult 
 
 static void free_st(pg_st *s)
 {
+    free(s->sql);
     for (int i = 0; s->own && i < s->nparams; i++)
         free(s->own[i]);
     free(s->own);
@@ -356,10 +375,50 @@ static void deallocate(pg_db *d, const char *kind, unsigned n)
     PQclear(PQexec(d->conn, sql)); /* fails only in an aborted transaction: a leak till close */
 }
 
+/* A cached statement of this text not in use, now in use; or NULL. */
+static pg_st *cache_take(pg_db *d, const char *sql)
+{
+    for (int i = 0; i < d->ncache; i++)
+        if (!d->cache[i]->busy && !strcmp(d->cache[i]->sql, sql)) {
+            d->cache[i]->busy = 1;
+            d->cache[i]->used = ++d->uses;
+            return d->cache[i];
+        }
+    return NULL;
+}
+
+static void deallocate(pg_db *d, const char *kind, unsigned n);
+
+/* Keeps s prepared, in use, in place of the statement used longest ago if
+ * the cache is full (none if all are in use). */
+static void cache_put(pg_db *d, pg_st *s, const char *sql)
+{
+    int at = d->ncache;
+    for (int i = 0; at == CACHE_MAX && i < CACHE_MAX; i++)
+        if (!d->cache[i]->busy && (at == CACHE_MAX || d->cache[i]->used < d->cache[at]->used))
+            at = i;
+    if (at == CACHE_MAX || !(s->sql = strdup(sql)))
+        return;
+    if (at < d->ncache) {
+        deallocate(d, "yq", d->cache[at]->name);
+        free_st(d->cache[at]);
+    } else {
+        d->ncache++;
+    }
+    s->busy = 1;
+    s->used = ++d->uses;
+    d->cache[at] = s;
+}
+
 static int pg_prepare(lk_db *db, const char *sql, unsigned flags, lk_st **out)
 {
     pg_db *d = DB(db);
-    pg_st *s = calloc(1, sizeof *s);
+    pg_st *s = flags ? NULL : cache_take(d, sql);
+    if (s) {
+        *out = &s->base;
+        return LK_OK;
+    }
+    s = calloc(1, sizeof *s);
     char *text = rewrite(sql), name[32];
     PGresult *desc = NULL;
     *out = NULL;
@@ -387,6 +446,8 @@ static int pg_prepare(lk_db *db, const char *sql, unsigned flags, lk_st **out)
         free_st(s);
         return LK_ERROR;
     }
+    if (!flags)
+        cache_put(d, s, sql);
     *out = &s->base;
     return LK_OK;
 }
@@ -436,6 +497,10 @@ static void pg_finalize(lk_st *st)
 {
     pg_st *s = ST(st);
     pg_reset(st);
+    if (s->sql) {
+        s->busy = 0; /* kept prepared for the next of its text */
+        return;
+    }
     deallocate(s->db, "yq", s->name);
     if (s->stream)
         deallocate(s->db, "yd", s->name);

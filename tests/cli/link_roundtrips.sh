@@ -117,4 +117,30 @@ expect_status "trace of a case" 0 "$Y" link -s "$B" trace --json "$CASE"
 after=$(scans)
 same "no table scanned whole for the trace ($before -> $after)" "$(seqs <<<"$after")" "$(seqs <<<"$before")"
 same "the trace holds the case's 24 items" "$(grep -o '"level": *"item"' "$T/out" | wc -l)" 24
+
+# A connection keeps the statements it ran prepared: a server's writer
+# prepares and deallocates nothing in its second and third captures (823a924
+# prepared, described and deallocated each request's ad hoc statements anew,
+# three round trips more each: 8 parse and DEALLOCATE lines in these two).
+source "$TESTS/cli/servelib.bash"
+printf 'UNPACK\t%s\n' "$CASE0" >"$T/unpack0.tsv"
+TOKEN=$("$Y" serve -s "$P" token add --role capture st 2>/dev/null)
+from=$(($(stat -c %s "$LOG") + 1))
+export PGOPTIONS="-c log_min_duration_statement=0"
+start_server "$T/srv.log" -s "$P" -j 1 -k "$T/brand.key" --pack 24,60
+unset PGOPTIONS
+for f in pack0 unpack0 pack0; do
+  http "capture $f" 200 -H "$(auth "$TOKEN")" --data-binary @"$T/$f.tsv" "$URL/events/tsv"
+done
+kill -TERM "$SRV"; wait "$SRV"
+tail -c "+$from" "$LOG" >"$T/srv.pglog"
+# The writer's lines: its connection's process wrote the events.
+pid=$(grep -m1 'execute [^:]*: INSERT INTO events' "$T/srv.pglog" | grep -o '\[[0-9]*\]')
+grep -F "$pid" "$T/srv.pglog" >"$T/writer.pglog"
+same "three captures, three commits" "$(grep -c 'statement: COMMIT' "$T/writer.pglog")" 3
+same "nothing prepared or deallocated after the first capture" \
+  "$(awk '/statement: COMMIT/ { c++ } c == 1 || c == 2 { if (/ms +(parse |statement: DEALLOCATE)/) n++ }
+          END { print n + 0 }' "$T/writer.pglog")" 0
+check "the first capture prepared statements (the count sees them)" \
+  grep -qE 'ms +parse ' "$T/writer.pglog"
 finish link_roundtrips
