@@ -31,7 +31,7 @@ enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 2
 /* Ad hoc statements (prepared, run once, finalized) stay prepared, the
  * CACHE_MAX used last on a connection: a prepare, its description and its
  * DEALLOCATE are three round trips and a plan more for each run, and a
- * PACK's commit ran six such statements. */
+ * server's capture ran several such statements. */
 #define CACHE_MAX 64
 
 typedef struct pg_st pg_st;
@@ -386,8 +386,6 @@ static pg_st *cache_take(pg_db *d, const char *sql)
         }
     return NULL;
 }
-
-static void deallocate(pg_db *d, const char *kind, unsigned n);
 
 /* Keeps s prepared, in use, in place of the statement used longest ago if
  * the cache is full (none if all are in use). */

@@ -78,7 +78,7 @@ typedef struct sv_route {
     const char *method, *path;
     unsigned roles;
     void (*fn)(const sv_request *rq, sv_reply *out);
-    int writes; /* applies events: runs on the writer thread where there is one */
+    int writes; /* applies events: runs on a writer thread (serve_writer.c) */
 } sv_route;
 
 /* The routes (serve_routes.c), ending with a NULL method. */
@@ -104,8 +104,7 @@ yima_link *sv_store_open(yima_serve *srv, yima_err *err);
 /* The same for a route: NULL with out set to a 503 if it cannot be opened. */
 yima_link *sv_store(const sv_request *rq, sv_reply *out);
 /* The handle for a route that applies events: the calling writer thread's;
- * NULL with out set to a 503 if the server has no keys to verify codes with
- * (or, off a writer thread, if the worker's handle cannot be opened). */
+ * NULL with out set to a 503 if the server has no keys to verify codes with. */
 yima_link *sv_events_store(const sv_request *rq, sv_reply *out);
 /* Starts the writer threads, first (the store's handle opened at the
  * start) the first one's. sv_writer_stop undoes it, and is safe after a

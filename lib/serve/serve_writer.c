@@ -32,7 +32,7 @@ typedef struct sv_writer {
     int started;
 } sv_writer;
 
-/* The calling writer thread's handle; NULL off a writer thread. */
+/* The calling writer thread's handle (every writing route runs on one). */
 static _Thread_local yima_link *writing;
 
 yima_link *sv_events_store(const sv_request *rq, sv_reply *out)
@@ -42,7 +42,7 @@ yima_link *sv_events_store(const sv_request *rq, sv_reply *out)
                  "with, so it takes no events");
         return NULL;
     }
-    return writing ? writing : sv_store(rq, out);
+    return writing;
 }
 
 int sv_writer_queue(yima_serve *srv, sv_job *job)
@@ -161,15 +161,14 @@ int sv_writer_start(yima_serve *srv, yima_link *first, yima_err *err)
     int rc = open_handles(srv, first, one, err);
     if (rc)
         return rc;
-    srv->copier_started = !one || !pthread_create(&srv->copier_thread, NULL, copier, srv);
-    for (int i = 0; srv->copier_started && i < n; i++) {
+    int ok = !one || (srv->copier_started =
+                          !pthread_create(&srv->copier_thread, NULL, copier, srv));
+    for (int i = 0; ok && i < n; i++) {
         sv_writer *w = &srv->writers[i];
         w->srv = srv;
-        if (!(w->started = !pthread_create(&w->thread, NULL, writer, w)))
-            break;
+        ok = w->started = !pthread_create(&w->thread, NULL, writer, w);
     }
-    return srv->writers[n - 1].started ? YIMA_OK
-                                       : yima_err_set(err, YIMA_E_NOMEM, "cannot start a thread");
+    return ok ? YIMA_OK : yima_err_set(err, YIMA_E_NOMEM, "cannot start a thread");
 }
 
 void sv_writer_stop(yima_serve *srv)
@@ -185,7 +184,7 @@ void sv_writer_stop(yima_serve *srv)
             pthread_join(srv->writers[i].thread, NULL);
         yima_link_close(srv->writers[i].store);
     }
-    if (srv->copier && srv->copier_started)
+    if (srv->copier_started)
         pthread_join(srv->copier_thread, NULL);
     /* Closing the last handle copies the log back (SQLite does). */
     yima_link_close(srv->copier);
