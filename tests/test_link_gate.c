@@ -3,7 +3,8 @@
  * The writers' gate (lib/link/link_gate.c): writers of one store take
  * turns, a writer holding its turn sees that another waits, a killed
  * writer never leaves the gate shut, and an import holding a batch open
- * gives the store up as soon as another writer asks.
+ * gives the store up as soon as another writer asks; a bulk import maps
+ * the store only while it writes alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,7 +59,7 @@ static double now_ms(void)
 
 static void sleep_ms(int ms)
 {
-    const struct timespec t = {0, (long)ms * 1000000};
+    const struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
     nanosleep(&t, NULL);
 }
 
@@ -249,6 +250,52 @@ static void test_bulk_checkpoints_alone(void **state)
     yima_link_close(station);
 }
 
+static long long mmap_size(yima_link *s)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(lk_sqlite_handle(s->db), "PRAGMA mmap_size", -1, &st,
+                                        NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void one_write(yima_link *s)
+{
+    yima_err err;
+    assert_int_equal(lk_begin(s, &err), YIMA_OK);
+    assert_int_equal(lk_exec(s, "INSERT OR REPLACE INTO meta VALUES('t', randomblob(8))", &err),
+                     YIMA_OK);
+    assert_int_equal(lk_commit(s, &err), YIMA_OK);
+}
+
+/* A bulk import maps the store into memory while it writes alone, but
+ * from the first transaction after another handle's commit on it reads
+ * pages instead, until no other has committed for a second: each such
+ * commit would unmap the store from it. */
+static void test_bulk_maps_alone(void **state)
+{
+    (void)state;
+    yima_link *bulk = open_store(), *station = open_store();
+    yima_err err;
+    assert_int_equal(lk_tune_bulk(bulk, &err), YIMA_OK);
+    assert_true(mmap_size(bulk) > 0);
+    one_write(bulk);
+    assert_true(mmap_size(bulk) > 0);
+    one_write(station);
+    assert_int_equal(lk_begin(bulk, &err), YIMA_OK);
+    assert_int_equal(mmap_size(bulk), 0);
+    assert_int_equal(lk_commit(bulk, &err), YIMA_OK);
+    one_write(bulk);
+    assert_int_equal(mmap_size(bulk), 0);
+    sleep_ms(1100);
+    one_write(bulk);
+    assert_true(mmap_size(bulk) > 0);
+    yima_link_close(bulk);
+    yima_link_close(station);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_stale_statement),
         cmocka_unit_test(test_others_wrote),
         cmocka_unit_test(test_bulk_checkpoints_alone),
+        cmocka_unit_test(test_bulk_maps_alone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
