@@ -141,6 +141,11 @@ same "three captures, three commits" "$(grep -c 'statement: COMMIT' "$T/writer.p
 same "nothing prepared or deallocated after the first capture" \
   "$(awk '/statement: COMMIT/ { c++ } c == 1 || c == 2 { if (/ms +(parse |statement: DEALLOCATE)/) n++ }
           END { print n + 0 }' "$T/writer.pglog")" 0
+# Nor does it send its durability setting again (809722c sent "SET
+# synchronous_commit" before each capture, one round trip more).
+same "no SET after the first capture" \
+  "$(awk '/statement: COMMIT/ { c++ } c == 1 || c == 2 { if (/statement: SET /) n++ }
+          END { print n + 0 }' "$T/writer.pglog")" 0
 check "the first capture prepared statements (the count sees them)" \
   grep -qE 'ms +parse ' "$T/writer.pglog"
 finish link_roundtrips
