@@ -174,8 +174,21 @@ static void test_stale_statement(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* A handle that is not a writer's (read-only) has no gate and never
- * blocks writers. */
+/* One transaction of one statement. */
+static void commit_sql(yima_link *s, const char *sql)
+{
+    yima_err err;
+    assert_int_equal(lk_begin(s, &err), YIMA_OK);
+    assert_int_equal(lk_exec(s, sql, &err), YIMA_OK);
+    assert_int_equal(lk_commit(s, &err), YIMA_OK);
+}
+
+#define ONE_ROW "INSERT OR REPLACE INTO meta VALUES('t', randomblob(8))"
+/* About 1,500 WAL frames of new pages (over a writer's 1,000). */
+#define MANY_PAGES                                                                          \
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) "       \
+    "INSERT OR REPLACE INTO meta SELECT 'p' || i, randomblob(3000) FROM n"
+
 /* A writer that holds no transaction learns that another committed (a
  * station that found the store free beside a bulk import, which then
  * shares it); its own commits do not count. */
@@ -183,23 +196,18 @@ static void test_others_wrote(void **state)
 {
     (void)state;
     yima_link *a = open_store(), *b = open_store();
-    yima_err err;
     assert_false(lk_others_wrote(a)); /* the first call only looks */
-    assert_int_equal(lk_begin(a, &err), YIMA_OK);
-    assert_int_equal(lk_exec(a, "INSERT OR REPLACE INTO meta VALUES('t', randomblob(8))", &err),
-                     YIMA_OK);
-    assert_int_equal(lk_commit(a, &err), YIMA_OK);
+    commit_sql(a, ONE_ROW);
     assert_false(lk_others_wrote(a));
-    assert_int_equal(lk_begin(b, &err), YIMA_OK);
-    assert_int_equal(lk_exec(b, "INSERT OR REPLACE INTO meta VALUES('t', randomblob(8))", &err),
-                     YIMA_OK);
-    assert_int_equal(lk_commit(b, &err), YIMA_OK);
+    commit_sql(b, ONE_ROW);
     assert_true(lk_others_wrote(a));
     assert_false(lk_others_wrote(a));
     yima_link_close(a);
     yima_link_close(b);
 }
 
+/* A handle that is not a writer's (read-only) has no gate and never
+ * blocks writers. */
 static void test_reader_outside(void **state)
 {
     (void)state;
@@ -221,17 +229,6 @@ static long long store_bytes(void)
     return (long long)st.st_size;
 }
 
-/* Commits about 1,500 WAL frames of new pages (over a writer's 1,000). */
-static void commit_many_pages(yima_link *s)
-{
-    yima_err err;
-    assert_int_equal(lk_begin(s, &err), YIMA_OK);
-    assert_int_equal(lk_exec(s, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-                                "FROM n WHERE i < 1500) INSERT OR REPLACE INTO meta "
-                                "SELECT 'p' || i, randomblob(3000) FROM n", &err), YIMA_OK);
-    assert_int_equal(lk_commit(s, &err), YIMA_OK);
-}
-
 /* Beside a bulk import, another writer leaves copying the WAL back into
  * the store to the import (the import's pages were most of it); once the
  * import is gone it copies again. The store file grows only by a copy. */
@@ -242,10 +239,10 @@ static void test_bulk_checkpoints_alone(void **state)
     yima_err err;
     assert_int_equal(lk_tune_bulk(bulk, &err), YIMA_OK);
     long long before = store_bytes();
-    commit_many_pages(station);
+    commit_sql(station, MANY_PAGES);
     assert_int_equal(store_bytes(), before);
     yima_link_close(bulk);
-    commit_many_pages(station);
+    commit_sql(station, MANY_PAGES);
     assert_true(store_bytes() > before);
     yima_link_close(station);
 }
@@ -261,15 +258,6 @@ static long long mmap_size(yima_link *s)
     return v;
 }
 
-static void one_write(yima_link *s)
-{
-    yima_err err;
-    assert_int_equal(lk_begin(s, &err), YIMA_OK);
-    assert_int_equal(lk_exec(s, "INSERT OR REPLACE INTO meta VALUES('t', randomblob(8))", &err),
-                     YIMA_OK);
-    assert_int_equal(lk_commit(s, &err), YIMA_OK);
-}
-
 /* A bulk import maps the store into memory while it writes alone, but
  * from the first transaction after another handle's commit on it reads
  * pages instead, until no other has committed for a second: each such
@@ -281,16 +269,16 @@ static void test_bulk_maps_alone(void **state)
     yima_err err;
     assert_int_equal(lk_tune_bulk(bulk, &err), YIMA_OK);
     assert_true(mmap_size(bulk) > 0);
-    one_write(bulk);
+    commit_sql(bulk, ONE_ROW);
     assert_true(mmap_size(bulk) > 0);
-    one_write(station);
+    commit_sql(station, ONE_ROW);
     assert_int_equal(lk_begin(bulk, &err), YIMA_OK);
     assert_int_equal(mmap_size(bulk), 0);
     assert_int_equal(lk_commit(bulk, &err), YIMA_OK);
-    one_write(bulk);
+    commit_sql(bulk, ONE_ROW);
     assert_int_equal(mmap_size(bulk), 0);
     sleep_ms(1100);
-    one_write(bulk);
+    commit_sql(bulk, ONE_ROW);
     assert_true(mmap_size(bulk) > 0);
     yima_link_close(bulk);
     yima_link_close(station);
