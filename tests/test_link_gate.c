@@ -4,7 +4,8 @@
  * turns, a writer holding its turn sees that another waits, a killed
  * writer never leaves the gate shut, and an import holding a batch open
  * gives the store up as soon as another writer asks; a bulk import maps
- * the store only while it writes alone.
+ * the store only while it writes alone, and beside others looks up no
+ * code its filter knows the store lacks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 #include "link/link_internal.h"
 #include "link/link_db_sqlite.h"
+#include "test_link_fixture.h"
 
 static char dir[] = "/tmp/yima-gate.XXXXXX";
 static char path[64];
@@ -273,8 +275,9 @@ static void test_bulk_maps_alone(void **state)
     assert_true(mmap_size(bulk) > 0);
     commit_sql(station, ONE_ROW);
     assert_int_equal(lk_begin(bulk, &err), YIMA_OK);
-    assert_int_equal(mmap_size(bulk), 0);
+    long long in_turn = mmap_size(bulk); /* asserted out of the turn */
     assert_int_equal(lk_commit(bulk, &err), YIMA_OK);
+    assert_int_equal(in_turn, 0);
     commit_sql(bulk, ONE_ROW);
     assert_int_equal(mmap_size(bulk), 0);
     sleep_ms(1100);
@@ -282,6 +285,104 @@ static void test_bulk_maps_alone(void **state)
     assert_true(mmap_size(bulk) > 0);
     yima_link_close(bulk);
     yima_link_close(station);
+}
+
+/* Codes prefix1..prefixN (level item), filed in code_index: keys only,
+ * no codes a parser would take. */
+static void add_codes(yima_link *s, const char *prefix, int n)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) "
+             "INSERT INTO codes(code, level, h) SELECT '%s' || i, 0, yima_code_hash('%s' || i) "
+             "FROM n; INSERT INTO code_index SELECT h, id FROM codes WHERE code LIKE '%s%%'",
+             n, prefix, prefix, prefix);
+    commit_sql(s, sql);
+}
+
+/* How many of codes prefix1..prefixN the filter may hold. */
+static int held(yima_link *s, const char *prefix, int n)
+{
+    int count = 0;
+    for (int i = 1; i <= n; i++) {
+        char code[32];
+        int len = snprintf(code, sizeof code, "%s%d", prefix, i);
+        count += lk_filter_may_hold(s, lk_code_hash(code, (size_t)len));
+    }
+    return count;
+}
+
+/* The filter holds every code in the store as of each transaction: those
+ * there when it was built, those another writer added since, and the
+ * handle's own as it files them; it lacks most others. */
+static void test_filter_holds_every_code(void **state)
+{
+    (void)state;
+    yima_link *bulk = open_store(), *station = open_store();
+    yima_err err;
+    add_codes(station, "F", 1000);
+    lk_filter_want(bulk);
+    /* Counted in the transactions, asserted after them: a failure inside
+     * one would leave the writers' turn taken for the next test. */
+    assert_int_equal(lk_begin(bulk, &err), YIMA_OK);
+    int built = held(bulk, "F", 1000), strangers = held(bulk, "X", 1000);
+    int filed = lk_code_file(bulk, lk_code_hash("B1", 2), 999999, &err);
+    int own = held(bulk, "B", 1);
+    assert_int_equal(lk_commit(bulk, &err), YIMA_OK);
+    add_codes(station, "S", 100);
+    assert_int_equal(lk_begin(bulk, &err), YIMA_OK);
+    int theirs = held(bulk, "S", 100);
+    assert_int_equal(lk_commit(bulk, &err), YIMA_OK);
+    assert_int_equal(built, 1000);
+    assert_true(strangers < 100);
+    assert_int_equal(filed, YIMA_OK);
+    assert_int_equal(own, 1);
+    assert_int_equal(theirs, 100);
+    yima_link_close(bulk);
+    yima_link_close(station);
+}
+
+/* Runs of the writer's code lookup on s so far. */
+static int lookups(yima_link *s)
+{
+    sqlite3 *db = lk_sqlite_handle(s->db);
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+        if (strcmp(sqlite3_sql(st), lk_code_get_sql) == 0)
+            return sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0);
+    return 0;
+}
+
+static int commission(yima_link *s, const yima_link_import_options *o, const char *code)
+{
+    const char *f[] = {"COMMISSION", code, "WINE-750", "L1", "2030-12-31"};
+    yima_err err;
+    return yima_link_apply(s, o, NULL, f, 5, &err);
+}
+
+/* Beside other writers a bulk import looks up no new code, whose key its
+ * filter lacks (each lookup read a random index page again after each of
+ * their commits), and still finds a code another writer added meanwhile. */
+static void test_bulk_skips_lookups(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f, 0x42, YIMA_AUTH_MAC);
+    yima_link_import_options o;
+    yima_link_import_options_init(&o);
+    o.ring = f.ring;
+    yima_link *bulk = open_store(), *station = open_store();
+    yima_err err;
+    assert_int_equal(lk_tune_bulk(bulk, &err), YIMA_OK);
+    lk_filter_want(bulk); /* as an import does once it sees another writer */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(commission(bulk, &o, fx_code(&f, YIMA_LEVEL_ITEM, 5000 + i)), YIMA_OK);
+    assert_true(lookups(bulk) <= 2); /* a false hit looks up */
+    const char *theirs = fx_code(&f, YIMA_LEVEL_ITEM, 6000);
+    assert_int_equal(commission(station, &o, theirs), YIMA_OK);
+    assert_int_equal(commission(bulk, &o, theirs), YIMA_E_DATA); /* already commissioned */
+    yima_link_close(bulk);
+    yima_link_close(station);
+    fixture_free(&f);
 }
 
 int main(void)
@@ -294,6 +395,8 @@ int main(void)
         cmocka_unit_test(test_others_wrote),
         cmocka_unit_test(test_bulk_checkpoints_alone),
         cmocka_unit_test(test_bulk_maps_alone),
+        cmocka_unit_test(test_filter_holds_every_code),
+        cmocka_unit_test(test_bulk_skips_lookups),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -83,8 +83,10 @@ static void known_read(lk_st *st, int col, known *k)
 
 static int lookup(applier *a, const lk_code *c, known *k)
 {
-    lk_st *st = lk_stmt(a->s, Q_CODE_GET);
     unknown(c, k);
+    if (!lk_filter_may_hold(a->s, k->h))
+        return YIMA_OK; /* no code in the store has its key */
+    lk_st *st = lk_stmt(a->s, Q_CODE_GET);
     lk_bind_text(st, 1, c->text, (int)c->len);
     lk_bind_int64(st, 2, k->h);
     int rc = lk_step(st);

@@ -452,6 +452,8 @@ static void note_others(importer *im)
     im->others_until = now_ms() + OTHERS_MS;
     im->others_seen = 1;
     im->s->staging = !im->realtime;
+    if (!im->realtime) /* its lookups of new codes would read the index again */
+        lk_filter_want(im->s);
 }
 
 /* Commits what the batch holds and stands back until the writers waiting
@@ -777,6 +779,7 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
     if (!rc)
         rc = commit(&im, err);
     s->staging = 0; /* a stage left beside others is merged by a later import */
+    lk_filter_drop(s);
     if (rc) {
         lk_rollback(s); /* the open batch only: committed batches stay, and count */
         flush_rejects(&im, NULL); /* what it refused is reported all the same */

@@ -68,6 +68,8 @@ extern const char lk_trace_down_sql[], lk_trace_down_pg_sql[];
 /* BLAKE2b-256: events.hash and events.chain. */
 #define LK_HASH_BYTES 32
 
+typedef struct lk_filter lk_filter;
+
 struct yima_link {
     const lk_backend *be;
     const lk_dialect *dialect;
@@ -90,6 +92,7 @@ struct yima_link {
     int conflict;        /* the transaction lost a race to another writer:
                           * roll back and run it again (lk_retry_wait) */
     int staging;         /* new codes go to code_stage (link_stage.c) */
+    lk_filter *filter;   /* which codes the store has (link_filter.c), or NULL */
     int64_t staged;      /* codes in code_stage, as far as this handle knows */
     lk_st *q[Q__COUNT];
 };
@@ -162,6 +165,19 @@ int lk_gate_wanted(yima_link *s);
 int lk_others_wrote(yima_link *s);
 /* Waits, out of turn, until no writer waits, or for at most max_ms. */
 void lk_gate_let_pass(yima_link *s, int max_ms);
+
+/* The code filter (link_filter.c), a bulk import's beside other writers
+ * on SQLite. lk_filter_want starts one; lk_begin builds it when due
+ * (lk_filter_ready, before the writers' turn) and adds the codes others
+ * added (lk_filter_refresh, in the transaction); lk_filter_add files a new
+ * code's key; lk_filter_may_hold is 0 only for a key no code in the store
+ * has (1 without a filter). Each drops the filter on an error. */
+void lk_filter_want(yima_link *s);
+void lk_filter_ready(yima_link *s);
+void lk_filter_refresh(yima_link *s);
+void lk_filter_add(yima_link *s, int64_t h);
+int lk_filter_may_hold(const yima_link *s, int64_t h);
+void lk_filter_drop(yima_link *s);
 
 /* The code index and its stage (link_stage.c). Files new code id under
  * lookup key h: in code_stage while s->staging, else in code_index. */

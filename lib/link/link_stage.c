@@ -26,6 +26,7 @@ int lk_code_file(yima_link *s, int64_t h, int64_t id, yima_err *err)
     int rc = lk_step(st);
     lk_reset(st);
     s->staged += stage;
+    lk_filter_add(s, h);
     return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "indexing a code", err);
 }
 

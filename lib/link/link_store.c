@@ -398,10 +398,13 @@ int lk_begin(yima_link *s, yima_err *err)
     if (s->in_txn)
         return YIMA_OK;
     release_statements(s);
+    lk_filter_ready(s);
     s->conflict = 0;
     int rc = s->be->begin(s->db, LK_WRITE, err);
-    if (!rc)
+    if (!rc) {
         s->in_txn = 1;
+        lk_filter_refresh(s);
+    }
     forget_chain(s); /* another process may have appended since */
     return rc;
 }
@@ -739,6 +742,7 @@ void yima_link_close(yima_link *s)
     if (!s)
         return;
     lk_rollback(s);
+    lk_filter_drop(s);
     for (int i = 0; i < Q__COUNT; i++)
         lk_finalize(s->q[i]);
     s->be->close(s->db);
