@@ -3,7 +3,6 @@
  * taking turns at the writers' gate (link_gate.c). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "link_db_sqlite.h"
 #include "link_gate.h"
 #include "link_internal.h"
@@ -284,19 +283,12 @@ static int version_changed(sq_db *d, int64_t *seen)
     return changed;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Before a bulk import's transaction: the store mapped only while no other
  * handle has committed for ALONE_MS (BULK_MAP). Best effort: unmapped or
  * not, the transaction's results are the same. */
 static void map_if_alone(sq_db *d)
 {
-    int64_t now = mono_ms();
+    int64_t now = lk_now_ms();
     if (version_changed(d, &d->map_version))
         d->others_ms = now;
     int alone = !d->others_ms || now - d->others_ms >= ALONE_MS;
@@ -333,7 +325,7 @@ static int checkpoint_due(const sq_db *d)
 {
     if (d->wal_frames < d->checkpoint_frames)
         return 0;
-    return d->checkpoint_frames == BULK_CHECKPOINT_FRAMES ||
+    return d->bulk ||
            d->wal_frames >= 2 * BULK_CHECKPOINT_FRAMES || !lk_gate_bulk_elsewhere(&d->gate);
 }
 

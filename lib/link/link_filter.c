@@ -84,11 +84,15 @@ void lk_filter_drop(yima_link *s)
     s->filter = NULL;
 }
 
-/* Adds the key of each row of st (its column 0; column 1 the code's id,
- * raising last_id), then finalizes st. */
-static int add_rows(yima_link *s, lk_st *st, yima_err *err)
+/* Adds the key h of each row of sql ("SELECT h, id ... WHERE id > ?1",
+ * ?1 being last_id), raising last_id to the largest id. */
+static int add_rows(yima_link *s, const char *sql, yima_err *err)
 {
     lk_filter *f = s->filter;
+    lk_st *st;
+    if (lk_prepare(s, sql, &st) != LK_OK)
+        return lk_db_error(s, "filling the code filter", err);
+    lk_bind_int64(st, 1, f->last_id);
     int rc;
     while ((rc = lk_step(st)) == LK_ROW) {
         add_key(f, lk_column_int64(st, 0));
@@ -100,15 +104,6 @@ static int add_rows(yima_link *s, lk_st *st, yima_err *err)
     return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "filling the code filter", err);
 }
 
-static int add_query(yima_link *s, const char *sql, yima_err *err)
-{
-    lk_st *st;
-    if (lk_prepare(s, sql, &st) != LK_OK)
-        return lk_db_error(s, "filling the code filter", err);
-    lk_bind_int64(st, 1, s->filter->last_id);
-    return add_rows(s, st, err);
-}
-
 /* The filter, sized for twice as many keys as the store has codes (the
  * largest id tells), then every code's key. */
 static int build(yima_link *s, yima_err *err)
@@ -118,9 +113,9 @@ static int build(yima_link *s, yima_err *err)
     if (lk_prepare(s, "SELECT max(id) FROM codes", &st) != LK_OK)
         return lk_db_error(s, "sizing the code filter", err);
     int rc = lk_step(st) == LK_ROW ? YIMA_OK : lk_db_error(s, "sizing the code filter", err);
-    f->last_id = rc ? 0 : lk_column_int64(st, 0);
+    int64_t top = rc ? 0 : lk_column_int64(st, 0);
     lk_finalize(st);
-    int64_t n = f->keys > f->last_id ? f->keys : f->last_id;
+    int64_t n = f->keys > top ? f->keys : top;
     n = n > MIN_KEYS ? n : MIN_KEYS;
     uint64_t bits = 64;
     while (bits < (uint64_t)n * 2 * BITS_PER_KEY && bits <= MAX_BITS)
@@ -131,10 +126,13 @@ static int build(yima_link *s, yima_err *err)
     if (rc || bits > MAX_BITS || !(f->words = calloc(bits / 64, sizeof *f->words)))
         return rc ? rc : YIMA_E_NOMEM; /* too large to keep: the caller drops it */
     f->mask = bits - 1;
-    f->keys = 0;
-    /* Every code up to last_id is in one of the two tables. */
-    rc = add_query(s, "SELECT h, 0 FROM code_index WHERE ?1 IS NOT NULL", err);
-    return rc ? rc : add_query(s, "SELECT h, 0 FROM code_stage WHERE ?1 IS NOT NULL", err);
+    f->keys = f->last_id = 0;
+    /* Every code up to top is in one of the two tables; later ones are
+     * added by id from codes, so last_id is top whatever the tables hold. */
+    rc = add_rows(s, "SELECT h, id FROM code_index WHERE id > ?1", err);
+    rc = rc ? rc : add_rows(s, "SELECT h, id FROM code_stage WHERE id > ?1", err);
+    f->last_id = top;
+    return rc;
 }
 
 /* Too full for its false hits to stay rare. */
@@ -162,6 +160,6 @@ void lk_filter_refresh(yima_link *s)
 {
     yima_err err;
     if (s->filter && s->filter->mask &&
-        add_query(s, "SELECT h, id FROM codes WHERE id > ?1", &err))
+        add_rows(s, "SELECT h, id FROM codes WHERE id > ?1", &err))
         lk_filter_drop(s);
 }

@@ -108,13 +108,6 @@ typedef struct importer {
     unsigned merge_part;  /* bulk: the key range of the stage to move next */
 } importer;
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -408,7 +401,7 @@ static int report_reject(importer *im, const char *src, uint64_t line, const cha
 static int tend_stage(importer *im, yima_err *err)
 {
     yima_link *s = im->s;
-    if (s->staging && now_ms() > im->others_until)
+    if (s->staging && lk_now_ms() > im->others_until)
         s->staging = 0;
     int all = !s->staging; /* also what an import killed beside others left */
     /* A key range moves in a commit no writer waits for (it doubled a
@@ -442,14 +435,14 @@ static int commit(importer *im, yima_err *err)
                         im->acks[i].outcome);
     im->nacks = 0;
     lk_checkpoint(im->s);
-    im->txn_ms = now_ms();
+    im->txn_ms = lk_now_ms();
     return rc;
 }
 
 /* Another writer came: a bulk import shares the store for a while. */
 static void note_others(importer *im)
 {
-    im->others_until = now_ms() + OTHERS_MS;
+    im->others_until = lk_now_ms() + OTHERS_MS;
     im->others_seen = 1;
     im->s->staging = !im->realtime;
     if (!im->realtime) /* its lookups of new codes would read the index again */
@@ -478,7 +471,7 @@ static int end_batch_if_due(importer *im, yima_err *err)
     if (lk_gate_wanted(im->s))
         return yield_store(im, err);
     int shared = im->s->staging && im->others_seen;
-    return shared && now_ms() - im->txn_ms >= SHARED_COMMIT_MS ? commit(im, err) : YIMA_OK;
+    return shared && lk_now_ms() - im->txn_ms >= SHARED_COMMIT_MS ? commit(im, err) : YIMA_OK;
 }
 
 static int apply_record(importer *im, const rec *r, const char *src, const char *raw,
@@ -725,7 +718,7 @@ static int setup(importer *im, yima_err *err)
         rc = lk_stage_count(im->s, &im->s->staged, err);
     if (!rc && !im->realtime) { /* shared until seen otherwise */
         lk_others_wrote(im->s);
-        im->others_until = now_ms() + OTHERS_MS;
+        im->others_until = lk_now_ms() + OTHERS_MS;
         im->s->staging = 1;
     }
     if (!rc && opt->rejects)

@@ -246,6 +246,8 @@ int lk_export_scan_run(yima_link *s, const lk_export_scan *scan, yima_err *err);
 struct json_t *lk_export_uri(lk_exporter *x, const char *code, const char *payload, int gcp);
 /* "sync" is yima_link_sync. */
 int lk_set_sync(yima_link *s, int sync, yima_err *err);
+/* A monotonic clock in milliseconds, coarse (a few ms): for time limits. */
+int64_t lk_now_ms(void);
 /* Before a bulk import: the engine's room for its working set. */
 int lk_tune_bulk(yima_link *s, yima_err *err);
 

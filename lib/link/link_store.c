@@ -479,6 +479,13 @@ void lk_snapshot_end(yima_link *s)
     s->be->commit(s->db, NULL); /* it wrote nothing: no outcome to report */
 }
 
+int64_t lk_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 int lk_set_sync(yima_link *s, int sync, yima_err *err)
 {
     return s->be->set_sync(s->db, sync == YIMA_LINK_SYNC_FULL, err);
