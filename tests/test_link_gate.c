@@ -4,8 +4,9 @@
  * turns, a writer holding its turn sees that another waits, a killed
  * writer never leaves the gate shut, and an import holding a batch open
  * gives the store up as soon as another writer asks; a bulk import maps
- * the store only while it writes alone, and beside others looks up no
- * code its filter knows the store lacks.
+ * the store only while it writes alone, beside others looks up no code
+ * its filter knows the store lacks, and moves its code stage in small
+ * steps that stop when a writer comes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -385,6 +386,75 @@ static void test_bulk_skips_lookups(void **state)
     fixture_free(&f);
 }
 
+/* Files n keys, spread over the key space, in the code stage. */
+static void stage_codes(yima_link *s, int n)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) "
+             "INSERT INTO code_stage SELECT yima_code_hash('s' || i), i FROM n", n);
+    commit_sql(s, sql);
+}
+
+typedef struct comer {
+    yima_link *bulk;
+    writer w;
+    pthread_t t;
+    int came;
+} comer;
+
+/* SQLite's progress handler on the bulk handle, mid-merge: a station
+ * comes, and waits for the turn. */
+static int station_comes(void *arg)
+{
+    comer *c = arg;
+    if (!c->came && pthread_create(&c->t, NULL, second_writer, &c->w) == 0) {
+        c->came = 1;
+        for (int i = 0; i < 2000 && !lk_gate_wanted(c->bulk); i++)
+            sleep_ms(1);
+    }
+    return 0;
+}
+
+/* A bulk commit moves 1/16 of the code stage, 1/64 at a time, and stops
+ * when a writer comes: a station that came mid-merge waited for the whole
+ * 1/16 (10 ms at 100,000 staged codes). */
+static void test_merge_gives_way(void **state)
+{
+    (void)state;
+    yima_link *bulk = open_store(), *station = open_store();
+    yima_err err;
+    stage_codes(bulk, 6400);
+    unsigned last = 0;
+    int64_t staged = 0;
+    comer c = {.bulk = bulk, .w = {.s = station}};
+    sqlite3 *db = lk_sqlite_handle(bulk->db);
+    int rc = lk_begin(bulk, &err);
+    rc = rc ? rc : lk_stage_count(bulk, &staged, &err);
+    int alone = rc ? rc : lk_stage_merge_some(bulk, &last, &err);
+    int64_t moved_alone = staged - bulk->staged;
+    unsigned last_alone = last;
+    sqlite3_progress_handler(db, 100, station_comes, &c);
+    int beside = alone ? alone : lk_stage_merge_some(bulk, &last, &err);
+    sqlite3_progress_handler(db, 0, NULL, NULL);
+    int64_t moved_beside = staged - moved_alone - bulk->staged;
+    int committed = lk_commit(bulk, &err);
+    if (c.came)
+        pthread_join(c.t, NULL);
+    assert_int_equal(staged, 6400);
+    assert_int_equal(alone, YIMA_OK);
+    assert_int_equal(beside, YIMA_OK);
+    assert_int_equal(committed, YIMA_OK);
+    assert_true(c.came);
+    assert_int_equal(c.w.rc, YIMA_OK);
+    assert_in_range(moved_beside, 50, 200); /* the station came during one range of 1/64 */
+    assert_int_equal(last, last_alone + 1);
+    assert_int_equal(last_alone, 4); /* alone, four ranges: 1/16 of the keys */
+    assert_in_range(moved_alone, 250, 550);
+    yima_link_close(bulk);
+    yima_link_close(station);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_bulk_maps_alone),
         cmocka_unit_test(test_filter_holds_every_code),
         cmocka_unit_test(test_bulk_skips_lookups),
+        cmocka_unit_test(test_merge_gives_way),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,13 +25,12 @@
  * that a station waits for a small commit, and files its new codes in the
  * code stage (link_stage.c; also for its first OTHERS_MS, until it is seen
  * whether others write, so the first one waits for no whole index),
- * which moves to the code index one of STAGE_PARTS key ranges a commit
- * once it holds STAGE_MERGE_AT codes: a range then brings many codes to
- * each index page it touches. */
+ * which moves to the code index, some key ranges a commit, once it holds
+ * STAGE_MERGE_AT codes: a range then brings many codes to each index page
+ * it touches. */
 #define OTHERS_MS 1000
 #define SHARED_COMMIT_MS 25
 #define STAGE_MERGE_AT 100000
-#define STAGE_PARTS 16
 
 /* What a line became in the work stage; blank and comment lines leave no record. */
 enum {
@@ -105,7 +104,7 @@ typedef struct importer {
     int64_t others_until; /* bulk: others write until then (ms), so we stage */
     int others_seen;      /* bulk: another writer came during the import */
     int64_t txn_ms;       /* bulk: when the open transaction began (ms) */
-    unsigned merge_part;  /* bulk: the key range of the stage to move next */
+    unsigned merge_part;  /* bulk: the key range of the stage moved last */
 } importer;
 
 static const char *base_name(const char *path)
@@ -411,8 +410,7 @@ static int tend_stage(importer *im, yima_err *err)
     int rc = s->in_txn ? YIMA_OK : lk_begin(s, err);
     if (rc || all)
         return rc ? rc : lk_stage_merge(s, 0, 1, err);
-    im->merge_part = (im->merge_part + 1) % STAGE_PARTS;
-    return lk_stage_merge(s, im->merge_part, STAGE_PARTS, err);
+    return lk_stage_merge_some(s, &im->merge_part, err);
 }
 
 /* Commits the open batch: only now do its events count as applied, and are

@@ -185,6 +185,12 @@ int lk_code_file(yima_link *s, int64_t h, int64_t id, yima_err *err);
 /* Moves the staged codes of key range part of parts (a power of two; 0 of 1
  * is all) to code_index, inside the open transaction. */
 int lk_stage_merge(yima_link *s, unsigned part, unsigned parts, yima_err *err);
+/* Moves a bulk commit's share of the stage: the ranges of LK_STAGE_PARTS
+ * after *last, updating it, one at a time until LK_STAGE_RUN have moved or
+ * another writer waits. */
+#define LK_STAGE_PARTS 64
+#define LK_STAGE_RUN 4
+int lk_stage_merge_some(yima_link *s, unsigned *last, yima_err *err);
 /* How many codes the stage holds. */
 int lk_stage_count(yima_link *s, int64_t *n, yima_err *err);
 

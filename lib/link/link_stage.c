@@ -54,12 +54,31 @@ static int run_range(yima_link *s, int q, int64_t lo, int64_t hi, yima_err *err)
     return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "merging the code stage", err);
 }
 
-int lk_stage_merge(yima_link *s, unsigned part, unsigned parts, yima_err *err)
+static int merge_range(yima_link *s, unsigned part, unsigned parts, yima_err *err)
 {
     int64_t lo, hi;
     key_range(part, parts, &lo, &hi);
     int rc = run_range(s, Q_STAGE_MERGE, lo, hi, err);
-    rc = rc ? rc : run_range(s, Q_STAGE_DROP, lo, hi, err);
+    return rc ? rc : run_range(s, Q_STAGE_DROP, lo, hi, err);
+}
+
+int lk_stage_merge(yima_link *s, unsigned part, unsigned parts, yima_err *err)
+{
+    int rc = merge_range(s, part, parts, err);
+    return rc ? rc : lk_stage_count(s, &s->staged, err);
+}
+
+/* A commit moves 1/16 of the stage, 1/64 at a time: a writer that comes
+ * meanwhile waits for the range in hand only (one of 1/16 made a station
+ * wait 10 ms at 100,000 staged codes; one of 1/64 takes 2 ms). The count,
+ * a scan of the stage, once at the end. */
+int lk_stage_merge_some(yima_link *s, unsigned *last, yima_err *err)
+{
+    int rc = YIMA_OK;
+    for (int i = 0; !rc && i < LK_STAGE_RUN && !lk_gate_wanted(s); i++) {
+        *last = (*last + 1) % LK_STAGE_PARTS;
+        rc = merge_range(s, *last, LK_STAGE_PARTS, err);
+    }
     return rc ? rc : lk_stage_count(s, &s->staged, err);
 }
 
