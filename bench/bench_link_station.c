@@ -12,8 +12,12 @@
  * SIGTERM or SIGINT: send no more events, then finish as at the end of the
  * file (so a benchmark times only the events sent during a bulk import).
  * Prints one line:
- *   station events=N applied=A skipped=S rejected=R p50_ms=.. p99_ms=.. max_ms=.. exit=E
+ *   station events=N applied=A skipped=S rejected=R first_ms=.. p50_ms=.. p99_ms=.. max_ms=.. exit=E
  * and exits 0 when CMD exited 0 and acknowledged every event in order.
+ * The first event's wait includes CMD's start (the program loading and
+ * opening the store: 20 ms on a quiet machine, 50 beside a bulk import),
+ * not a running station's work: it is reported as first_ms, and the
+ * percentiles count the events after it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -143,13 +147,15 @@ int main(int argc, char **argv)
     fclose(st.from);
     waitpid(st.pid, &status, 0);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    size_t n = st.events;
+    double first = st.events ? st.ms[0] : 0;
+    double *ms = st.ms + (st.events > 0);
+    size_t n = st.events ? st.events - 1 : 0;
     if (n)
-        sort_ms(st.ms, (int)n);
-    printf("station events=%lu applied=%lu skipped=%lu rejected=%lu p50_ms=%.3f p99_ms=%.3f "
-           "max_ms=%.3f exit=%d\n", st.events, st.outcome[0], st.outcome[1], st.outcome[2],
-           n ? st.ms[n / 2] : 0, n ? st.ms[(size_t)((n - 1) * 0.99)] : 0, n ? st.ms[n - 1] : 0,
-           code);
+        sort_ms(ms, (int)n);
+    printf("station events=%lu applied=%lu skipped=%lu rejected=%lu first_ms=%.3f p50_ms=%.3f "
+           "p99_ms=%.3f max_ms=%.3f exit=%d\n", st.events, st.outcome[0], st.outcome[1],
+           st.outcome[2], first, n ? ms[n / 2] : 0, n ? ms[(size_t)((n - 1) * 0.99)] : 0,
+           n ? ms[n - 1] : 0, code);
     free(st.ms);
     return rc || code ? 1 : 0;
 }
