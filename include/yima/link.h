@@ -58,10 +58,12 @@ YIMA_API void yima_link_close(yima_link *store);
  * turns, since each handle's cache is thrown away whenever another handle
  * has written. 0 for PostgreSQL, where each thread keeps its own. */
 YIMA_API int yima_link_one_writer(const yima_link *store);
-/* Leaves copying the write-ahead log back into an SQLite store to
- * yima_link_wal_checkpoint, called on another handle by another thread: a
- * commit on this handle then never waits for that copy (and its fsync). */
-YIMA_API void yima_link_defer_checkpoints(yima_link *store);
+/* Copies the write-ahead log of an SQLite store back into it on a thread
+ * of its own, with a handle of its own, whenever a commit on store makes a
+ * copy due: the next transaction on store then never waits for that copy
+ * (and its fsync). Until yima_link_close(store). YIMA_OK and nothing to do
+ * on PostgreSQL, or when store already copies aside. */
+YIMA_API int yima_link_copy_aside(yima_link *store, yima_err *err);
 /* Copies the write-ahead log back into an SQLite store as far as no reader
  * still needs it, beside the writers; YIMA_OK at once on PostgreSQL. */
 YIMA_API int yima_link_wal_checkpoint(yima_link *store, yima_err *err);

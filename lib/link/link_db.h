@@ -70,10 +70,11 @@ struct lk_backend {
     int (*begin)(lk_db *db, int kind, yima_err *err);
     /* Ends the transaction; a failed commit is rolled back (err may be NULL). */
     int (*commit)(lk_db *db, yima_err *err);
-    /* Optional: the work a commit leaves due, out of the writers' way
-     * (SQLite: copying a grown WAL back into the store). */
-    void (*checkpoint)(lk_db *db);
-    /* Optional: that work now, whatever is due (yima_link_wal_checkpoint). */
+    /* Optional: 1 if the last commit left work due, to be done out of the
+     * writers' way (SQLite: copying a grown WAL back into the store); it
+     * is then the caller's to do. */
+    int (*checkpoint_due)(lk_db *db);
+    /* Optional: that work now, whatever is due (err may be NULL). */
     int (*wal_checkpoint)(lk_db *db, yima_err *err);
     void (*rollback)(lk_db *db);
     const char *(*errmsg)(lk_db *db);

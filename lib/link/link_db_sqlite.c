@@ -82,7 +82,7 @@ static int wait_busy(void *ctx, int tries)
 }
 
 /* Records the WAL's size after each commit, in place of SQLite's
- * autocheckpoint (see sq_checkpoint). */
+ * autocheckpoint (see sq_checkpoint_due). */
 static int note_wal(void *ctx, sqlite3 *db, const char *name, int frames)
 {
     (void)db;
@@ -316,27 +316,21 @@ static int sq_begin(lk_db *db, int kind, yima_err *err)
     return rc;
 }
 
-/* 1 if this handle copies the WAL back now. Beside a bulk import the
- * others leave that to it: the WAL is then mostly the import's, and a
- * station that copied it after each of its events spent its fsyncs on the
- * import's pages, so its next event waited for them and the import lost
- * its pace. Past twice the import's own threshold anyone copies. */
-static int checkpoint_due(const sq_db *d)
-{
-    if (d->wal_frames < d->checkpoint_frames)
-        return 0;
-    return d->bulk ||
-           d->wal_frames >= 2 * BULK_CHECKPOINT_FRAMES || !lk_gate_bulk_elsewhere(&d->gate);
-}
-
-/* Copies the WAL back into the store once it has grown, after the turn is
- * given up: a checkpoint runs beside the next writer, not in its way. */
-static void sq_checkpoint(lk_db *db)
+/* 1 if the WAL has grown enough to be copied back into the store, after
+ * the turn is given up (the copy then runs beside the next writer, not in
+ * its way). Beside a bulk import the others leave that to it: the WAL is
+ * then mostly the import's, and a station that copied it after each of its
+ * events spent its fsyncs on the import's pages, so its next event waited
+ * for them and the import lost its pace. Past twice the import's own
+ * threshold anyone copies. */
+static int sq_checkpoint_due(lk_db *db)
 {
     sq_db *d = DB(db);
-    if (checkpoint_due(d))
-        sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int grown = d->wal_frames >= d->checkpoint_frames;
+    int due = grown && (d->bulk || d->wal_frames >= 2 * BULK_CHECKPOINT_FRAMES ||
+                        !lk_gate_bulk_elsewhere(&d->gate));
     d->wal_frames = 0;
+    return due;
 }
 
 /* A passive checkpoint: what no reader still needs, beside the writers. */
@@ -432,7 +426,7 @@ const lk_backend lk_sqlite = {
     .exec = sq_exec,
     .begin = sq_begin,
     .commit = sq_commit,
-    .checkpoint = sq_checkpoint,
+    .checkpoint_due = sq_checkpoint_due,
     .wal_checkpoint = sq_wal_checkpoint,
     .rollback = sq_rollback,
     .errmsg = sq_errmsg,

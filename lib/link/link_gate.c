@@ -15,7 +15,7 @@
  *         commits at once and stands back until the waiters are through.
  *   BULK  read-locked by a bulk import for as long as it is open, so the
  *         other writers leave copying the WAL back to it (see
- *         link_db_sqlite.c, sq_checkpoint).
+ *         link_db_sqlite.c, sq_checkpoint_due).
  */
 #include <errno.h>
 #include <fcntl.h>

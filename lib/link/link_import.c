@@ -103,6 +103,7 @@ typedef struct importer {
     lk_watch watch;       /* bulk: commits for a waiting writer while we are idle */
     int64_t others_until; /* bulk: others write until then (ms), so we stage */
     int others_seen;      /* bulk: another writer came during the import */
+    int own_copier;       /* realtime: the copier (copy_aside) is this import's */
     int64_t txn_ms;       /* bulk: when the open transaction began (ms) */
     unsigned merge_part;  /* bulk: the key range of the stage moved last */
 } importer;
@@ -710,6 +711,10 @@ static int setup(importer *im, yima_err *err)
         return yima_err_set(err, YIMA_E_USAGE, "realtime import reads standard input only");
     im->fd = im->realtime ? STDIN_FILENO : -1;
     rc = lk_set_sync(im->s, opt->sync, err);
+    if (!rc && im->realtime && !im->s->copier) { /* the next event waits for no copy */
+        rc = yima_link_copy_aside(im->s, err);
+        im->own_copier = 1;
+    }
     if (!rc && !im->realtime)
         rc = lk_tune_bulk(im->s, err);
     if (!rc && !im->realtime) /* a killed import's stage: merged at our first commit */
@@ -771,6 +776,10 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
         rc = commit(&im, err);
     s->staging = 0; /* a stage left beside others is merged by a later import */
     lk_filter_drop(s);
+    if (im.own_copier) {
+        lk_copier_stop(s->copier);
+        s->copier = NULL;
+    }
     if (rc) {
         lk_rollback(s); /* the open batch only: committed batches stay, and count */
         flush_rejects(&im, NULL); /* what it refused is reported all the same */

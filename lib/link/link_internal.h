@@ -69,6 +69,7 @@ extern const char lk_trace_down_sql[], lk_trace_down_pg_sql[];
 #define LK_HASH_BYTES 32
 
 typedef struct lk_filter lk_filter;
+typedef struct lk_copier lk_copier;
 
 struct yima_link {
     const lk_backend *be;
@@ -78,7 +79,7 @@ struct yima_link {
     yima_link_mode mode;
     int schema_found;
     int in_txn;
-    int defer_checkpoints; /* yima_link_defer_checkpoints */
+    lk_copier *copier;   /* yima_link_copy_aside, or NULL */
     struct {
         int known;       /* head valid: this handle holds the write lock */
         int dirty;       /* head moved since the last commit: record it */
@@ -202,6 +203,12 @@ int lk_commit(yima_link *s, yima_err *err);
  * copy of what a bulk import wrote meanwhile. */
 int lk_commit_only(yima_link *s, yima_err *err);
 void lk_checkpoint(yima_link *s);
+/* The thread of yima_link_copy_aside (link_copier.c): a copy is due; stop
+ * it (NULL: none) and close its handle; hold (1) its copies until released
+ * (0), for tests. */
+void lk_copier_kick(lk_copier *c);
+void lk_copier_stop(lk_copier *c);
+void lk_copier_hold(lk_copier *c, int hold);
 void lk_rollback(yima_link *s);
 /* After a failed write: 1 if it failed only because another writer got in
  * its way (PostgreSQL's 40001 or 40P01, or a code added at once), the

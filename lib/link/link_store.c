@@ -439,13 +439,12 @@ int lk_retry_wait(yima_link *s, int *tries)
 
 void lk_checkpoint(yima_link *s)
 {
-    if (s->be->checkpoint && !s->defer_checkpoints)
-        s->be->checkpoint(s->db);
-}
-
-void yima_link_defer_checkpoints(yima_link *s)
-{
-    s->defer_checkpoints = 1;
+    if (!s->be->checkpoint_due || !s->be->checkpoint_due(s->db))
+        return;
+    if (s->copier)
+        lk_copier_kick(s->copier);
+    else
+        s->be->wal_checkpoint(s->db, NULL);
 }
 
 int yima_link_wal_checkpoint(yima_link *s, yima_err *err)
@@ -748,6 +747,7 @@ void yima_link_close(yima_link *s)
 {
     if (!s)
         return;
+    lk_copier_stop(s->copier);
     lk_rollback(s);
     lk_filter_drop(s);
     for (int i = 0; i < Q__COUNT; i++)

@@ -27,15 +27,11 @@ struct yima_serve {
     pthread_mutex_t lock;    /* guards workers */
     sv_worker *workers;
     atomic_int in_flight;    /* requests begun and not yet completed */
-    /* The writer threads, each with its own store handle, and on an SQLite
-     * store the copier's (serve_writer.c). */
+    /* The writer threads, each with its own store handle (serve_writer.c). */
     struct sv_writer *writers;
     int nwriters;
-    yima_link *copier;
-    pthread_t copier_thread;
-    int copier_started;
     pthread_mutex_t writer_lock; /* guards what follows */
-    pthread_cond_t writer_wake, writer_idle, copier_wake;
+    pthread_cond_t writer_wake, writer_idle;
     struct sv_job *jobs, **jobs_end; /* queued for the writer threads, in order */
     int writers_busy; /* jobs running */
     int closing;      /* no more jobs are taken */

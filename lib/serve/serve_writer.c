@@ -11,19 +11,13 @@
  * each with its own handle. SQLite lets one writer in at a time, and a handle's page cache is
  * thrown away whenever another handle has written: there is one writer
  * thread, whose handle's cache stays warm. Copying SQLite's write-ahead log
- * back into the store (a checkpoint, with its fsync) would delay whichever
- * request's commit made it due: the copier thread does it instead, on a
- * handle of its own, beside the writer, every COPY_MS.
+ * back into the store (a checkpoint, with its fsync) would delay the
+ * request after the one whose commit made it due: it is copied aside
+ * (yima_link_copy_aside), beside the writer.
  */
-#include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include <microhttpd.h>
 #include "serve_internal.h"
-
-/* How often the copier copies the log back: at 1,000 PACKs a second the
- * log then holds some 100 commits' pages. */
-#define COPY_MS 100
 
 typedef struct sv_writer {
     yima_serve *srv;
@@ -97,41 +91,14 @@ void sv_writer_drain(yima_serve *srv)
     pthread_mutex_unlock(&srv->writer_lock);
 }
 
-/* A failed copy is simply tried again at the next tick: the log only grows
- * meanwhile, and nothing committed is at risk. */
-static void *copier(void *arg)
-{
-    yima_serve *srv = arg;
-    yima_err err;
-    pthread_mutex_lock(&srv->writer_lock);
-    while (!srv->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += COPY_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        if (pthread_cond_timedwait(&srv->copier_wake, &srv->writer_lock, &until) != ETIMEDOUT)
-            continue;
-        pthread_mutex_unlock(&srv->writer_lock);
-        yima_link_wal_checkpoint(srv->copier, &err);
-        pthread_mutex_lock(&srv->writer_lock);
-    }
-    pthread_mutex_unlock(&srv->writer_lock);
-    return NULL;
-}
-
-/* The writers' handles (first the first's), and on SQLite the copier's. */
+/* The writers' handles (first the first's); on SQLite, one copying aside. */
 static int open_handles(yima_serve *srv, yima_link *first, int one, yima_err *err)
 {
     int rc = YIMA_OK;
     srv->writers[0].store = first;
     for (int i = 1; !rc && i < srv->nwriters; i++)
         rc = yima_link_open(&srv->writers[i].store, srv->opt.store, YIMA_LINK_WRITE, err);
-    if (!rc && one) {
-        rc = yima_link_open(&srv->copier, srv->opt.store, YIMA_LINK_WRITE, err);
-        yima_link_defer_checkpoints(first);
-    }
-    return rc;
+    return !rc && one ? yima_link_copy_aside(first, err) : rc;
 }
 
 /* PostgreSQL's writer threads: one per core, as far as there are workers.
@@ -149,7 +116,6 @@ int sv_writer_start(yima_serve *srv, yima_link *first, yima_err *err)
     pthread_mutex_init(&srv->writer_lock, NULL);
     pthread_cond_init(&srv->writer_wake, NULL);
     pthread_cond_init(&srv->writer_idle, NULL);
-    pthread_cond_init(&srv->copier_wake, NULL);
     srv->jobs_end = &srv->jobs;
     int one = yima_link_one_writer(first);
     int n = one ? 1 : writer_count(srv->opt.threads);
@@ -161,8 +127,7 @@ int sv_writer_start(yima_serve *srv, yima_link *first, yima_err *err)
     int rc = open_handles(srv, first, one, err);
     if (rc)
         return rc;
-    int ok = !one || (srv->copier_started =
-                          !pthread_create(&srv->copier_thread, NULL, copier, srv));
+    int ok = 1;
     for (int i = 0; ok && i < n; i++) {
         sv_writer *w = &srv->writers[i];
         w->srv = srv;
@@ -177,22 +142,15 @@ void sv_writer_stop(yima_serve *srv)
     pthread_mutex_lock(&srv->writer_lock);
     srv->stopping = 1;
     pthread_cond_broadcast(&srv->writer_wake);
-    pthread_cond_broadcast(&srv->copier_wake);
     pthread_mutex_unlock(&srv->writer_lock);
     for (int i = 0; i < srv->nwriters; i++) {
         if (srv->writers[i].started)
             pthread_join(srv->writers[i].thread, NULL);
         yima_link_close(srv->writers[i].store);
     }
-    if (srv->copier_started)
-        pthread_join(srv->copier_thread, NULL);
-    /* Closing the last handle copies the log back (SQLite does). */
-    yima_link_close(srv->copier);
     free(srv->writers);
     srv->writers = NULL;
-    srv->copier = NULL;
-    srv->nwriters = srv->copier_started = 0;
-    pthread_cond_destroy(&srv->copier_wake);
+    srv->nwriters = 0;
     pthread_cond_destroy(&srv->writer_idle);
     pthread_cond_destroy(&srv->writer_wake);
     pthread_mutex_destroy(&srv->writer_lock);
