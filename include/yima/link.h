@@ -31,7 +31,7 @@ extern "C" {
 /* PRAGMA user_version of the stores this library writes. Older stores are
  * upgraded in place (in one transaction) when opened for writing; a newer
  * store is refused with YIMA_E_STORE naming both versions. */
-#define YIMA_LINK_SCHEMA 9
+#define YIMA_LINK_SCHEMA 10
 /* PRAGMA application_id of a yima store ("YIMA"). */
 #define YIMA_LINK_APP_ID 0x59494D41
 

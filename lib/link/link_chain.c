@@ -51,11 +51,16 @@ const char lk_seal_codes_sql[] =
     " WHERE ec.seq BETWEEN ?1 AND ?2 ORDER BY ec.seq DESC, ec.code";
 /* Every event of the seal in one statement (one round trip, while the head
  * is held): ?1 their provisional seqs in order, ?2 and ?3 their hashes and
- * chains in hex, as array texts; the i-th becomes seq ?4 + i. */
+ * chains in hex, as array texts; the i-th becomes seq ?4 + i, and so do
+ * the event_codes.seq and codes.shipped that pointed at it. */
 const char lk_seal_set_sql[] =
-    "UPDATE events e SET seq = CAST(?4 AS bigint) + v.i, hash = decode(v.h, 'hex'),"
-    " chain = decode(v.c, 'hex') FROM unnest(CAST(?1 AS bigint[]), CAST(?2 AS text[]),"
-    " CAST(?3 AS text[])) WITH ORDINALITY AS v(p, h, c, i) WHERE e.seq = v.p";
+    "WITH v AS (SELECT p, CAST(?4 AS bigint) + i AS seq, h, c FROM unnest(CAST(?1 AS bigint[]),"
+    " CAST(?2 AS text[]), CAST(?3 AS text[])) WITH ORDINALITY AS u(p, h, c, i)),"
+    " ec AS (UPDATE event_codes x SET seq = v.seq FROM v WHERE x.seq = v.p),"
+    " sh AS (UPDATE codes x SET shipped = v.seq FROM v"
+    " WHERE x.shipped = v.p AND x.shipped IS NOT NULL)"
+    " UPDATE events e SET seq = v.seq, hash = decode(v.h, 'hex'), chain = decode(v.c, 'hex')"
+    " FROM v WHERE e.seq = v.p";
 const char lk_head_set_sql[] = "INSERT INTO meta(key, value) VALUES('chain_head', ?1) "
                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
