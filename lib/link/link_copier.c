@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include "link_internal.h"
 
 struct lk_copier {
@@ -43,8 +44,9 @@ static void *copier_main(void *arg)
 
 int yima_link_copy_aside(yima_link *s, yima_err *err)
 {
-    if (!s->be->checkpoint_due || s->copier)
-        return YIMA_OK; /* PostgreSQL needs none; or already aside */
+    /* PostgreSQL needs none, nor a store in memory (no log); or aside already. */
+    if (!s->be->checkpoint_due || !strcmp(s->path, ":memory:") || s->copier)
+        return YIMA_OK;
     lk_copier *c = calloc(1, sizeof *c);
     if (!c)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
