@@ -42,6 +42,23 @@ static void *copier_main(void *arg)
     return NULL;
 }
 
+/* Sets one of c's flags and wakes its thread. */
+static void poke(lk_copier *c, int *flag, int value)
+{
+    pthread_mutex_lock(&c->lock);
+    *flag = value;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void free_copier(lk_copier *c)
+{
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    yima_link_close(c->store);
+    free(c);
+}
+
 int yima_link_copy_aside(yima_link *s, yima_err *err)
 {
     /* PostgreSQL needs none, nor a store in memory (no log); or aside already. */
@@ -58,8 +75,7 @@ int yima_link_copy_aside(yima_link *s, yima_err *err)
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake, NULL);
     if (pthread_create(&c->thread, NULL, copier_main, c) != 0) {
-        c->stopping = 1;
-        lk_copier_stop(c);
+        free_copier(c);
         return yima_err_set(err, YIMA_E_NOMEM, "cannot start a thread");
     }
     s->copier = c;
@@ -68,33 +84,21 @@ int yima_link_copy_aside(yima_link *s, yima_err *err)
 
 void lk_copier_kick(lk_copier *c)
 {
-    pthread_mutex_lock(&c->lock);
-    c->due = 1;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
+    poke(c, &c->due, 1);
 }
 
 void lk_copier_hold(lk_copier *c, int hold)
 {
-    pthread_mutex_lock(&c->lock);
-    c->held = hold;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
+    poke(c, &c->held, hold);
 }
 
-void lk_copier_stop(lk_copier *c)
+void lk_copier_stop(yima_link *s)
 {
+    lk_copier *c = s->copier;
     if (!c)
         return;
-    pthread_mutex_lock(&c->lock);
-    int started = !c->stopping;
-    c->stopping = 1;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-    if (started)
-        pthread_join(c->thread, NULL);
-    pthread_cond_destroy(&c->wake);
-    pthread_mutex_destroy(&c->lock);
-    yima_link_close(c->store);
-    free(c);
+    poke(c, &c->stopping, 1);
+    pthread_join(c->thread, NULL);
+    free_copier(c);
+    s->copier = NULL;
 }

@@ -776,10 +776,8 @@ int yima_link_import(yima_link *s, const yima_link_import_options *opt,
         rc = commit(&im, err);
     s->staging = 0; /* a stage left beside others is merged by a later import */
     lk_filter_drop(s);
-    if (im.own_copier) {
-        lk_copier_stop(s->copier);
-        s->copier = NULL;
-    }
+    if (im.own_copier)
+        lk_copier_stop(s);
     if (rc) {
         lk_rollback(s); /* the open batch only: committed batches stay, and count */
         flush_rejects(&im, NULL); /* what it refused is reported all the same */

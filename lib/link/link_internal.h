@@ -204,10 +204,10 @@ int lk_commit(yima_link *s, yima_err *err);
 int lk_commit_only(yima_link *s, yima_err *err);
 void lk_checkpoint(yima_link *s);
 /* The thread of yima_link_copy_aside (link_copier.c): a copy is due; stop
- * it (NULL: none) and close its handle; hold (1) its copies until released
- * (0), for tests. */
+ * s's copier, if any, and close its handle; hold (1) its copies until
+ * released (0), for tests. */
 void lk_copier_kick(lk_copier *c);
-void lk_copier_stop(lk_copier *c);
+void lk_copier_stop(yima_link *s);
 void lk_copier_hold(lk_copier *c, int hold);
 void lk_rollback(yima_link *s);
 /* After a failed write: 1 if it failed only because another writer got in

@@ -759,7 +759,7 @@ void yima_link_close(yima_link *s)
 {
     if (!s)
         return;
-    lk_copier_stop(s->copier);
+    lk_copier_stop(s);
     lk_rollback(s);
     lk_filter_drop(s);
     for (int i = 0; i < Q__COUNT; i++)

@@ -91,14 +91,15 @@ void sv_writer_drain(yima_serve *srv)
     pthread_mutex_unlock(&srv->writer_lock);
 }
 
-/* The writers' handles (first the first's); on SQLite, one copying aside. */
-static int open_handles(yima_serve *srv, yima_link *first, int one, yima_err *err)
+/* The writers' handles (first the first's); the first copies aside (on
+ * SQLite: PostgreSQL needs no copier). */
+static int open_handles(yima_serve *srv, yima_link *first, yima_err *err)
 {
     int rc = YIMA_OK;
     srv->writers[0].store = first;
     for (int i = 1; !rc && i < srv->nwriters; i++)
         rc = yima_link_open(&srv->writers[i].store, srv->opt.store, YIMA_LINK_WRITE, err);
-    return !rc && one ? yima_link_copy_aside(first, err) : rc;
+    return rc ? rc : yima_link_copy_aside(first, err);
 }
 
 /* PostgreSQL's writer threads: one per core, as far as there are workers.
@@ -117,14 +118,13 @@ int sv_writer_start(yima_serve *srv, yima_link *first, yima_err *err)
     pthread_cond_init(&srv->writer_wake, NULL);
     pthread_cond_init(&srv->writer_idle, NULL);
     srv->jobs_end = &srv->jobs;
-    int one = yima_link_one_writer(first);
-    int n = one ? 1 : writer_count(srv->opt.threads);
+    int n = yima_link_one_writer(first) ? 1 : writer_count(srv->opt.threads);
     if (!(srv->writers = calloc((size_t)n, sizeof *srv->writers))) {
         yima_link_close(first);
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
     }
     srv->nwriters = n;
-    int rc = open_handles(srv, first, one, err);
+    int rc = open_handles(srv, first, err);
     if (rc)
         return rc;
     int ok = 1;
