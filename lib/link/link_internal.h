@@ -26,7 +26,7 @@ enum {
     /* PostgreSQL only (many writers; NULL on SQLite): an event id's lock,
      * the seal of the chain at commit (link_chain.c), and an event's codes
      * read, moved and recorded a statement for all (link_apply.c). */
-    Q_ID_LOCK, Q_HEAD_LOCK, Q_SEAL_EVENTS, Q_SEAL_CODES, Q_SEAL_SET, Q_HEAD_SET,
+    Q_ID_LOCK, Q_HEAD_LOCK, Q_SEAL_EVENTS, Q_SEAL_CODES, Q_SEAL_SET, Q_SEAL_ONE,
     Q_CODES_GET, Q_CODES_PARENT, Q_EVCODES_ADD, Q__COUNT
 };
 #define Q__MANY_WRITERS Q_ID_LOCK
@@ -124,7 +124,7 @@ int lk_chain_append_fields(yima_link *s, int64_t seq, const lk_chain_field f[LK_
  * lk_chain_commit gives them their seqs, hashes and chain links, in order,
  * holding the chain head's row lock until COMMIT. The sealer's statements: */
 extern const char lk_head_lock_sql[], lk_seal_events_sql[], lk_seal_codes_sql[],
-    lk_seal_set_sql[], lk_head_set_sql[];
+    lk_seal_set_sql[], lk_seal_one_sql[];
 /* Records the chain's head in meta if it moved (or seals); lk_commit calls it. */
 int lk_chain_commit(yima_link *s, yima_err *err);
 /* Hashes and chains every event (the upgrade to schema 6). */

@@ -312,7 +312,7 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_SEAL_EVENTS] = lk_seal_events_sql,
     [Q_SEAL_CODES] = lk_seal_codes_sql,
     [Q_SEAL_SET] = lk_seal_set_sql,
-    [Q_HEAD_SET] = lk_head_set_sql,
+    [Q_SEAL_ONE] = lk_seal_one_sql,
     /* An event's codes in one round trip each (link_apply.c), bound as
      * array texts: ?1 the codes, each row giving its place in ?1 (from 1)
      * and the row Q_CODE_GET gives, locked in id order; */
