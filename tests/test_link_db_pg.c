@@ -3,8 +3,9 @@
  * The PostgreSQL backend (lib/link/link_db_pg.c) through lk_pg alone:
  * values of every kind read back exactly, ?N rewritten outside literals,
  * statements nested as on SQLite, a long walk streamed in chunks,
- * transactions seen (or not) from a second handle, and errors that keep
- * their SQLSTATE, conflicts reported as retryable; and a store's seal
+ * transactions seen (or not) from a second handle, statements sent ahead
+ * without waiting, and errors that keep their SQLSTATE, conflicts
+ * reported as retryable; and a store's seal
  * (lib/link/link_chain.c): two writers' events numbered in commit order;
  * an event's codes bound as one array text whatever they hold; no foreign
  * keys, also after an upgrade; a station's seal planned once, and every
@@ -307,6 +308,65 @@ static void test_transactions(void **state)
     lk_finalize(back);
     lk_finalize(rel);
     lk_finalize(ins);
+    lk_pg.close(a);
+    lk_pg.close(b);
+}
+
+/* A statement sent ahead (lk_step_ahead) does not wait for the server:
+ * it runs in order with the next statement that waits, in one round trip,
+ * and its failure is that statement's, or the commit's, with its reason. */
+static void test_step_ahead(void **state)
+{
+    (void)state;
+    lk_db *a = connect_db(1), *b = connect_db(1);
+    yima_err err = {0};
+    run(a, "DROP TABLE IF EXISTS ahead; CREATE TABLE ahead (k int PRIMARY KEY)");
+    lk_st *ins = prep(a, "INSERT INTO ahead VALUES (?1)", 0);
+    lk_st *nap = prep(a, "SELECT pg_sleep(0.5)", 0);
+    const char *count = "SELECT count(*) FROM ahead";
+    /* Sent, not waited for: the sleep is the next statement's wait. */
+    assert_int_equal(lk_pg.begin(a, LK_WRITE, &err), YIMA_OK);
+    int64_t t0 = lk_now_ms();
+    assert_int_equal(lk_step_ahead(nap), LK_OK);
+    for (int k = 1; k <= 2; k++) {
+        lk_reset(ins);
+        lk_bind_int64(ins, 1, k);
+        assert_int_equal(lk_step_ahead(ins), LK_OK);
+    }
+    assert_true(lk_now_ms() - t0 < 250);
+    assert_int_equal(one_int(a, count), 2); /* after them, in order */
+    assert_true(lk_now_ms() - t0 >= 500);
+    assert_int_equal(lk_pg.commit(a, &err), YIMA_OK);
+    assert_int_equal(one_int(b, count), 2);
+    /* A failure sent ahead fails the next statement, with its reason. */
+    assert_int_equal(lk_pg.begin(a, LK_WRITE, &err), YIMA_OK);
+    lk_reset(ins);
+    lk_bind_int64(ins, 1, 1);
+    assert_int_equal(lk_step_ahead(ins), LK_OK);
+    lk_st *c = prep(a, count, 0);
+    assert_int_equal(lk_step(c), LK_ERROR);
+    assert_non_null(strstr(lk_pg.errmsg(a), "SQLSTATE 23505"));
+    lk_finalize(c);
+    lk_pg.rollback(a);
+    /* ... or the commit, which rolls back what came before it. */
+    assert_int_equal(lk_pg.begin(a, LK_WRITE, &err), YIMA_OK);
+    run(a, "INSERT INTO ahead VALUES (30)");
+    lk_reset(ins);
+    lk_bind_int64(ins, 1, 2);
+    assert_int_equal(lk_step_ahead(ins), LK_OK);
+    assert_int_equal(lk_pg.commit(a, &err), YIMA_E_STORE);
+    assert_non_null(strstr(err.msg, "rolled back"));
+    assert_non_null(strstr(err.msg, "SQLSTATE 23505"));
+    assert_int_equal(one_int(b, count), 2);
+    /* The handle goes on as before. */
+    assert_int_equal(lk_pg.begin(a, LK_WRITE, &err), YIMA_OK);
+    lk_reset(ins);
+    lk_bind_int64(ins, 1, 3);
+    assert_int_equal(lk_step_ahead(ins), LK_OK);
+    assert_int_equal(lk_pg.commit(a, &err), YIMA_OK);
+    assert_int_equal(one_int(b, count), 3);
+    lk_finalize(ins);
+    lk_finalize(nap);
     lk_pg.close(a);
     lk_pg.close(b);
 }
@@ -749,7 +809,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),      cmocka_unit_test(test_rewrite),
         cmocka_unit_test(test_nested),      cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_transactions), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_transactions), cmocka_unit_test(test_step_ahead),
+        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_serialization), cmocka_unit_test(test_deadlock),
         cmocka_unit_test(test_seal_order),  cmocka_unit_test(test_no_stage),
         cmocka_unit_test(test_codes_quoted), cmocka_unit_test(test_no_foreign_keys),

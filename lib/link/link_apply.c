@@ -44,6 +44,13 @@ static int step_done(applier *a, lk_st *st, const char *what)
     return lk_step(st) == LK_DONE ? YIMA_OK : db_fail(a, what);
 }
 
+/* Many writers: a write nothing waits for, sent with the next statement
+ * that waits (lk_step_ahead). */
+static int step_ahead(applier *a, lk_st *st, const char *what)
+{
+    return lk_step_ahead(st) == LK_OK ? YIMA_OK : db_fail(a, what);
+}
+
 /* Runs an INSERT and gives its new row's id in *id: the row its RETURNING
  * gives, or without one (the SQLite dialect) the engine's last id. */
 static int step_id(applier *a, lk_st *st, int64_t *id, const char *what)
@@ -442,7 +449,7 @@ static int set_parents(applier *a, const char *ids, int64_t parent)
     lk_bind_text(st, 1, ids, -1);
     if (parent)
         lk_bind_int64(st, 2, parent);
-    int rc = step_done(a, st, "setting parents");
+    int rc = step_ahead(a, st, "setting parents");
     lk_reset(st); /* done with ids */
     return rc;
 }
@@ -455,7 +462,7 @@ static int add_evcodes(applier *a, int64_t seq, const char *ids, const char *pre
     lk_bind_int64(st, 1, seq);
     lk_bind_text(st, 2, ids, -1);
     lk_bind_text(st, 3, prevs, -1);
-    int rc = step_done(a, st, "adding an event's codes");
+    int rc = step_ahead(a, st, "adding an event's codes");
     lk_reset(st);
     return rc;
 }
@@ -780,7 +787,8 @@ static int lock_id(applier *a, const char *id, size_t id_len)
     lk_st *st = lk_stmt(a->s, Q_ID_LOCK);
     lk_bind_int64(st, 1, (int32_t)(uint32_t)(h >> 32));
     lk_bind_int64(st, 2, (int32_t)(uint32_t)h);
-    int rc = lk_step(st) == LK_ROW ? YIMA_OK : db_fail(a, "locking an event id");
+    /* Sent ahead: the lookups after it run once it holds the lock. */
+    int rc = step_ahead(a, st, "locking an event id");
     lk_reset(st);
     return rc;
 }

@@ -466,7 +466,8 @@ static int seal_set(sealer *w, int64_t head, int64_t seq, int64_t prov,
     } else {
         lk_bind_blob(set, 7, b, sizeof b);
     }
-    int rc = lk_step(set) == LK_DONE ? YIMA_OK : lk_db_error(s, "sealing the events", err);
+    /* Sent with the COMMIT, which follows. */
+    int rc = lk_step_ahead(set) == LK_OK ? YIMA_OK : lk_db_error(s, "sealing the events", err);
     lk_reset(set);
     return rc;
 }

@@ -54,6 +54,11 @@ struct lk_backend {
     void (*bind_text)(lk_st *st, int i, const char *text, int len, int copy);
     void (*bind_blob)(lk_st *st, int i, const void *data, int len); /* borrowed */
     int (*step)(lk_st *st);
+    /* Optional: runs st, whose rows are not wanted, without waiting for
+     * it: LK_OK, or LK_ERROR if it could not be sent. It fails later, if
+     * it does, as the next statement to run (or the commit), with its
+     * reason; a transaction that fails is rolled back anyway. */
+    int (*step_ahead)(lk_st *st);
     /* Columns of the current row; text and blob valid until the next step. */
     int (*column_null)(lk_st *st, int i);
     int64_t (*column_int64)(lk_st *st, int i);
@@ -115,6 +120,15 @@ static inline void lk_bind_blob(lk_st *st, int i, const void *data, int len)
     st->be->bind_blob(st, i, data, len);
 }
 static inline int lk_step(lk_st *st) { return st->be->step(st); }
+/* Runs st, whose rows are not wanted, without waiting where the backend
+ * can (PostgreSQL sends it with the next statement: a round trip less):
+ * LK_OK or LK_ERROR. */
+static inline int lk_step_ahead(lk_st *st)
+{
+    if (st->be->step_ahead)
+        return st->be->step_ahead(st);
+    return st->be->step(st) == LK_ERROR ? LK_ERROR : LK_OK;
+}
 static inline int lk_column_null(lk_st *st, int i) { return st->be->column_null(st, i); }
 static inline int64_t lk_column_int64(lk_st *st, int i) { return st->be->column_int64(st, i); }
 static inline int lk_column_int(lk_st *st, int i) { return (int)st->be->column_int64(st, i); }

@@ -22,6 +22,11 @@
 #include <libpq-fe.h>
 #include "link_db_pg.h"
 
+/* A writer's transaction, its BEGIN and COMMIT prepared under these names
+ * (statements are yq<n> and yd<n>). */
+#define BEGIN_WRITER "BEGIN ISOLATION LEVEL READ COMMITTED"
+#define BEGIN_NAME "yb"
+#define COMMIT_NAME "ye"
 /* Rows a cursor fetches at a time: memory per stream stays this small. */
 #define FETCH_ROWS 1000
 /* Type oids (pg_type.dat): the ones a column or parameter is read as. */
@@ -47,6 +52,7 @@ typedef struct pg_db {
     pg_st *cache[CACHE_MAX]; /* ad hoc statements kept prepared */
     int ncache;
     unsigned long uses;  /* cache_take's clock */
+    int ahead;           /* statements sent ahead, their results not yet read */
 } pg_db;
 
 /* A statement's state between steps. */
@@ -179,9 +185,117 @@ static void note_error(pg_db *d, const PGresult *r)
         snprintf(d->msg, sizeof d->msg, "%.*s", n, text);
 }
 
+/* ---- statements sent ahead (libpq's pipeline mode) ---- */
+
+/* One statement's result in a pipeline, the NULL that ends it read too
+ * (NULL: the connection is lost). */
+static PGresult *next_result(pg_db *d)
+{
+    PGresult *r = PQgetResult(d->conn);
+    if (r)
+        PQclear(PQgetResult(d->conn));
+    return r;
+}
+
+/* The results of what was sent ahead, read after the pipeline's sync:
+ * then (own not NULL) that of the statement sent last, given to the
+ * caller; pipeline mode left. LK_ERROR, with the first failure noted, if
+ * one sent ahead failed: the rest, own included, were not run (*own NULL). */
+static int settle(pg_db *d, PGresult **own)
+{
+    int rc = LK_OK, n = d->ahead + (own != NULL);
+    d->ahead = 0;
+    if (own)
+        *own = NULL;
+    if (!PQpipelineSync(d->conn)) {
+        note_error(d, NULL);
+        return LK_ERROR;
+    }
+    for (int i = 0; i < n; i++) {
+        PGresult *r = next_result(d);
+        ExecStatusType st = PQresultStatus(r);
+        if (!r && !rc)
+            note_error(d, NULL);
+        if (!r)
+            return LK_ERROR;
+        if (own && i == n - 1 && !rc) {
+            *own = r;
+            break;
+        }
+        if (!rc && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            note_error(d, r);
+            rc = LK_ERROR;
+        }
+        PQclear(r);
+    }
+    PQclear(PQgetResult(d->conn)); /* the sync's */
+    if (!PQexitPipelineMode(d->conn) && !rc) {
+        note_error(d, NULL);
+        rc = LK_ERROR;
+    }
+    return rc;
+}
+
+/* The connection free for a statement of its own: what was sent ahead
+ * read first. */
+static int settle_ahead(pg_db *d)
+{
+    return d->ahead ? settle(d, NULL) : LK_OK;
+}
+
+/* Sends prepared statement name ahead, with s's parameters (s NULL: none). */
+static int send_ahead(pg_db *d, const char *name, const pg_st *s)
+{
+    int sent = PQpipelineStatus(d->conn) == PQ_PIPELINE_ON || PQenterPipelineMode(d->conn);
+    if (sent)
+        sent = PQsendQueryPrepared(d->conn, name, s ? s->nparams : 0, s ? s->values : NULL,
+                                   s ? s->lengths : NULL, s ? s->formats : NULL, 1);
+    if (sent) {
+        d->ahead++;
+        return LK_OK;
+    }
+    note_error(d, NULL);
+    if (PQpipelineStatus(d->conn) == PQ_PIPELINE_ON)
+        settle(d, NULL);
+    return LK_ERROR;
+}
+
+/* Runs prepared statement name with s's parameters (s NULL: none; name
+ * NULL: sql, with none), in results of format binary; after what was sent
+ * ahead, in the same round trip. NULL, the reason noted, if it (or one
+ * sent ahead) failed to run. */
+static PGresult *exec_after(pg_db *d, const char *name, const char *sql, const pg_st *s,
+                            int binary)
+{
+    PGresult *r = NULL;
+    int sent = 1, n = s ? s->nparams : 0;
+    const char *const *v = s ? s->values : NULL;
+    const int *len = s ? s->lengths : NULL, *fmt = s ? s->formats : NULL;
+    if (!d->ahead && name)
+        r = PQexecPrepared(d->conn, name, n, v, len, fmt, binary);
+    else if (!d->ahead)
+        r = PQexecParams(d->conn, sql, 0, NULL, NULL, NULL, NULL, binary);
+    else if (name)
+        sent = PQsendQueryPrepared(d->conn, name, n, v, len, fmt, binary);
+    else
+        sent = PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL, NULL, binary);
+    if (!sent) {
+        note_error(d, NULL);
+        settle(d, NULL);
+        return NULL;
+    }
+    if (d->ahead)
+        settle(d, &r); /* r NULL: one sent ahead failed, noted */
+    else if (!r)
+        note_error(d, NULL);
+    return r;
+}
+
 /* Runs sql with no parameters: LK_OK, or LK_ERROR with the reason noted. */
 static int run_sql(pg_db *d, const char *sql)
 {
+    if (settle_ahead(d) != LK_OK)
+        return LK_ERROR;
     PGresult *r = PQexec(d->conn, sql);
     ExecStatusType st = PQresultStatus(r);
     int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
@@ -227,6 +341,8 @@ static void pg_close(lk_db *db)
  * often; JIT compiling only costs them (a filtered export, whose
  * recursive CTE the planner overestimates a hundredfold, spent 3.8 s
  * compiling for a 0.5 s query). */
+static int server_prepare(pg_db *d, const char *name, const char *sql, PGresult **desc);
+
 static int set_up(pg_db *d, int write, yima_err *err)
 {
     PQsetNoticeProcessor(d->conn, quiet, NULL);
@@ -235,8 +351,16 @@ static int set_up(pg_db *d, int write, yima_err *err)
                             PQerrorMessage(d->conn));
     /* One round trip. A writer's commits are all durable, whatever the
      * server's default: set here once, not before each transaction. */
-    return run_as(d, write ? "SET jit = off; SET synchronous_commit = on"
-                           : "SET jit = off; SET default_transaction_read_only = on", err);
+    int rc = run_as(d, write ? "SET jit = off; SET synchronous_commit = on"
+                             : "SET jit = off; SET default_transaction_read_only = on", err);
+    /* A writer's BEGIN and every COMMIT go with other statements
+     * (send_ahead), prepared: parsed once, not at each transaction. */
+    for (int i = 0; !rc && i < 2; i++)
+        if (server_prepare(d, i ? COMMIT_NAME : BEGIN_NAME, i ? "COMMIT" : BEGIN_WRITER,
+                           NULL) != LK_OK)
+            rc = yima_err_set(err, YIMA_E_STORE, "%s: preparing its transactions: %s",
+                              d->name, d->msg);
+    return rc;
 }
 
 static int pg_open(lk_db **out, const char *target, int write, yima_err *err)
@@ -307,6 +431,8 @@ static char *rewrite(const char *sql)
  * parameters' types: LK_OK, or LK_ERROR with the reason noted. */
 static int server_prepare(pg_db *d, const char *name, const char *sql, PGresult **desc)
 {
+    if (settle_ahead(d) != LK_OK)
+        return LK_ERROR;
     PGresult *r = PQprepare(d->conn, name, sql, 0, NULL);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
@@ -374,6 +500,7 @@ static void deallocate(pg_db *d, const char *kind, unsigned n)
 {
     char sql[48];
     snprintf(sql, sizeof sql, "DEALLOCATE %s%u", kind, n);
+    settle_ahead(d);
     PQclear(PQexec(d->conn, sql)); /* fails only in an aborted transaction: a leak till close */
 }
 
@@ -457,6 +584,7 @@ static int pg_prepare(lk_db *db, const char *sql, unsigned flags, lk_st **out)
  * error would abort the transaction now open. */
 static int cursor_exists(pg_st *s)
 {
+    settle_ahead(s->db);
     if (PQtransactionStatus(s->db->conn) != PQTRANS_INTRANS)
         return 0;
     char name[32];
@@ -477,6 +605,7 @@ static void close_cursor(pg_st *s, int known_open)
     if (known_open || cursor_exists(s)) {
         char sql[32];
         snprintf(sql, sizeof sql, "CLOSE yc%u", s->name);
+        settle_ahead(s->db);
         PQclear(PQexec(s->db->conn, sql));
     }
 }
@@ -673,7 +802,8 @@ static int fetch(pg_st *s)
 {
     char sql[48];
     snprintf(sql, sizeof sql, "FETCH %d FROM yc%u", FETCH_ROWS, s->name);
-    int rc = take_result(s, PQexecParams(s->db->conn, sql, 0, NULL, NULL, NULL, NULL, 1));
+    PGresult *r = exec_after(s->db, NULL, sql, NULL, 1);
+    int rc = r ? take_result(s, r) : LK_ERROR;
     if (rc == LK_ERROR)
         s->cursor_open = 0; /* the transaction is aborted: the cursor goes with it */
     s->chunk_full = rc == LK_ROW && s->rows == FETCH_ROWS;
@@ -690,10 +820,14 @@ static int run(pg_st *s)
     clear_error(d);
     PQclear(s->res);
     s->res = NULL;
+    s->state = ST_IDLE;
+    if (s->stream && settle_ahead(d) != LK_OK)
+        return LK_ERROR;
     int cursor = s->stream && PQtransactionStatus(d->conn) == PQTRANS_INTRANS;
     snprintf(name, sizeof name, "%s%u", cursor ? "yd" : "yq", s->name);
-    PGresult *r = PQexecPrepared(d->conn, name, s->nparams, s->values, s->lengths, s->formats,
-                                 cursor ? 0 : 1);
+    PGresult *r = exec_after(d, name, NULL, s, cursor ? 0 : 1);
+    if (!r)
+        return LK_ERROR;
     if (!cursor)
         return take_result(s, r);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -717,6 +851,22 @@ static int pg_step(lk_st *st)
         return fetch(s);
     s->state = ST_DONE;
     return LK_DONE;
+}
+
+/* Sends st ahead: its result is read, and a failure reported, by the next
+ * statement that waits for its own (or the commit). A stream runs now. */
+static int pg_step_ahead(lk_st *st)
+{
+    pg_st *s = ST(st);
+    char name[32];
+    if (s->stream)
+        return pg_step(st) == LK_ERROR ? LK_ERROR : LK_OK;
+    clear_error(s->db);
+    PQclear(s->res);
+    s->res = NULL;
+    s->state = ST_DONE;
+    snprintf(name, sizeof name, "yq%u", s->name);
+    return send_ahead(s->db, name, s);
 }
 
 static int on_row(pg_st *s, int i)
@@ -787,11 +937,14 @@ static int pg_exec(lk_db *db, const char *sql)
  * snapshot: one state of the store throughout, and nothing written. */
 static int pg_begin(lk_db *db, int kind, yima_err *err)
 {
-    clear_error(DB(db));
-    return run_as(DB(db),
-                  kind == LK_SNAPSHOT ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                                      : "BEGIN ISOLATION LEVEL READ COMMITTED",
-                  err);
+    pg_db *d = DB(db);
+    clear_error(d);
+    if (kind == LK_SNAPSHOT)
+        return run_as(d, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
+    /* Sent ahead, with the transaction's first statement. */
+    if (send_ahead(d, BEGIN_NAME, NULL) == LK_OK)
+        return YIMA_OK;
+    return yima_err_set(err, YIMA_E_STORE, "%s: %s: %s", d->name, BEGIN_WRITER, d->msg);
 }
 
 /* COMMIT of a transaction an error has aborted succeeds as a ROLLBACK:
@@ -799,9 +952,11 @@ static int pg_begin(lk_db *db, int kind, yima_err *err)
 static int pg_commit(lk_db *db, yima_err *err)
 {
     pg_db *d = DB(db);
-    PGresult *r = PQexec(d->conn, "COMMIT");
-    int failed = PQresultStatus(r) != PGRES_COMMAND_OK;
-    int ok = !failed && !strcmp(PQcmdStatus(r), "COMMIT");
+    int ahead = d->ahead;
+    PGresult *r = exec_after(d, COMMIT_NAME, NULL, NULL, 0);
+    /* No result but an error sent ahead: the transaction was aborted. */
+    int failed = !(ahead && !r) && PQresultStatus(r) != PGRES_COMMAND_OK;
+    int ok = r && !failed && !strcmp(PQcmdStatus(r), "COMMIT");
     if (failed)
         note_error(d, r);
     PQclear(r);
@@ -817,6 +972,7 @@ static int pg_commit(lk_db *db, yima_err *err)
 
 static void pg_rollback(lk_db *db)
 {
+    settle_ahead(DB(db));
     PQclear(PQexec(DB(db)->conn, "ROLLBACK")); /* keeps the error that led here */
 }
 
@@ -854,6 +1010,7 @@ const lk_backend lk_pg = {
     .bind_text = pg_bind_text,
     .bind_blob = pg_bind_blob,
     .step = pg_step,
+    .step_ahead = pg_step_ahead,
     .column_null = pg_column_null,
     .column_int64 = pg_column_int64,
     .column_text = pg_column_text,

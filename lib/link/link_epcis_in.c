@@ -479,7 +479,7 @@ static int record(capture *c, yima_err *err)
     lk_bind_int64(st, 7, (int64_t)o->skipped);
     lk_bind_int64(st, 8, (int64_t)o->refused);
     lk_bind_text(st, 9, o->errors, -1);
-    int rc = lk_step(st) == LK_DONE ? YIMA_OK : lk_db_error(c->s, "recording a capture", err);
+    int rc = lk_step_ahead(st) == LK_OK ? YIMA_OK : lk_db_error(c->s, "recording a capture", err);
     lk_finalize(st);
     return rc;
 }

@@ -23,11 +23,11 @@ int lk_code_file(yima_link *s, int64_t h, int64_t id, yima_err *err)
     lk_st *st = lk_stmt(s, stage ? Q_STAGE_ADD : Q_INDEX_ADD);
     lk_bind_int64(st, 1, h);
     lk_bind_int64(st, 2, id);
-    int rc = lk_step(st);
+    int rc = lk_step_ahead(st);
     lk_reset(st);
     s->staged += stage;
     lk_filter_add(s, h);
-    return rc == LK_DONE ? YIMA_OK : lk_db_error(s, "indexing a code", err);
+    return rc == LK_OK ? YIMA_OK : lk_db_error(s, "indexing a code", err);
 }
 
 /* Range part of parts (a power of two) of the keys, in key order: the

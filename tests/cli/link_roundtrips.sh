@@ -28,7 +28,8 @@ LOG=$PG_DIR/server.log
 # statements STEP STORE ARGS...: runs yima link on STORE with the server
 # logging every statement, and prints how many its event's transaction ran,
 # BEGIN and COMMIT included (execute: a prepared statement's run;
-# statement: a simple query's). The connection's own (its SETs, and
+# statement: a simple query's; BEGIN and COMMIT are either, as the latter
+# when sent with other statements in one round trip). The connection's own (its SETs, and
 # DEALLOCATE a statement at its close) are not the event's.
 statements() {
   local step=$1 st=$2 from
@@ -38,7 +39,8 @@ statements() {
     --pack 24,60 "$@" >"$T/$step.out" 2>&1 || bad "$step: $(head -c 300 "$T/$step.out")"
   tail -c "+$from" "$LOG" >"$T/$step.log"
   awk '!/duration: [0-9.]+ ms +(statement|execute [^:]*):/ { next }
-    /statement: BEGIN/ { on = 1; txns++ } on { n++ } /statement: COMMIT/ { on = 0 }
+    /(statement|execute [^:]*): BEGIN/ { on = 1; txns++ } on { n++ }
+    /(statement|execute [^:]*): COMMIT/ { on = 0 }
     END { print txns == 1 ? n : "transactions: " txns + 0 }' "$T/$step.log" | tee -a "$T/counts"
 }
 
@@ -137,14 +139,14 @@ tail -c "+$from" "$LOG" >"$T/srv.pglog"
 # The writer's lines: its connection's process wrote the events.
 pid=$(grep -m1 'execute [^:]*: INSERT INTO events' "$T/srv.pglog" | grep -o '\[[0-9]*\]')
 grep -F "$pid" "$T/srv.pglog" >"$T/writer.pglog"
-same "three captures, three commits" "$(grep -c 'statement: COMMIT' "$T/writer.pglog")" 3
+same "three captures, three commits" "$(grep -cE '(statement|execute [^:]*): COMMIT' "$T/writer.pglog")" 3
 same "nothing prepared or deallocated after the first capture" \
-  "$(awk '/statement: COMMIT/ { c++ } c == 1 || c == 2 { if (/ms +(parse |statement: DEALLOCATE)/) n++ }
+  "$(awk '/(statement|execute [^:]*): COMMIT/ { c++ } c == 1 || c == 2 { if (/ms +(parse |statement: DEALLOCATE)/) n++ }
           END { print n + 0 }' "$T/writer.pglog")" 0
 # Nor does it send its durability setting again (809722c sent "SET
 # synchronous_commit" before each capture, one round trip more).
 same "no SET after the first capture" \
-  "$(awk '/statement: COMMIT/ { c++ } c == 1 || c == 2 { if (/statement: SET /) n++ }
+  "$(awk '/(statement|execute [^:]*): COMMIT/ { c++ } c == 1 || c == 2 { if (/statement: SET /) n++ }
           END { print n + 0 }' "$T/writer.pglog")" 0
 check "the first capture prepared statements (the count sees them)" \
   grep -qE 'ms +parse ' "$T/writer.pglog"
