@@ -27,6 +27,9 @@
 #define BEGIN_WRITER "BEGIN ISOLATION LEVEL READ COMMITTED"
 #define BEGIN_NAME "yb"
 #define COMMIT_NAME "ye"
+/* Statements sent ahead before their results are read anyway: libpq keeps
+ * the results that come back meanwhile, so memory stays bounded. */
+#define AHEAD_MAX 256
 /* Rows a cursor fetches at a time: memory per stream stays this small. */
 #define FETCH_ROWS 1000
 /* Type oids (pg_type.dat): the ones a column or parameter is read as. */
@@ -250,10 +253,8 @@ static int send_ahead(pg_db *d, const char *name, const pg_st *s)
     if (sent)
         sent = PQsendQueryPrepared(d->conn, name, s ? s->nparams : 0, s ? s->values : NULL,
                                    s ? s->lengths : NULL, s ? s->formats : NULL, 1);
-    if (sent) {
-        d->ahead++;
-        return LK_OK;
-    }
+    if (sent)
+        return ++d->ahead < AHEAD_MAX ? LK_OK : settle(d, NULL);
     note_error(d, NULL);
     if (PQpipelineStatus(d->conn) == PQ_PIPELINE_ON)
         settle(d, NULL);
