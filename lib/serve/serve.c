@@ -100,20 +100,59 @@ static int parse_listen(const char *listen, int allow_remote, int tls, struct so
     return YIMA_OK;
 }
 
+/* A worker's handle, opened: it only reads, the writer threads write
+ * (serve_writer.c). */
+static int open_worker(yima_serve *srv, sv_worker **out, yima_err *err)
+{
+    sv_worker *w = *out = calloc(1, sizeof *w);
+    if (!w)
+        return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    int rc = yima_link_open(&w->store, srv->opt.store, YIMA_LINK_READ, err);
+    if (rc) {
+        free(w);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A handle for each worker thread, opened before the first request: on
+ * PostgreSQL an open is a connection and some 90 round trips, and the
+ * first request of each thread waited for them (200-300 ms at 16 threads
+ * starting at once). */
+static int open_spares(yima_serve *srv, yima_err *err)
+{
+    int rc = YIMA_OK;
+    for (int i = 0; !rc && i < (srv->opt.threads > 1 ? srv->opt.threads : 1); i++) {
+        sv_worker *w;
+        if (!(rc = open_worker(srv, &w, err))) {
+            w->next = srv->spare;
+            srv->spare = w;
+        }
+    }
+    return rc;
+}
+
+static void close_workers(sv_worker *w)
+{
+    while (w) {
+        sv_worker *next = w->next;
+        yima_link_close(w->store);
+        free(w);
+        w = next;
+    }
+}
+
 yima_link *sv_store_open(yima_serve *srv, yima_err *err)
 {
     sv_worker *w = pthread_getspecific(srv->key);
     if (w)
         return w->store;
-    if (!(w = calloc(1, sizeof *w))) {
-        yima_err_set(err, YIMA_E_NOMEM, "out of memory");
+    pthread_mutex_lock(&srv->lock);
+    if ((w = srv->spare))
+        srv->spare = w->next;
+    pthread_mutex_unlock(&srv->lock);
+    if (!w && open_worker(srv, &w, err))
         return NULL;
-    }
-    /* A worker only reads: the writer threads write (serve_writer.c). */
-    if (yima_link_open(&w->store, srv->opt.store, YIMA_LINK_READ, err)) {
-        free(w);
-        return NULL;
-    }
     pthread_mutex_lock(&srv->lock);
     w->next = srv->workers;
     srv->workers = w;
@@ -555,6 +594,12 @@ int yima_serve_start(yima_serve **out, const yima_serve_options *opt, yima_err *
         return yima_err_set(err, YIMA_E_NOMEM, "out of thread keys");
     }
     srv->key_made = 1;
+    if ((rc = open_spares(srv, err))) {
+        yima_serve_stop(srv, 0);
+        free_tls(cert);
+        free_tls(key);
+        return rc;
+    }
     errno = 0;
     rc = start_daemon(srv, &ss, cert, key, err);
     /* GnuTLS holds its own copy once the daemon has started. */
@@ -589,12 +634,8 @@ void yima_serve_stop(yima_serve *srv, int drain_ms)
         sv_writer_drain(srv);
         MHD_stop_daemon(srv->daemon);
     }
-    while (srv->workers) {
-        sv_worker *w = srv->workers;
-        srv->workers = w->next;
-        yima_link_close(w->store);
-        free(w);
-    }
+    close_workers(srv->workers);
+    close_workers(srv->spare);
     if (srv->key_made)
         pthread_key_delete(srv->key);
     sv_writer_stop(srv);

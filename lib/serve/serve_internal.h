@@ -24,8 +24,9 @@ struct yima_serve {
     int port;
     pthread_key_t key;       /* the calling thread's sv_worker */
     int key_made;
-    pthread_mutex_t lock;    /* guards workers */
+    pthread_mutex_t lock;    /* guards workers and spare */
     sv_worker *workers;
+    sv_worker *spare;        /* opened at the start, for threads yet to serve */
     atomic_int in_flight;    /* requests begun and not yet completed */
     /* The writer threads, each with its own store handle (serve_writer.c). */
     struct sv_writer *writers;

@@ -8,7 +8,8 @@
 # event is applied exactly once (the export holds each once, no duplicate,
 # the re-sent document skipped), every 202's capture is applied, each
 # event's station is the token's name of the client that sent it, and the
-# audit passes. Runs on SQLite and (cli_serve_stations_pg) PostgreSQL.
+# audit passes; the threads' store handles were open before the first
+# request. Runs on SQLite and (cli_serve_stations_pg) PostgreSQL.
 source "$(dirname "$0")/testlib.bash"
 source "$(dirname "$0")/servelib.bash"
 STATIONS=8
@@ -66,6 +67,18 @@ PY
 EVENTS=$((ITEMS + ITEMS / 24 + 1)) # a station's events
 
 start_server "$T/srv.log" -s "$S" -j "$STATIONS" -k "$T/brand.key" --pack 24,4
+# Every thread's store handle is open before the first request: on
+# PostgreSQL each thread's first request waited 200-300 ms for its
+# connection and its prepared statements. Handles: a connection each, or
+# descriptors of the SQLite file.
+if is_pg "$S"; then
+    open=$(sql "$S" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                     AND pid <> pg_backend_pid()")
+else
+    open=$(find "/proc/$SRV/fd" -lname "$(readlink -f "$S")" | wc -l)
+fi
+check "a handle for each of $STATIONS threads and the writer before any request ($open)" \
+    test "$open" -ge $((STATIONS + 1))
 # station I: its requests in turn; each answer's file, status and Location
 # (or "-") to $T/st$I.log, its body to $T/st$I/NN.answer.
 station() {
