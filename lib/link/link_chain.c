@@ -431,6 +431,18 @@ static int seal_hash(sealer *w, int64_t prov, int64_t seq, unsigned char out[LK_
     return YIMA_OK;
 }
 
+/* The one event's seq, hash and chain, for lk_seal_one_sql. */
+static lk_st *seal_one(yima_link *s, int64_t prov, int64_t seq,
+                       const unsigned char hash[LK_HASH_BYTES])
+{
+    lk_st *set = lk_stmt(s, Q_SEAL_ONE);
+    lk_bind_int64(set, 1, prov);
+    lk_bind_int64(set, 2, seq);
+    lk_bind_blob(set, 3, hash, LK_HASH_BYTES);
+    lk_bind_blob(set, 4, s->chain.head, LK_HASH_BYTES);
+    return set;
+}
+
 /* The arrays of every event, for lk_seal_set_sql. */
 static lk_st *seal_many(sealer *w, int64_t head)
 {
@@ -454,18 +466,10 @@ static int seal_set(sealer *w, int64_t head, int64_t seq, int64_t prov,
     yima_link *s = w->s;
     unsigned char b[8 + LK_HASH_BYTES];
     head_bytes(seq, s->chain.head, b);
-    lk_st *set = seq == head + 1 ? lk_stmt(s, Q_SEAL_ONE) : seal_many(w, head);
+    lk_st *set = seq == head + 1 ? seal_one(s, prov, seq, hash) : seal_many(w, head);
     if (!set)
         return yima_err_set(err, YIMA_E_NOMEM, "out of memory");
-    if (seq == head + 1) {
-        lk_bind_int64(set, 1, prov);
-        lk_bind_int64(set, 2, seq);
-        lk_bind_blob(set, 3, hash, LK_HASH_BYTES);
-        lk_bind_blob(set, 4, s->chain.head, LK_HASH_BYTES);
-        lk_bind_blob(set, 5, b, sizeof b);
-    } else {
-        lk_bind_blob(set, 7, b, sizeof b);
-    }
+    lk_bind_blob(set, seq == head + 1 ? 5 : 7, b, sizeof b);
     /* Sent with the COMMIT, which follows. */
     int rc = lk_step_ahead(set) == LK_OK ? YIMA_OK : lk_db_error(s, "sealing the events", err);
     lk_reset(set);

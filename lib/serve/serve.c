@@ -115,6 +115,12 @@ static int open_worker(yima_serve *srv, sv_worker **out, yima_err *err)
     return rc;
 }
 
+/* libmicrohttpd's worker threads (opt.threads, at least one). */
+static int pool_size(const yima_serve *srv)
+{
+    return srv->opt.threads > 1 ? srv->opt.threads : 1;
+}
+
 /* A handle for each worker thread, opened before the first request: on
  * PostgreSQL an open is a connection and some 90 round trips, and the
  * first request of each thread waited for them (200-300 ms at 16 threads
@@ -122,7 +128,7 @@ static int open_worker(yima_serve *srv, sv_worker **out, yima_err *err)
 static int open_spares(yima_serve *srv, yima_err *err)
 {
     int rc = YIMA_OK;
-    for (int i = 0; !rc && i < (srv->opt.threads > 1 ? srv->opt.threads : 1); i++) {
+    for (int i = 0; !rc && i < pool_size(srv); i++) {
         sv_worker *w;
         if (!(rc = open_worker(srv, &w, err))) {
             w->next = srv->spare;
@@ -520,7 +526,7 @@ static int start_daemon(yima_serve *srv, const struct sockaddr_storage *ss, cons
     /* The TLS options last: without TLS they end the list early. */
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(srv->opt.threads > 1 ? srv->opt.threads : 1),
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)pool_size(srv),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)IDLE_SECONDS, key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key,
         MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
